@@ -1,0 +1,190 @@
+// evlog/env.h: the operating-system seam.
+//
+// Every file, directory, memory mapping, lock and clock reading that evlog
+// performs goes through an `Env`. Three implementations exist:
+//
+//   * `Env::Default()`  -- the real POSIX file system (Linux).
+//   * `NewMemEnv()`     -- a fully in-memory file system. Use it for unit tests
+//                          of your own code and for pure in-process pipelines:
+//                          same semantics as disk, minus persistence.
+//   * a fault-injecting wrapper (internal, `lib/env/fault_env.h`) used by
+//     evlog's own crash and I/O-error tests.
+//
+// Example:
+//
+//   std::unique_ptr<evlog::Env> env = evlog::NewMemEnv();
+//   auto file = env->NewWritableFile("/tmp/x");
+//   if (!file.ok()) return file.status();
+//
+// Thread safety: every `Env` method may be called concurrently from any
+// thread. Objects returned by an `Env` (files, regions, locks) are not
+// thread-safe unless stated; `MappedRegion::data()` may be read by many
+// threads while one writes disjoint bytes.
+//
+// Errors: `kNotFound` (missing path), `kAlreadyExists`, `kResourceExhausted`
+// (no space, ENOSPC/EDQUOT), `kPermissionDenied`, `kUnavailable` (a lock held
+// by someone else), `kInternal` for any other I/O error. The message always
+// names the path and the failing operation.
+//
+// Paths are plain strings joined with '/'. The Env never interprets them
+// beyond that; callers validate names before building paths.
+
+#ifndef EVLOG_ENV_H_
+#define EVLOG_ENV_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace evlog {
+
+// ---------------------------------------------------------------------------
+// Clock
+// ---------------------------------------------------------------------------
+//
+// The source of time for record timestamps, segment age (`segment_ms`),
+// retention and interval syncs. Injectable so that time-based behaviour is
+// tested without sleeping. Thread-safe.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Milliseconds since the Unix epoch.
+  virtual int64_t NowMs() = 0;
+
+  // The process-wide real-time clock (never null, never destroyed).
+  static Clock* Real();
+};
+
+// A clock that only moves when told to. Thread-safe.
+class FakeClock : public Clock {
+ public:
+  explicit FakeClock(int64_t start_ms = 1'700'000'000'000) : now_ms_(start_ms) {}
+  int64_t NowMs() override;
+  void AdvanceMs(int64_t delta_ms);
+  void SetMs(int64_t now_ms);
+
+ private:
+  std::atomic<int64_t> now_ms_;
+};
+
+// ---------------------------------------------------------------------------
+// WritableFile
+// ---------------------------------------------------------------------------
+//
+// A file written sequentially, used for small metadata, index and offset
+// files. Nothing written is durable until `Sync()` returns OK.
+// Not thread-safe.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual absl::Status Append(absl::string_view data) = 0;
+  // fsync: data and size are durable once this returns OK. The directory
+  // entry of a new file is durable only after `Env::SyncDir` of its parent.
+  virtual absl::Status Sync() = 0;
+  // Closes the file; further calls fail. The destructor closes too.
+  virtual absl::Status Close() = 0;
+};
+
+// ---------------------------------------------------------------------------
+// MappedRegion
+// ---------------------------------------------------------------------------
+//
+// A whole file mapped into memory (MAP_SHARED). Writes through `data()` reach
+// the file (and other mappings of it) immediately, but are durable only after
+// `Sync()` of the range that covers them.
+//
+// Lifetime: the mapping stays valid while the region object lives, even if
+// the file is renamed or removed meanwhile. The file must not be truncated or
+// extended while mapped (evlog never does).
+class MappedRegion {
+ public:
+  virtual ~MappedRegion() = default;
+  virtual char* data() = 0;
+  virtual size_t size() const = 0;
+  virtual bool writable() const = 0;
+  // msync(MS_SYNC) of [offset, offset + length), rounded out to whole pages.
+  // Fails with kFailedPrecondition on a read-only region.
+  virtual absl::Status Sync(size_t offset, size_t length) = 0;
+};
+
+// An exclusive advisory lock on a file, held until the object is destroyed.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+// ---------------------------------------------------------------------------
+// Env
+// ---------------------------------------------------------------------------
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  // The real POSIX environment with the real clock. Never null, never
+  // destroyed.
+  static Env* Default();
+
+  // Creates (or truncates) `path` for sequential writing.
+  virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
+      const std::string& path) = 0;
+
+  // Reads the whole of `path`. Meant for small files (metadata, indexes).
+  virtual absl::StatusOr<std::string> ReadFile(const std::string& path) = 0;
+
+  // Creates a new file of exactly `size` bytes, all zero, with its blocks
+  // reserved (posix_fallocate), and makes its contents and size durable
+  // (fsync). Fails with kAlreadyExists if the path exists and with
+  // kResourceExhausted if the space cannot be reserved; on failure no file is
+  // left behind. The directory entry is durable only after `SyncDir`.
+  virtual absl::Status AllocateFile(const std::string& path, uint64_t size) = 0;
+
+  // Maps the whole of an existing file. `writable` selects PROT_READ|PROT_WRITE
+  // versus PROT_READ. Fails with kFailedPrecondition for an empty file.
+  virtual absl::StatusOr<std::unique_ptr<MappedRegion>> MapFile(
+      const std::string& path, bool writable) = 0;
+
+  virtual absl::StatusOr<uint64_t> GetFileSize(const std::string& path) = 0;
+  virtual bool FileExists(const std::string& path) = 0;
+  virtual absl::Status RemoveFile(const std::string& path) = 0;
+  // Atomically replaces `to` with `from` (rename(2)); durable after
+  // `SyncDir` of the parent.
+  virtual absl::Status RenameFile(const std::string& from,
+                                  const std::string& to) = 0;
+
+  // Creates one directory level. OK if it already exists as a directory.
+  virtual absl::Status CreateDir(const std::string& path) = 0;
+  // Removes an empty directory.
+  virtual absl::Status RemoveDir(const std::string& path) = 0;
+  // Names (not paths) of the entries of `path`, without "." and "..",
+  // sorted.
+  virtual absl::StatusOr<std::vector<std::string>> ListDir(
+      const std::string& path) = 0;
+  // fsync of a directory: entries created, renamed or removed in it become
+  // durable.
+  virtual absl::Status SyncDir(const std::string& path) = 0;
+
+  // Takes an exclusive lock on `path` (created if missing). Fails with
+  // kUnavailable, naming the path, if any holder -- another process or this
+  // one -- already has it.
+  virtual absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
+      const std::string& path) = 0;
+
+  // The clock of this environment. Never null; owned by the Env or static.
+  virtual Clock* clock() = 0;
+};
+
+// A new, empty in-memory environment. `clock` (not owned, may be null for
+// the real clock) must outlive the Env. Each MemEnv is an independent file
+// system; everything in it is lost when it is destroyed.
+std::unique_ptr<Env> NewMemEnv(Clock* clock = nullptr);
+
+}  // namespace evlog
+
+#endif  // EVLOG_ENV_H_

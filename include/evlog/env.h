@@ -41,7 +41,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
+#include <string_view>
 
 namespace evlog {
 
@@ -84,7 +84,7 @@ class FakeClock : public Clock {
 class WritableFile {
  public:
   virtual ~WritableFile() = default;
-  virtual absl::Status Append(absl::string_view data) = 0;
+  virtual absl::Status Append(std::string_view data) = 0;
   // fsync: data and size are durable once this returns OK. The directory
   // entry of a new file is durable only after `Env::SyncDir` of its parent.
   virtual absl::Status Sync() = 0;

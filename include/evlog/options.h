@@ -1,0 +1,91 @@
+// evlog/options.h: configuration structs, one per scope.
+//
+// Each field says its default, unit and trade-off. Names follow Kafka's
+// topic configs where the meaning is the same (`segment.bytes` ->
+// `segment_bytes`, `retention.ms` -> `retention_ms`, ...). Invalid values are
+// refused with kInvalidArgument naming the field (see TopicConfig::Validate).
+//
+// Thread safety: plain values.
+
+#ifndef EVLOG_OPTIONS_H_
+#define EVLOG_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace evlog {
+
+// When appended records are made durable (msync) against power loss. A
+// process crash never loses an acknowledged record in any mode: the data is
+// in the page cache as soon as the append returns.
+enum class Durability {
+  // Page cache only; data reaches the disk when the kernel writes it back,
+  // on segment roll, on Flush() and on close. Fastest.
+  kNone,
+  // Synced every `flush_messages` records or `flush_ms` milliseconds,
+  // whichever comes first (checked on append and by the store's maintenance
+  // thread). Bounds what a power loss can take.
+  kInterval,
+  // Synced before each append returns. Concurrent appenders share one sync
+  // (group commit). Nothing acknowledged is ever lost.
+  kEveryAppend,
+};
+
+// Which timestamp a record keeps.
+enum class TimestampType {
+  kCreateTime,     // the producer's timestamp (or append time if it gave none)
+  kLogAppendTime,  // always the time of the append
+};
+
+// Which cleanup a topic gets (Kafka's cleanup.policy).
+enum class CleanupPolicy {
+  kDelete,            // delete old segments by retention_ms / retention_bytes
+  kCompact,           // keep the latest record per key
+  kCompactAndDelete,  // both
+};
+
+// Per-topic configuration; applies to each partition of the topic.
+struct TopicConfig {
+  // Size of each segment file, preallocated when the segment is created.
+  // Default 64 MiB (Kafka: 1 GiB; smaller here because every partition
+  // reserves a whole segment up front). Range 4 KiB .. 1 GiB.
+  uint64_t segment_bytes = 64ull << 20;
+  // Roll the active segment once it is this old, even if not full, so that
+  // time retention can free it. Default 7 days. Must be > 0.
+  int64_t segment_ms = 7ll * 24 * 3600 * 1000;
+  // Delete segments whose newest record is older than this. -1: no limit.
+  // Default 7 days.
+  int64_t retention_ms = 7ll * 24 * 3600 * 1000;
+  // Per partition: delete the oldest segments while the log is larger than
+  // this. -1: no limit (default).
+  int64_t retention_bytes = -1;
+  CleanupPolicy cleanup_policy = CleanupPolicy::kDelete;
+  // Compaction: how long tombstones are kept after compaction reaches them.
+  // Default 1 day.
+  int64_t delete_retention_ms = 24ll * 3600 * 1000;
+  // Compaction: compact a partition once this share of its closed log is
+  // superseded records. Default 0.5. Range (0, 1].
+  double min_cleanable_dirty_ratio = 0.5;
+  // Largest encoded record (key + value + headers + 24 bytes of framing)
+  // accepted. Default 1 MiB. Must fit in a segment.
+  uint32_t max_record_bytes = 1u << 20;
+  // One sparse index entry per this many bytes of log. Default 4 KiB:
+  // smaller = faster seeks, more memory.
+  uint32_t index_interval_bytes = 4096;
+  Durability durability = Durability::kNone;
+  // kInterval only: sync after this many records. Default 10000.
+  int64_t flush_messages = 10000;
+  // kInterval only: sync when the oldest unsynced record is this old.
+  // Default 1000 ms.
+  int64_t flush_ms = 1000;
+  TimestampType timestamp_type = TimestampType::kCreateTime;
+
+  // OK, or kInvalidArgument naming the first invalid field.
+  absl::Status Validate() const;
+};
+
+}  // namespace evlog
+
+#endif  // EVLOG_OPTIONS_H_

@@ -1,0 +1,81 @@
+// format/format.h: every constant of evlog's on-disk format.
+//
+// Everything in this file is part of the PERSISTENT FORMAT specified in
+// docs/FORMAT.md; changing any value breaks existing stores. The golden-bytes
+// test (tests/format/golden_test.cc) pins these values and the layout.
+//
+// All integers are little-endian; all checksums are XXH3-64 (seed 0).
+
+#ifndef EVLOG_FORMAT_FORMAT_H_
+#define EVLOG_FORMAT_FORMAT_H_
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+
+namespace evlog::format {
+
+static_assert(std::endian::native == std::endian::little,
+              "evlog's format code assumes a little-endian host");
+
+// ---- Segment file: <base offset, 20 digits>.log ---------------------------
+// [segment header: kSegmentHeaderSize bytes][frame]*[zeros to end of file]
+inline constexpr char kSegmentMagic[8] = {'E', 'V', 'L', 'O', 'G', 'S', 'E', 'G'};
+inline constexpr uint32_t kSegmentFormatVersion = 1;
+inline constexpr size_t kSegmentHeaderSize = 64;
+// Byte positions inside the segment header.
+inline constexpr size_t kSegHdrMagic = 0;         // char[8]
+inline constexpr size_t kSegHdrVersion = 8;       // u32
+inline constexpr size_t kSegHdrHeaderSize = 12;   // u32, = 64
+inline constexpr size_t kSegHdrBaseOffset = 16;   // i64
+inline constexpr size_t kSegHdrCreatedMs = 24;    // i64
+inline constexpr size_t kSegHdrFileBytes = 32;    // u64, file size at creation
+// bytes 40..55 reserved, zero
+inline constexpr size_t kSegHdrChecksum = 56;     // u64, XXH3 of bytes 0..55
+
+// ---- Frame: one appended batch ---------------------------------------------
+// [u32 body_length][u64 checksum = XXH3(body)][body: body_length bytes]
+// A body_length of 0 marks the end of the data (preallocated zeros).
+inline constexpr size_t kFrameLengthSize = 4;
+inline constexpr size_t kFrameChecksumSize = 8;
+inline constexpr size_t kFrameHeaderSize = kFrameLengthSize + kFrameChecksumSize;
+
+// Batch header at the start of a frame body.
+inline constexpr size_t kBatchBaseOffset = 0;      // i64
+inline constexpr size_t kBatchRecordCount = 8;     // u32, >= 1
+inline constexpr size_t kBatchLastOffsetDelta = 12;  // u32, >= count - 1
+inline constexpr size_t kBatchFirstTimestamp = 16;  // i64
+inline constexpr size_t kBatchMaxTimestamp = 24;    // i64
+inline constexpr size_t kBatchAttributes = 32;      // u16
+inline constexpr size_t kBatchReserved = 34;        // u16, zero
+inline constexpr size_t kBatchHeaderSize = 36;
+// Attribute bits.
+inline constexpr uint16_t kAttrLogAppendTime = 1u << 0;
+inline constexpr uint16_t kAttrKnownMask = kAttrLogAppendTime;
+
+// Record inside a batch body:
+//   u32 record_length (bytes after this field)
+//   u32 offset_delta (offset - batch base offset)
+//   i64 timestamp_ms
+//   i32 key_length (-1: no key)      key bytes
+//   i32 value_length (-1: tombstone) value bytes
+//   u32 header_count
+//   per header: i32 key_length (>= 0) key bytes, i32 value_length (-1: null)
+//               value bytes
+inline constexpr size_t kRecordFixedSize = 4 + 4 + 8 + 4 + 4 + 4;
+inline constexpr int32_t kNullLength = -1;
+
+// ---- Index file: <base offset, 20 digits>.index ----------------------------
+// Derived data, rebuilt from the segment on any doubt (see FORMAT.md).
+//   header:  char[8] magic, u32 version, u32 entry counts..., see index_file.h
+inline constexpr char kIndexMagic[8] = {'E', 'V', 'L', 'O', 'G', 'I', 'D', 'X'};
+inline constexpr uint32_t kIndexFormatVersion = 1;
+
+// File name suffixes.
+inline constexpr char kSegmentSuffix[] = ".log";
+inline constexpr char kIndexSuffix[] = ".index";
+inline constexpr int kFileNameDigits = 20;
+
+}  // namespace evlog::format
+
+#endif  // EVLOG_FORMAT_FORMAT_H_

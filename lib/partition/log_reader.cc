@@ -1,0 +1,63 @@
+#include "partition/log_reader.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace evlog {
+
+void LogReader::Seek(Offset offset) {
+  next_ = offset;
+  seg_.reset();
+  in_frame_ = false;
+}
+
+absl::StatusOr<bool> LogReader::Next(RecordView* out, Offset limit) {
+  while (true) {
+    if (in_frame_) {
+      while (!it_.Done()) {
+        Offset o = it_.PeekOffset();
+        if (o < next_) {  // before the start position: skip
+          RecordView skipped;
+          it_.Next(&skipped);
+          continue;
+        }
+        if (o >= limit) return false;
+        it_.Next(out);
+        next_ = o + 1;
+        return true;
+      }
+      in_frame_ = false;
+    }
+    if (seg_ == nullptr) {
+      seg_ = log_->SegmentFor(next_);
+      if (seg_ == nullptr) return false;
+      pos_ = seg_->PositionForOffset(next_);
+    }
+    size_t end = seg_->end_position();
+    if (pos_ < end) {
+      std::string why;
+      if (format::ParseFrame(seg_->data() + pos_, end - pos_, &frame_, &why) !=
+          format::FrameStatus::kOk) {
+        return absl::DataLossError(absl::StrCat(
+            seg_->path(), ": corrupt frame at position ", pos_, ": ", why));
+      }
+      if (frame_.next_offset() <= next_) {  // wholly before the position
+        pos_ += frame_.frame_size;
+        continue;
+      }
+      if (frame_.base_offset >= limit) return false;
+      pos_ += frame_.frame_size;
+      it_ = format::RecordIterator(frame_);
+      in_frame_ = true;
+      continue;
+    }
+    std::shared_ptr<Segment> after = log_->SegmentAfter(seg_->base_offset());
+    if (after == nullptr) return false;
+    // The roll happened after the last publish to seg_; re-read its end.
+    if (seg_->end_position() != end) continue;
+    seg_ = std::move(after);
+    pos_ = seg_->PositionForOffset(next_);
+  }
+}
+
+}  // namespace evlog

@@ -1,0 +1,60 @@
+// partition/log_reader.h: a cursor that walks a partition log forward.
+//
+// A LogReader returns the records of one PartitionLog in offset order,
+// starting at a given offset, without taking the log's append lock: it reads
+// frames below the segment's published end (acquire) and validates each
+// frame's checksum and structure before returning any record of it, so a
+// corrupt frame yields kDataLoss, never a wrong record.
+//
+// Lifetime: a RecordView returned by Next() points into the mapping of
+// `segment()` at the time of the call. The reader keeps that segment alive
+// until it moves past it; callers that keep views longer hold a copy of the
+// shared_ptr (consumer poll results do).
+//
+// Thread safety: not thread-safe; one reader per thread. Any number of
+// readers may follow a log while it is appended to.
+
+#ifndef EVLOG_PARTITION_LOG_READER_H_
+#define EVLOG_PARTITION_LOG_READER_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "evlog/record.h"
+#include "format/batch_codec.h"
+#include "partition/partition_log.h"
+
+namespace evlog {
+
+class LogReader {
+ public:
+  // `log` must outlive the reader.
+  LogReader(const PartitionLog* log, Offset from) : log_(log), next_(from) {}
+
+  // Reads the next record whose offset is >= position() and < `limit`
+  // (pass end_offset() or durable_end_offset()). Returns false when there is
+  // none yet. kDataLoss for a corrupt frame, naming segment and position;
+  // the reader stays before that frame.
+  absl::StatusOr<bool> Next(RecordView* out, Offset limit);
+
+  // The next offset this reader returns (or the first one after it that
+  // exists, after compaction).
+  Offset position() const { return next_; }
+  void Seek(Offset offset);
+
+  // The segment the last record came from (keeps its mapping alive).
+  const std::shared_ptr<Segment>& segment() const { return seg_; }
+
+ private:
+  const PartitionLog* log_;
+  Offset next_;
+  std::shared_ptr<Segment> seg_;
+  size_t pos_ = 0;  // next frame position in seg_
+  bool in_frame_ = false;
+  format::FrameInfo frame_;
+  format::RecordIterator it_{format::FrameInfo{}};
+};
+
+}  // namespace evlog
+
+#endif  // EVLOG_PARTITION_LOG_READER_H_

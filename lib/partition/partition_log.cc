@@ -1,0 +1,426 @@
+#include "partition/partition_log.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "format/batch_codec.h"
+#include "format/format.h"
+#include "format/segment_header.h"
+
+namespace evlog {
+
+namespace {
+
+void AtomicMax(std::atomic<int64_t>& a, int64_t v) {
+  int64_t cur = a.load(std::memory_order_relaxed);
+  while (cur < v &&
+         !a.compare_exchange_weak(cur, v, std::memory_order_release,
+                                  std::memory_order_relaxed)) {
+  }
+}
+
+}  // namespace
+
+PartitionLog::PartitionLog(Env* env, std::string dir, const TopicConfig& config,
+                           bool read_only)
+    : env_(env), dir_(std::move(dir)), config_(config), read_only_(read_only) {}
+
+PartitionLog::~PartitionLog() { Close().IgnoreError(); }
+
+absl::StatusOr<std::unique_ptr<PartitionLog>> PartitionLog::Open(
+    Env* env, std::string dir, const TopicConfig& config,
+    RecoveryReport* report, bool read_only) {
+  if (absl::Status s = config.Validate(); !s.ok()) return s;
+  std::unique_ptr<PartitionLog> log(
+      new PartitionLog(env, std::move(dir), config, read_only));
+  RecoveryReport local;
+  if (absl::Status s = log->Recover(report ? report : &local); !s.ok()) {
+    log->closed_.store(true);
+    return s;
+  }
+  return log;
+}
+
+absl::Status PartitionLog::Recover(RecoveryReport* report) {
+  auto names = env_->ListDir(dir_);
+  if (!names.ok()) return names.status();
+  std::vector<Offset> bases;
+  for (const std::string& name : *names) {
+    Offset base;
+    if (format::ParseSegmentFileName(name, format::kSegmentSuffix, &base)) {
+      bases.push_back(base);
+    } else if (!read_only_ && absl::EndsWith(name, ".tmp")) {
+      // An index file whose rename never happened: derived data, drop it.
+      env_->RemoveFile(absl::StrCat(dir_, "/", name)).IgnoreError();
+    }
+  }
+  std::sort(bases.begin(), bases.end());
+
+  std::vector<std::shared_ptr<Segment>> segments;
+  Offset expected(0);
+  for (size_t i = 0; i < bases.size(); ++i) {
+    const bool last = i + 1 == bases.size();
+    std::string path = absl::StrCat(
+        dir_, "/", format::SegmentFileName(bases[i], format::kSegmentSuffix));
+    auto opened = Segment::Open(env_, path, !read_only_, config_.index_interval_bytes);
+    if (!opened.ok()) {
+      // A roll that crashed before its header became durable leaves a last
+      // segment without a valid header; nothing in it was ever acknowledged.
+      if (last && i > 0 && absl::IsDataLoss(opened.status()) && !read_only_) {
+        env_->RemoveFile(path).IgnoreError();
+        env_->RemoveFile(path.substr(0, path.size() - 4) + format::kIndexSuffix)
+            .IgnoreError();
+        if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return s;
+        ++report->segments_removed;
+        break;
+      }
+      return opened.status();
+    }
+    std::shared_ptr<Segment> seg = *std::move(opened);
+    if (seg->base_offset() != bases[i] || seg->base_offset() < expected) {
+      return absl::DataLossError(absl::StrCat(
+          path, ": base offset ", seg->base_offset().value(),
+          " does not follow the previous segment (expected >= ",
+          expected.value(), ")"));
+    }
+    bool indexed = seg->LoadIndex(env_);
+    size_t from = seg->end_position();
+    ScanResult scan = seg->Scan(from, seg->next_offset());
+    if (indexed && !scan.clean && scan.frames == 0) {
+      // The index points somewhere the log does not agree with: rebuild.
+      indexed = false;
+      seg->ResetToHeader();
+      from = format::kSegmentHeaderSize;
+      scan = seg->Scan(from, seg->base_offset());
+    }
+    ++report->segments_scanned;
+    report->bytes_scanned += static_cast<int64_t>(scan.end_position - from);
+    if (!last) {
+      if (!scan.clean) {
+        // A sealed segment was synced before the next one was created, so a
+        // bad frame here is corruption of durable data, not a torn write.
+        return absl::DataLossError(absl::StrCat(
+            path, ": corrupt frame at position ", scan.end_position, ": ",
+            scan.why));
+      }
+    } else if (!read_only_) {
+      if (!scan.clean) report->detail = absl::StrCat(path, ": ", scan.why);
+      if (!seg->IsZeroFrom(scan.end_position)) {
+        auto zeroed = seg->ZeroFrom(scan.end_position);
+        if (!zeroed.ok()) return zeroed.status();
+        report->bytes_truncated += static_cast<int64_t>(*zeroed);
+      }
+      // The recovered tail is made durable below; the old index file may
+      // describe bytes that were just cut, so it goes.
+      if (indexed) {
+        env_->RemoveFile(seg->index_path()).IgnoreError();
+      }
+    }
+    expected = seg->next_offset();
+    segments.push_back(std::move(seg));
+  }
+
+  if (segments.empty()) {
+    if (read_only_) {
+      return absl::NotFoundError(absl::StrCat(dir_, ": no segment files"));
+    }
+    auto created = Segment::Create(env_, dir_, expected, config_.segment_bytes,
+                                   env_->clock()->NowMs(),
+                                   config_.index_interval_bytes);
+    if (!created.ok()) return created.status();
+    segments.push_back(*std::move(created));
+  }
+  std::shared_ptr<Segment> tail = segments.back();
+  if (!read_only_) {
+    if (absl::Status s = tail->Sync(0, tail->end_position()); !s.ok()) return s;
+  }
+  report->segments = static_cast<int64_t>(segments.size());
+  start_.store(segments.front()->base_offset().value());
+  end_.store(tail->next_offset().value());
+  durable_end_.store(tail->next_offset().value());
+  {
+    MutexLock l(&sync_mu_);
+    synced_base_ = tail->base_offset();
+    synced_position_ = tail->end_position();
+  }
+  {
+    MutexLock l(&append_mu_);
+    active_ = tail;
+  }
+  MutexLock l(&segments_mu_);
+  segments_ = std::move(segments);
+  return absl::OkStatus();
+}
+
+absl::Status PartitionLog::health() const {
+  if (!failed_.load(std::memory_order_acquire)) return absl::OkStatus();
+  MutexLock l(&status_mu_);
+  return failure_;
+}
+
+absl::Status PartitionLog::Fail(absl::Status s) {
+  MutexLock l(&status_mu_);
+  if (failure_.ok()) {
+    failure_ = absl::FailedPreconditionError(absl::StrCat(
+        "partition ", dir_, " failed and accepts no more writes: ",
+        s.message()));
+    failed_.store(true, std::memory_order_release);
+  }
+  return failure_;
+}
+
+absl::StatusOr<AppendResult> PartitionLog::Append(
+    std::span<const Record> records, std::optional<Offset> expected_end) {
+  if (records.empty()) {
+    return absl::InvalidArgumentError("append of an empty batch");
+  }
+  size_t frame_size = format::kFrameHeaderSize + format::kBatchHeaderSize;
+  for (const Record& r : records) {
+    size_t n = format::EncodedRecordSize(r);
+    if (n > config_.max_record_bytes) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "record of ", n, " encoded bytes exceeds max_record_bytes (",
+          config_.max_record_bytes, ")"));
+    }
+    frame_size += n;
+  }
+  if (frame_size > config_.segment_bytes - format::kSegmentHeaderSize ||
+      records.size() > UINT32_MAX) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "batch of ", frame_size, " bytes does not fit in a segment (",
+        "segment_bytes ", config_.segment_bytes, ")"));
+  }
+  if (read_only_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("partition ", dir_, " is open read-only"));
+  }
+  AppendResult result;
+  bool need_sync = false;
+  {
+    MutexLock l(&append_mu_);
+    if (closed_.load(std::memory_order_relaxed)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("partition ", dir_, " is closed"));
+    }
+    if (failed_.load(std::memory_order_acquire)) return health();
+    Offset end = end_offset();
+    if (expected_end && *expected_end != end) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("expected offset ", expected_end->value(),
+                       ", log end offset ", end.value()));
+    }
+    int64_t now = env_->clock()->NowMs();
+    if (active_->free_bytes() < frame_size ||
+        (!active_->empty() && now - active_->created_ms() >= config_.segment_ms)) {
+      if (absl::Status s = RollLocked(); !s.ok()) return s;
+    }
+    format::EncodedFrame enc = format::EncodeFrame(
+        records, end, now,
+        config_.timestamp_type == TimestampType::kLogAppendTime,
+        active_->write_pointer());
+    format::FrameInfo frame;
+    frame.base_offset = end;
+    frame.record_count = static_cast<uint32_t>(records.size());
+    frame.last_offset_delta = frame.record_count - 1;
+    frame.max_timestamp = enc.max_timestamp;
+    frame.frame_size = enc.size;
+    active_->Publish(frame);
+    end_.store(frame.next_offset().value(), std::memory_order_release);
+    result = {end, frame.last_offset(), enc.max_timestamp};
+
+    if (config_.durability == Durability::kEveryAppend) {
+      need_sync = true;
+    } else if (config_.durability == Durability::kInterval) {
+      unsynced_records_ += frame.record_count;
+      if (oldest_unsynced_ms_ < 0) oldest_unsynced_ms_ = now;
+      need_sync = unsynced_records_ >= config_.flush_messages ||
+                  now - oldest_unsynced_ms_ >= config_.flush_ms;
+    }
+  }
+  NotifyWaiters();
+  if (need_sync) {
+    if (absl::Status s = SyncTo(result.last_offset + 1); !s.ok()) return s;
+  }
+  return result;
+}
+
+absl::Status PartitionLog::RollLocked() {
+  std::shared_ptr<Segment> old = active_;
+  // Seal: the whole old segment becomes durable before the next one exists,
+  // which is what lets recovery trust sealed segments without scanning.
+  if (absl::Status s = old->Sync(0, old->end_position()); !s.ok()) {
+    return Fail(s);
+  }
+  AtomicMax(durable_end_, old->next_offset().value());
+  // A lost or failed index file only costs a rescan at the next open.
+  old->WriteIndex(env_).IgnoreError();
+  auto created = Segment::Create(env_, dir_, end_offset(), config_.segment_bytes,
+                                 env_->clock()->NowMs(),
+                                 config_.index_interval_bytes);
+  if (!created.ok()) return created.status();
+  active_ = *std::move(created);
+  unsynced_records_ = 0;
+  oldest_unsynced_ms_ = -1;
+  MutexLock l(&segments_mu_);
+  segments_.push_back(active_);
+  return absl::OkStatus();
+}
+
+absl::Status PartitionLog::SyncTo(Offset target) {
+  if (durable_end_offset() >= target) return health();
+  MutexLock sync_lock(&sync_mu_);
+  if (failed_.load(std::memory_order_acquire)) return health();
+  if (durable_end_offset() >= target) return absl::OkStatus();
+  std::shared_ptr<Segment> seg;
+  size_t pos;
+  Offset end;
+  {
+    MutexLock l(&append_mu_);
+    seg = active_;
+    pos = seg->end_position();
+    end = end_offset();
+    unsynced_records_ = 0;
+    oldest_unsynced_ms_ = -1;
+  }
+  // Segments before `seg` were synced when they were sealed.
+  size_t from = synced_base_ == seg->base_offset() ? synced_position_ : 0;
+  if (pos > from) {
+    if (absl::Status s = seg->Sync(from, pos); !s.ok()) return Fail(s);
+  }
+  synced_base_ = seg->base_offset();
+  synced_position_ = pos;
+  AtomicMax(durable_end_, end.value());
+  return absl::OkStatus();
+}
+
+absl::Status PartitionLog::Flush() {
+  if (read_only_) return absl::OkStatus();
+  return SyncTo(end_offset());
+}
+
+absl::Status PartitionLog::Tick() {
+  if (read_only_ || closed_.load() || failed_.load()) return health();
+  int64_t now = env_->clock()->NowMs();
+  bool sync_due = false;
+  {
+    MutexLock l(&append_mu_);
+    if (!active_->empty() && now - active_->created_ms() >= config_.segment_ms) {
+      if (absl::Status s = RollLocked(); !s.ok()) return s;
+    }
+    sync_due = config_.durability == Durability::kInterval &&
+               oldest_unsynced_ms_ >= 0 &&
+               now - oldest_unsynced_ms_ >= config_.flush_ms;
+  }
+  return sync_due ? SyncTo(end_offset()) : absl::OkStatus();
+}
+
+absl::Status PartitionLog::Close() {
+  if (closed_.exchange(true)) return health();
+  if (read_only_) return absl::OkStatus();
+  if (failed_.load()) return health();
+  absl::Status s = SyncTo(end_offset());
+  if (s.ok()) {
+    MutexLock l(&append_mu_);
+    // Lets the next open skip scanning the active segment.
+    active_->WriteIndex(env_).IgnoreError();
+    s = env_->SyncDir(dir_);
+  }
+  return s;
+}
+
+std::shared_ptr<Segment> PartitionLog::SegmentFor(Offset offset) const {
+  MutexLock l(&segments_mu_);
+  auto it = std::upper_bound(
+      segments_.begin(), segments_.end(), offset,
+      [](Offset o, const std::shared_ptr<Segment>& s) { return o < s->base_offset(); });
+  if (it == segments_.begin()) return segments_.empty() ? nullptr : segments_.front();
+  return *(it - 1);
+}
+
+std::shared_ptr<Segment> PartitionLog::SegmentAfter(Offset base) const {
+  MutexLock l(&segments_mu_);
+  auto it = std::upper_bound(
+      segments_.begin(), segments_.end(), base,
+      [](Offset o, const std::shared_ptr<Segment>& s) { return o < s->base_offset(); });
+  return it == segments_.end() ? nullptr : *it;
+}
+
+std::vector<std::shared_ptr<Segment>> PartitionLog::Segments() const {
+  MutexLock l(&segments_mu_);
+  return segments_;
+}
+
+absl::StatusOr<Offset> PartitionLog::OffsetForTimestamp(int64_t ts) const {
+  for (const std::shared_ptr<Segment>& seg : Segments()) {
+    if (seg->max_timestamp() < ts) continue;
+    size_t pos = seg->PositionForTime(ts);
+    size_t end = seg->end_position();
+    while (pos < end) {
+      format::FrameInfo frame;
+      std::string why;
+      if (format::ParseFrame(seg->data() + pos, end - pos, &frame, &why) !=
+          format::FrameStatus::kOk) {
+        return absl::DataLossError(absl::StrCat(
+            seg->path(), ": corrupt frame at position ", pos, ": ", why));
+      }
+      pos += frame.frame_size;
+      if (frame.max_timestamp < ts) continue;
+      format::RecordIterator it(frame);
+      RecordView r;
+      while (!it.Done()) {
+        it.Next(&r);
+        if (r.timestamp_ms() >= ts) return r.offset();
+      }
+    }
+  }
+  return end_offset();
+}
+
+void PartitionLog::AddWaiter(Waiter* w) {
+  MutexLock l(&waiters_mu_);
+  waiters_.push_back(w);
+  waiter_count_.store(static_cast<int>(waiters_.size()));
+}
+
+void PartitionLog::RemoveWaiter(Waiter* w) {
+  MutexLock l(&waiters_mu_);
+  waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), w), waiters_.end());
+  waiter_count_.store(static_cast<int>(waiters_.size()));
+}
+
+void PartitionLog::NotifyWaiters() {
+  if (waiter_count_.load() == 0) return;
+  MutexLock l(&waiters_mu_);
+  for (Waiter* w : waiters_) w->Notify();
+}
+
+absl::StatusOr<int> PartitionLog::DeleteSegmentsBefore(Offset offset) {
+  if (read_only_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("partition ", dir_, " is open read-only"));
+  }
+  std::vector<std::shared_ptr<Segment>> removed;
+  {
+    MutexLock a(&append_mu_);
+    MutexLock l(&segments_mu_);
+    size_t n = 0;
+    // Segment i holds offsets below segment i+1's base; never the last.
+    while (n + 1 < segments_.size() && segments_[n + 1]->base_offset() <= offset) ++n;
+    if (n == 0) return 0;
+    removed.assign(segments_.begin(), segments_.begin() + n);
+    segments_.erase(segments_.begin(), segments_.begin() + n);
+    start_.store(segments_.front()->base_offset().value(), std::memory_order_release);
+  }
+  // Unlinking a mapped file is safe: readers holding the Segment keep the
+  // mapping; the space is freed when the last of them lets go.
+  for (const auto& seg : removed) {
+    if (absl::Status s = env_->RemoveFile(seg->path()); !s.ok()) return s;
+    env_->RemoveFile(seg->index_path()).IgnoreError();
+  }
+  if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return s;
+  return static_cast<int>(removed.size());
+}
+
+}  // namespace evlog

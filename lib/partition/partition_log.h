@@ -1,0 +1,184 @@
+// partition/partition_log.h: the log of one partition.
+//
+// A PartitionLog is a directory of segments named by base offset (see
+// storage/segment.h and docs/FORMAT.md). It assigns contiguous offsets from
+// 0, appends batches atomically, rolls segments by size and age, makes data
+// durable per its Durability policy, recovers on open, and hands out the
+// segments that readers (partition/log_reader.h) walk without locks.
+//
+// Durability protocol (docs/DURABILITY.md):
+//   * new segment: allocate file + fsync, write header + msync, fsync dir;
+//   * roll: msync the whole old segment, write its index file, then create
+//     the next segment; so every sealed segment is durable;
+//   * sync: msync of the active segment's unsynced range;
+//   * a failed msync/fsync makes the log fail-stop: every later append and
+//     flush returns the same sticky error (no retry: the kernel may have
+//     dropped the dirty pages; see PostgreSQL's fsync story).
+//
+// Recovery on open: sealed segments are trusted through their index file
+// (only the bytes after the last index entry are rescanned); the last
+// segment is scanned from its index (or its start), cut at the first invalid
+// frame, and every byte after the cut is zeroed so a stale frame can never
+// come back. Cost: bounded by one segment, independent of the log's size.
+//
+// Thread safety: thread-safe. Appends are serialised by a per-partition
+// mutex; readers never take it.
+
+#ifndef EVLOG_PARTITION_PARTITION_LOG_H_
+#define EVLOG_PARTITION_PARTITION_LOG_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "evlog/env.h"
+#include "evlog/options.h"
+#include "evlog/record.h"
+#include "evlog/types.h"
+#include "storage/segment.h"
+#include "util/mutex.h"
+#include "util/waiter.h"
+
+namespace evlog {
+
+// What recovery found and did when a log was opened.
+struct RecoveryReport {
+  int64_t segments = 0;          // segments in the log after recovery
+  int64_t segments_scanned = 0;  // segments whose frames were validated
+  int64_t bytes_scanned = 0;
+  int64_t bytes_truncated = 0;   // invalid bytes cut from the tail
+  int64_t segments_removed = 0;  // empty or headerless tail segments removed
+  std::string detail;            // why the tail was cut, if it was
+};
+
+// Where a batch landed.
+struct AppendResult {
+  Offset base_offset;   // offset of the first record
+  Offset last_offset;   // offset of the last record
+  int64_t timestamp_ms = 0;  // max record timestamp of the batch
+};
+
+class PartitionLog {
+ public:
+  // Opens (creating if needed) the log in `dir`, which must exist. `config`
+  // must be valid (TopicConfig::Validate). `read_only` maps segments
+  // read-only, skips repair (nothing is written) and refuses appends.
+  // Errors: kDataLoss for a corrupt sealed segment or a gap between
+  // segments; I/O errors from the Env.
+  static absl::StatusOr<std::unique_ptr<PartitionLog>> Open(
+      Env* env, std::string dir, const TopicConfig& config,
+      RecoveryReport* report = nullptr, bool read_only = false);
+
+  ~PartitionLog();  // Close()s; errors are dropped (call Close to see them).
+
+  // Appends `records` (non-empty) as one atomic batch. With `expected_end`,
+  // appends only if end_offset() equals it, else kFailedPrecondition whose
+  // message carries the actual end offset ("expected offset N, log end M").
+  // Errors: kInvalidArgument (empty batch), kResourceExhausted (a record
+  // larger than max_record_bytes, a batch larger than a segment, or no disk
+  // space for a new segment; the log stays usable), kFailedPrecondition
+  // (closed, read-only, or failed earlier: the sticky error).
+  absl::StatusOr<AppendResult> Append(
+      std::span<const Record> records,
+      std::optional<Offset> expected_end = std::nullopt);
+
+  // Makes every record appended so far durable.
+  absl::Status Flush();
+
+  // Durability work due by time: syncs for Durability::kInterval when
+  // flush_ms has passed, and rolls the active segment when it is older than
+  // segment_ms. Called by the store's maintenance thread (or tests).
+  absl::Status Tick();
+
+  // Flushes, writes index files and unmaps what no reader holds. Later
+  // appends fail with kFailedPrecondition. Idempotent.
+  absl::Status Close();
+
+  Offset start_offset() const {
+    return Offset(start_.load(std::memory_order_acquire));
+  }
+  // Offset the next record will get; every record below it is readable.
+  Offset end_offset() const {
+    return Offset(end_.load(std::memory_order_acquire));
+  }
+  // Every record below this offset has been synced to disk.
+  Offset durable_end_offset() const {
+    return Offset(durable_end_.load(std::memory_order_acquire));
+  }
+  // The sticky error after a failed sync, else OK.
+  absl::Status health() const;
+  const std::string& dir() const { return dir_; }
+  const TopicConfig& config() const { return config_; }
+
+  // ---- For readers (any thread) ----
+  // The segment holding `offset` (the last one whose base <= offset), or the
+  // first segment if offset is below it. Never null.
+  std::shared_ptr<Segment> SegmentFor(Offset offset) const;
+  // The segment after the one based at `base`, or null if it is the last.
+  std::shared_ptr<Segment> SegmentAfter(Offset base) const;
+  // A snapshot of all segments in order.
+  std::vector<std::shared_ptr<Segment>> Segments() const;
+  // Earliest offset whose timestamp >= ts, or end_offset() if none.
+  absl::StatusOr<Offset> OffsetForTimestamp(int64_t ts) const;
+
+  // Readers that want to sleep until data arrives register a Waiter, which
+  // every append notifies. The waiter must stay alive until removed.
+  void AddWaiter(Waiter* w);
+  void RemoveWaiter(Waiter* w);
+
+  // ---- For retention and compaction ----
+  // Removes segments entirely below `offset` (never the active one) and
+  // advances start_offset(); readers holding them keep their mappings.
+  // Returns the number of segments removed.
+  absl::StatusOr<int> DeleteSegmentsBefore(Offset offset);
+
+ private:
+  PartitionLog(Env* env, std::string dir, const TopicConfig& config,
+               bool read_only);
+  absl::Status Recover(RecoveryReport* report);
+  // Seals the active segment and starts a new one. Requires append_mu_.
+  absl::Status RollLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  // Makes everything below `target` durable (group commit).
+  absl::Status SyncTo(Offset target);
+  absl::Status Fail(absl::Status s);
+  void NotifyWaiters();
+
+  Env* const env_;
+  const std::string dir_;
+  const TopicConfig config_;
+  const bool read_only_;
+
+  std::atomic<int64_t> start_{0};
+  std::atomic<int64_t> end_{0};
+  std::atomic<int64_t> durable_end_{0};
+  std::atomic<bool> failed_{false};
+  std::atomic<bool> closed_{false};
+
+  mutable Mutex append_mu_;  // serialises appends, rolls and closes
+  std::shared_ptr<Segment> active_ ABSL_GUARDED_BY(append_mu_);
+  int64_t unsynced_records_ ABSL_GUARDED_BY(append_mu_) = 0;
+  int64_t oldest_unsynced_ms_ ABSL_GUARDED_BY(append_mu_) = -1;
+
+  Mutex sync_mu_;  // one sync at a time; taken before append_mu_
+  Offset synced_base_ ABSL_GUARDED_BY(sync_mu_);  // segment synced_position_ is in
+  size_t synced_position_ ABSL_GUARDED_BY(sync_mu_) = 0;
+
+  mutable Mutex segments_mu_;  // guards the list; leaf lock
+  std::vector<std::shared_ptr<Segment>> segments_ ABSL_GUARDED_BY(segments_mu_);
+
+  mutable Mutex status_mu_;
+  absl::Status failure_ ABSL_GUARDED_BY(status_mu_);
+
+  Mutex waiters_mu_;
+  std::vector<Waiter*> waiters_ ABSL_GUARDED_BY(waiters_mu_);
+  std::atomic<int> waiter_count_{0};
+};
+
+}  // namespace evlog
+
+#endif  // EVLOG_PARTITION_PARTITION_LOG_H_

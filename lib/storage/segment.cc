@@ -1,0 +1,227 @@
+#include "storage/segment.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "format/format.h"
+#include "format/segment_header.h"
+#include "storage/index_file.h"
+
+namespace evlog {
+
+namespace {
+constexpr int64_t kNoMaxTimestamp = std::numeric_limits<int64_t>::min();
+}  // namespace
+
+Segment::Segment(std::string path, std::unique_ptr<MappedRegion> region,
+                 Offset base, int64_t created_ms, uint32_t index_interval_bytes)
+    : path_(std::move(path)),
+      region_(std::move(region)),
+      base_(base),
+      created_ms_(created_ms),
+      index_(region_->size(), index_interval_bytes),
+      end_(format::kSegmentHeaderSize),
+      next_(base.value()),
+      max_ts_(kNoMaxTimestamp) {}
+
+absl::StatusOr<std::shared_ptr<Segment>> Segment::Create(
+    Env* env, const std::string& dir, Offset base, uint64_t file_bytes,
+    int64_t now_ms, uint32_t index_interval_bytes) {
+  std::string path =
+      absl::StrCat(dir, "/", format::SegmentFileName(base, format::kSegmentSuffix));
+  if (absl::Status s = env->AllocateFile(path, file_bytes); !s.ok()) return s;
+  auto region = env->MapFile(path, /*writable=*/true);
+  if (!region.ok()) {
+    env->RemoveFile(path).IgnoreError();
+    return region.status();
+  }
+  format::SegmentHeader header{base, now_ms, file_bytes};
+  format::EncodeSegmentHeader(header, (*region)->data());
+  absl::Status s = (*region)->Sync(0, format::kSegmentHeaderSize);
+  if (s.ok()) s = env->SyncDir(dir);
+  if (!s.ok()) {
+    env->RemoveFile(path).IgnoreError();
+    return s;
+  }
+  return std::shared_ptr<Segment>(new Segment(
+      std::move(path), *std::move(region), base, now_ms, index_interval_bytes));
+}
+
+absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(
+    Env* env, const std::string& path, bool writable,
+    uint32_t index_interval_bytes) {
+  auto region = env->MapFile(path, writable);
+  if (!region.ok()) return region.status();
+  auto header = format::DecodeSegmentHeader((*region)->data(), (*region)->size());
+  if (!header.ok()) {
+    return absl::DataLossError(absl::StrCat(path, ": ", header.status().message()));
+  }
+  return std::shared_ptr<Segment>(new Segment(path, *std::move(region),
+                                              header->base_offset,
+                                              header->created_ms,
+                                              index_interval_bytes));
+}
+
+std::string Segment::index_path() const {
+  return path_.substr(0, path_.size() - std::strlen(format::kSegmentSuffix)) +
+         format::kIndexSuffix;
+}
+
+uint64_t Segment::data_bytes() const {
+  return end_position() - format::kSegmentHeaderSize;
+}
+
+bool Segment::empty() const {
+  return end_position() == format::kSegmentHeaderSize;
+}
+
+void Segment::Publish(const format::FrameInfo& frame) {
+  size_t pos = end_.load(std::memory_order_relaxed);
+  int64_t max_ts = std::max(max_ts_.load(std::memory_order_relaxed),
+                            frame.max_timestamp);
+  index_.OnBatch(static_cast<uint32_t>(frame.base_offset - base_),
+                 static_cast<uint32_t>(pos), max_ts,
+                 static_cast<uint32_t>(frame.frame_size));
+  max_ts_.store(max_ts, std::memory_order_release);
+  next_.store(frame.next_offset().value(), std::memory_order_release);
+  end_.store(pos + frame.frame_size, std::memory_order_release);
+}
+
+ScanResult Segment::Scan(size_t from, Offset expected) {
+  ScanResult r;
+  size_t pos = from;
+  const char* base = data();
+  size_t cap = capacity();
+  end_.store(from, std::memory_order_relaxed);
+  while (true) {
+    format::FrameInfo frame;
+    format::FrameStatus st =
+        format::ParseFrame(base + pos, cap - pos, &frame, &r.why);
+    if (st == format::FrameStatus::kEnd) break;
+    if (st == format::FrameStatus::kOk && frame.base_offset < expected) {
+      st = format::FrameStatus::kCorrupt;
+      r.why = absl::StrCat("frame at position ", pos, " has base offset ",
+                           frame.base_offset.value(), ", expected >= ",
+                           expected.value());
+    }
+    if (st != format::FrameStatus::kOk) {
+      r.clean = false;
+      break;
+    }
+    Publish(frame);
+    pos += frame.frame_size;
+    expected = frame.next_offset();
+    ++r.frames;
+    r.records += frame.record_count;
+  }
+  r.end_position = pos;
+  r.next_offset = expected;
+  return r;
+}
+
+bool Segment::IsZeroFrom(size_t from) const {
+  const char* p = data() + from;
+  const char* end = data() + capacity();
+  static const char kZeros[4096] = {};
+  while (p < end) {
+    size_t n = std::min<size_t>(sizeof(kZeros), end - p);
+    if (std::memcmp(p, kZeros, n) != 0) return false;
+    p += n;
+  }
+  return true;
+}
+
+void Segment::ResetToHeader() {
+  index_.Clear();
+  end_.store(format::kSegmentHeaderSize, std::memory_order_release);
+  next_.store(base_.value(), std::memory_order_release);
+  max_ts_.store(kNoMaxTimestamp, std::memory_order_release);
+}
+
+absl::StatusOr<size_t> Segment::ZeroFrom(size_t from) {
+  char* p = region_->data();
+  static const char kZeros[4096] = {};
+  size_t dirty_begin = capacity(), dirty_end = from;
+  for (size_t pos = from; pos < capacity();) {
+    size_t n = std::min<size_t>(sizeof(kZeros) - pos % sizeof(kZeros),
+                                capacity() - pos);
+    if (std::memcmp(p + pos, kZeros, n) != 0) {
+      std::memset(p + pos, 0, n);
+      dirty_begin = std::min(dirty_begin, pos);
+      dirty_end = pos + n;
+    }
+    pos += n;
+  }
+  if (dirty_begin >= dirty_end) return size_t{0};
+  if (absl::Status s = Sync(dirty_begin, dirty_end); !s.ok()) return s;
+  return dirty_end - dirty_begin;
+}
+
+size_t Segment::PositionForOffset(Offset offset) const {
+  if (offset <= base_) return format::kSegmentHeaderSize;
+  int64_t rel = offset - base_;
+  uint32_t rel32 = rel > std::numeric_limits<uint32_t>::max()
+                       ? std::numeric_limits<uint32_t>::max()
+                       : static_cast<uint32_t>(rel);
+  return index_.FloorPosition(rel32, format::kSegmentHeaderSize);
+}
+
+size_t Segment::PositionForTime(int64_t ts) const {
+  return index_.TimeScanStart(ts, format::kSegmentHeaderSize);
+}
+
+absl::Status Segment::WriteIndex(Env* env) const {
+  IndexFileContents c;
+  c.base_offset = base_;
+  c.next_offset = next_offset();
+  c.end_position = end_position();
+  c.max_timestamp = max_timestamp();
+  uint32_t n = index_.size();
+  c.entries.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) c.entries.push_back(index_.entry(i));
+  std::string final_path = index_path();
+  std::string tmp = final_path + ".tmp";
+  auto file = env->NewWritableFile(tmp);
+  if (!file.ok()) return file.status();
+  absl::Status s = (*file)->Append(EncodeIndexFile(c));
+  if (s.ok()) s = (*file)->Sync();
+  if (s.ok()) s = (*file)->Close();
+  if (s.ok()) s = env->RenameFile(tmp, final_path);
+  if (!s.ok()) env->RemoveFile(tmp).IgnoreError();
+  // The directory is synced by the caller together with its other changes;
+  // a lost index file is only a slower next open.
+  return s;
+}
+
+bool Segment::LoadIndex(Env* env) {
+  auto bytes = env->ReadFile(index_path());
+  if (!bytes.ok()) return false;
+  auto c = DecodeIndexFile(*bytes);
+  if (!c.ok() || c->base_offset != base_ || c->entries.empty() ||
+      c->end_position > capacity() || c->next_offset < base_) {
+    return false;
+  }
+  uint32_t prev_pos = 0;
+  for (const IndexEntry& e : c->entries) {
+    if (e.position < format::kSegmentHeaderSize || e.position >= c->end_position ||
+        e.position <= prev_pos) {
+      return false;
+    }
+    prev_pos = e.position;
+  }
+  // Trust the entries before the last one; the caller rescans from the last
+  // indexed batch, which validates the bytes the file claims are there.
+  const IndexEntry& last = c->entries.back();
+  index_.Restore(c->entries.data(), static_cast<uint32_t>(c->entries.size() - 1));
+  size_t n = c->entries.size();
+  max_ts_.store(n >= 2 ? c->entries[n - 2].max_timestamp : kNoMaxTimestamp,
+                std::memory_order_release);
+  next_.store((base_ + last.relative_offset).value(), std::memory_order_release);
+  end_.store(last.position, std::memory_order_release);
+  return true;
+}
+
+}  // namespace evlog

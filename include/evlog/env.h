@@ -19,12 +19,19 @@
 // Thread safety: every `Env` method may be called concurrently from any
 // thread. Objects returned by an `Env` (files, regions, locks) are not
 // thread-safe unless stated; `MappedRegion::data()` may be read by many
-// threads while one writes disjoint bytes.
+// threads while one writes disjoint bytes. Those objects must be destroyed
+// before the `Env` that made them (`Env::Default()` is never destroyed).
 //
-// Errors: `kNotFound` (missing path), `kAlreadyExists`, `kResourceExhausted`
-// (no space, ENOSPC/EDQUOT), `kPermissionDenied`, `kUnavailable` (a lock held
-// by someone else), `kInternal` for any other I/O error. The message always
-// names the path and the failing operation.
+// Errors (the same on every Env): `kNotFound` (missing path or parent, ENOENT),
+// `kAlreadyExists` (EEXIST), `kResourceExhausted` (no space, ENOSPC/EDQUOT),
+// `kPermissionDenied` (EACCES/EPERM/EROFS), `kUnavailable` (a lock held by
+// someone else), `kFailedPrecondition` (misuse of an object: a closed file, a
+// read-only region, an empty file to map), `kInvalidArgument` (a sync range
+// outside the region), `kInternal` for any other I/O error (ENOTDIR,
+// ENOTEMPTY, EIO, ...). The message reads "<op> <path>: <reason>".
+//
+// No Env call starts a thread or retries a failed I/O operation (EINTR
+// aside): after a failed Sync the caller must assume the data is lost.
 //
 // Paths are plain strings joined with '/'. The Env never interprets them
 // beyond that; callers validate names before building paths.
@@ -110,11 +117,15 @@ class MappedRegion {
   virtual size_t size() const = 0;
   virtual bool writable() const = 0;
   // msync(MS_SYNC) of [offset, offset + length), rounded out to whole pages.
-  // Fails with kFailedPrecondition on a read-only region.
+  // Rely only on the requested bytes being durable: the in-memory Env's
+  // crash model makes just those durable. A zero `length` is OK. Fails with
+  // kFailedPrecondition on a read-only region and with kInvalidArgument if
+  // the range is not inside [0, size()).
   virtual absl::Status Sync(size_t offset, size_t length) = 0;
 };
 
-// An exclusive advisory lock on a file, held until the object is destroyed.
+// An exclusive advisory lock on a file (flock), held until the object is
+// destroyed. Used to keep two stores from opening the same directory.
 class FileLock {
  public:
   virtual ~FileLock() = default;
@@ -131,7 +142,8 @@ class Env {
   // destroyed.
   static Env* Default();
 
-  // Creates (or truncates) `path` for sequential writing.
+  // Creates (or truncates, O_TRUNC) `path` for sequential writing. The
+  // parent directory must exist (kNotFound otherwise).
   virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
       const std::string& path) = 0;
 
@@ -142,23 +154,31 @@ class Env {
   // reserved (posix_fallocate), and makes its contents and size durable
   // (fsync). Fails with kAlreadyExists if the path exists and with
   // kResourceExhausted if the space cannot be reserved; on failure no file is
-  // left behind. The directory entry is durable only after `SyncDir`.
+  // left behind. `size` may be 0. The directory entry is durable only after
+  // `SyncDir`.
   virtual absl::Status AllocateFile(const std::string& path, uint64_t size) = 0;
 
   // Maps the whole of an existing file. `writable` selects PROT_READ|PROT_WRITE
-  // versus PROT_READ. Fails with kFailedPrecondition for an empty file.
+  // versus PROT_READ; never write through a read-only region. Fails with
+  // kFailedPrecondition for an empty file.
   virtual absl::StatusOr<std::unique_ptr<MappedRegion>> MapFile(
       const std::string& path, bool writable) = 0;
 
+  // Current size of a file (not a directory).
   virtual absl::StatusOr<uint64_t> GetFileSize(const std::string& path) = 0;
+  // True if anything (file or directory) exists at `path`.
   virtual bool FileExists(const std::string& path) = 0;
+  // Removes a file's name; open files and mappings of it stay usable.
+  // Durable after `SyncDir` of the parent.
   virtual absl::Status RemoveFile(const std::string& path) = 0;
   // Atomically replaces `to` with `from` (rename(2)); durable after
   // `SyncDir` of the parent.
   virtual absl::Status RenameFile(const std::string& from,
                                   const std::string& to) = 0;
 
-  // Creates one directory level. OK if it already exists as a directory.
+  // Creates one directory level (the parent must exist). OK if it already
+  // exists as a directory; kAlreadyExists if a file has that name. Durable
+  // after `SyncDir` of the parent.
   virtual absl::Status CreateDir(const std::string& path) = 0;
   // Removes an empty directory.
   virtual absl::Status RemoveDir(const std::string& path) = 0;
@@ -172,7 +192,8 @@ class Env {
 
   // Takes an exclusive lock on `path` (created if missing). Fails with
   // kUnavailable, naming the path, if any holder -- another process or this
-  // one -- already has it.
+  // one -- already has it. Never blocks. (In the in-memory Env, locks are per
+  // Env instance.)
   virtual absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path) = 0;
 
@@ -182,7 +203,10 @@ class Env {
 
 // A new, empty in-memory environment. `clock` (not owned, may be null for
 // the real clock) must outlive the Env. Each MemEnv is an independent file
-// system; everything in it is lost when it is destroyed.
+// system; everything in it is lost when it is destroyed. It starts with the
+// directories "/" and "/tmp"; any other directory must be created with
+// `CreateDir`, as on disk. Durability is modelled too (see docs/ENV.md), so
+// a missing Sync or SyncDir shows up in evlog's own crash tests.
 std::unique_ptr<Env> NewMemEnv(Clock* clock = nullptr);
 
 }  // namespace evlog

@@ -61,7 +61,7 @@ class MemEnv::File final : public WritableFile {
     {
       MutexLock lock(&env_->mu_);
       if (closed_) return Closed("fsync");
-      inode_->durable = *inode_->current;
+      if (env_->track_durability_) inode_->durable = *inode_->current;
     }
     env_->SyncDone(path_);
     return absl::OkStatus();
@@ -120,9 +120,11 @@ class MemEnv::Region final : public MappedRegion {
     {
       MutexLock lock(&env_->mu_);
       // msync has fdatasync semantics: the size becomes durable too.
-      inode_->durable.resize(size, '\0');
-      std::memcpy(inode_->durable.data() + offset, buffer_->data() + offset,
-                  length);
+      if (env_->track_durability_) {
+        inode_->durable.resize(size, '\0');
+        std::memcpy(inode_->durable.data() + offset, buffer_->data() + offset,
+                    length);
+      }
     }
     env_->SyncDone(path_);
     return absl::OkStatus();
@@ -149,8 +151,9 @@ class MemEnv::Lock final : public FileLock {
   const std::string key_;
 };
 
-MemEnv::MemEnv(Clock* clock)
+MemEnv::MemEnv(Clock* clock, bool track_durability)
     : clock_(clock != nullptr ? clock : Clock::Real()),
+      track_durability_(track_durability),
       root_(std::make_shared<Dir>()),
       capacity_(std::numeric_limits<uint64_t>::max()) {
   // "/tmp" exists durably, as on any real system, so that code written for
@@ -260,7 +263,8 @@ absl::Status MemEnv::AllocateFile(const std::string& path, uint64_t size) {
     if (!status.ok()) return status;
     auto inode = std::make_shared<Inode>();
     inode->current->assign(size, '\0');
-    inode->durable = *inode->current;  // It is fsynced before returning.
+    // It is fsynced before returning.
+    if (track_durability_) inode->durable = *inode->current;
     inode->linked = true;
     used_ += size;
     dir->current[name] = Node{std::move(inode), nullptr};
@@ -458,7 +462,8 @@ uint64_t MemEnv::UsedBytes() const {
 }
 
 std::unique_ptr<Env> NewMemEnv(Clock* clock) {
-  return std::make_unique<MemEnv>(clock);
+  // Users' in-memory stores never take crash images: skip the durable copy.
+  return std::make_unique<MemEnv>(clock, /*track_durability=*/false);
 }
 
 }  // namespace evlog

@@ -84,7 +84,9 @@ class MemEnv final : public Env {
   static constexpr size_t kPageSize = 4096;
 
   // `clock` (not owned, null for Clock::Real()) must outlive the MemEnv.
-  explicit MemEnv(Clock* clock = nullptr);
+  // `track_durability` = false skips keeping the durable copy of each file
+  // (half the memory, no copy on sync); CrashImage is then meaningless.
+  explicit MemEnv(Clock* clock = nullptr, bool track_durability = true);
   ~MemEnv() override;
   MemEnv(const MemEnv&) = delete;
   MemEnv& operator=(const MemEnv&) = delete;
@@ -151,6 +153,7 @@ class MemEnv final : public Env {
   void SyncDone(const std::string& path) ABSL_LOCKS_EXCLUDED(mu_);
 
   Clock* const clock_;
+  const bool track_durability_;
   std::atomic<uint64_t> sync_count_{0};
 
   mutable Mutex mu_;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "format/format.h"
 #include "format/segment_header.h"
+#include "storage/durable_file.h"
 #include "storage/index_file.h"
 
 namespace evlog {
@@ -182,18 +183,12 @@ absl::Status Segment::WriteIndex(Env* env) const {
   uint32_t n = index_.size();
   c.entries.reserve(n);
   for (uint32_t i = 0; i < n; ++i) c.entries.push_back(index_.entry(i));
-  std::string final_path = index_path();
-  std::string tmp = final_path + ".tmp";
-  auto file = env->NewWritableFile(tmp);
-  if (!file.ok()) return file.status();
-  absl::Status s = (*file)->Append(EncodeIndexFile(c));
-  if (s.ok()) s = (*file)->Sync();
-  if (s.ok()) s = (*file)->Close();
-  if (s.ok()) s = env->RenameFile(tmp, final_path);
-  if (!s.ok()) env->RemoveFile(tmp).IgnoreError();
   // The directory is synced by the caller together with its other changes;
-  // a lost index file is only a slower next open.
-  return s;
+  // a lost index file only costs a rescan at the next open.
+  std::string path = index_path();
+  size_t slash = path.rfind('/');
+  return ReplaceFileNoDirSync(env, path.substr(0, slash), path.substr(slash + 1),
+                              EncodeIndexFile(c));
 }
 
 bool Segment::LoadIndex(Env* env) {

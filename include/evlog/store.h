@@ -1,0 +1,159 @@
+// evlog/store.h: a store -- the directory that holds topics, their
+// partitions and the consumer groups' committed offsets. The entry point.
+//
+// A Store is to evlog what a database handle is to SQLite: open it, create
+// topics, then make producers and consumers from it.
+//
+//   auto store = evlog::Store::Open("/var/lib/myapp/events");
+//   if (!store.ok()) return store.status();
+//   absl::Status s = (*store)->CreateTopic("orders", 3);   // 3 partitions
+//   auto producer = (*store)->NewProducer();
+//   auto sent = (*producer)->Send("orders", {.key = "order-17", .value = "{}"});
+//   // sent->partition, sent->offset
+//
+// For unit tests and pure in-process pipelines, `Store::OpenInMemory()` gives
+// the same API and semantics with nothing on disk (and no durability).
+//
+// Ownership and lifetime: producers and consumers made by a store must be
+// destroyed before it. Closing the store (Close() or the destructor) flushes
+// every partition per its durability policy, unmaps what no reader holds and
+// releases the lock; later calls fail with kFailedPrecondition.
+//
+// Thread safety: thread-safe. Appends to different partitions never
+// serialise; topic administration is serialised store-wide.
+//
+// Errors (the same table everywhere in evlog):
+//   kInvalidArgument    bad name, bad config value (the message names the
+//                       field), partition count out of range
+//   kNotFound           unknown topic or group; store directory missing
+//                       with create_if_missing = false
+//   kAlreadyExists      topic exists
+//   kOutOfRange         offset outside the log, partition out of range
+//   kResourceExhausted  disk full, record or batch too large
+//   kFailedPrecondition store or producer closed, partition failed after an
+//                       I/O error, conditional append mismatch
+//   kUnavailable        the store is held by another owner (the message
+//                       names the lock file)
+//   kDataLoss           corruption found on disk
+//   kPermissionDenied   the directory cannot be written
+
+#ifndef EVLOG_STORE_H_
+#define EVLOG_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "evlog/env.h"
+#include "evlog/options.h"
+#include "evlog/types.h"
+
+namespace evlog {
+
+class Producer;
+struct ProducerOptions;
+
+// Options for opening a store.
+struct StoreOptions {
+  // Create the directory (one level) and an empty store when missing.
+  // Default true; false gives kNotFound for a missing store.
+  bool create_if_missing = true;
+  // The OS seam; null means Env::Default(). Not owned; must outlive the
+  // store. Pass a MemEnv (NewMemEnv) to keep everything in memory.
+  Env* env = nullptr;
+  // Config of topics created without an explicit one.
+  TopicConfig default_topic_config;
+  // Period of the background maintenance thread (interval syncs, age rolls,
+  // retention, compaction), in ms. 0 disables the thread; call
+  // RunMaintenance() yourself (tests do, with a FakeClock). Default 1000.
+  int64_t maintenance_interval_ms = 1000;
+  // Open without taking the lock and without writing anything: for tools that
+  // inspect a store another process holds. Every write fails with
+  // kFailedPrecondition. Default false.
+  bool read_only = false;
+};
+
+// State of one partition, as returned by DescribeTopic.
+struct PartitionDescription {
+  PartitionId partition;
+  Offset start_offset;        // first offset still in the log
+  Offset end_offset;          // offset the next record gets
+  Offset durable_end_offset;  // every record below it is synced
+  uint64_t bytes = 0;         // log bytes (segment data, not preallocation)
+  int64_t segments = 0;
+  // Timestamp of the first record in the log and largest timestamp; -1 if
+  // the partition is empty.
+  int64_t oldest_timestamp_ms = -1;
+  int64_t newest_timestamp_ms = -1;
+};
+
+struct TopicDescription {
+  std::string name;
+  TopicConfig config;
+  std::vector<PartitionDescription> partitions;
+};
+
+class Store {
+ public:
+  // Opens (or creates) the store in directory `dir`, recovering every
+  // partition. kUnavailable if another owner (process or Store object) holds
+  // it.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(
+      const std::string& dir, const StoreOptions& options = {});
+
+  // A store kept entirely in memory (its own MemEnv); `options.env` is
+  // ignored. Lost when destroyed. Every segment is preallocated in RAM, so
+  // the default segment size becomes 1 MiB here unless
+  // `options.default_topic_config.segment_bytes` was changed; topics created
+  // with an explicit config keep their segment_bytes.
+  static absl::StatusOr<std::unique_ptr<Store>> OpenInMemory(
+      const StoreOptions& options = {});
+
+  virtual ~Store() = default;
+
+  // Flushes, stops the maintenance thread, releases the lock. Idempotent;
+  // returns the first error met.
+  virtual absl::Status Close() = 0;
+
+  // ---- Topics ----
+  // Names: 1-249 characters of [A-Za-z0-9._-], not "." or ".." (Kafka's
+  // rule). `partitions` in [1, 10000]. The config is validated.
+  virtual absl::Status CreateTopic(const std::string& name, int32_t partitions,
+                                   const TopicConfig& config) = 0;
+  // Same with StoreOptions::default_topic_config.
+  virtual absl::Status CreateTopic(const std::string& name,
+                                   int32_t partitions) = 0;
+  // Deletes the topic and its data. Readers holding zero-copy views keep
+  // them valid until they release them. kNotFound if unknown.
+  virtual absl::Status DeleteTopic(const std::string& name) = 0;
+  // Increases the partition count (never decreases: kInvalidArgument).
+  virtual absl::Status AddPartitions(const std::string& name,
+                                     int32_t new_total) = 0;
+  // Sorted topic names.
+  virtual std::vector<std::string> ListTopics() const = 0;
+  virtual absl::StatusOr<TopicDescription> DescribeTopic(
+      const std::string& name) const = 0;
+
+  // ---- Clients ----
+  virtual absl::StatusOr<std::unique_ptr<Producer>> NewProducer(
+      const ProducerOptions& options) = 0;
+  virtual absl::StatusOr<std::unique_ptr<Producer>> NewProducer() = 0;
+
+  // ---- Maintenance ----
+  // Syncs every partition.
+  virtual absl::Status Flush() = 0;
+  // Runs one round of maintenance now (interval syncs, age-based rolls,
+  // retention, compaction) using the Env's clock.
+  virtual absl::Status RunMaintenance() = 0;
+
+  virtual const std::string& dir() const = 0;
+  virtual Env* env() const = 0;
+};
+
+}  // namespace evlog
+
+#endif  // EVLOG_STORE_H_

@@ -1,0 +1,100 @@
+#include "producer/producer_impl.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "format/coding.h"
+#include "store/store_impl.h"
+#include "topic/topic.h"
+
+namespace evlog {
+
+PartitionId PartitionForKey(std::string_view key, int32_t num_partitions) {
+  // Part of the contract (pinned by a test): changing it would move keys.
+  uint64_t h = format::Checksum(key.data(), key.size());
+  return PartitionId(static_cast<int32_t>(h % static_cast<uint64_t>(num_partitions)));
+}
+
+absl::StatusOr<PartitionId> ProducerImpl::Choose(Topic& topic,
+                                                 std::span<const Record> records,
+                                                 const SendOptions& options) const {
+  int32_t n = topic.partition_count();
+  if (options.partition) {
+    if (options.partition->value() < 0 || options.partition->value() >= n) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "partition ", options.partition->value(), " is out of range for topic ",
+          topic.name(), " (", n, " partitions)"));
+    }
+    return *options.partition;
+  }
+  std::optional<PartitionId> chosen;
+  for (const Record& r : records) {
+    if (!r.key && !options_.partitioner) continue;
+    PartitionId p = options_.partitioner
+                        ? options_.partitioner(topic.name(), r.key, n)
+                        : PartitionForKey(*r.key, n);
+    if (p.value() < 0 || p.value() >= n) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "the partitioner chose partition ", p.value(), " of topic ", topic.name(),
+          ", which has ", n, " partitions"));
+    }
+    if (chosen && *chosen != p) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the records of a batch map to partitions ", chosen->value(), " and ",
+          p.value(), " of topic ", topic.name(),
+          "; a batch goes to one partition: set SendOptions::partition"));
+    }
+    chosen = p;
+  }
+  if (chosen) return *chosen;
+  // Sticky spread for records without a key.
+  uint64_t ticket = topic.sticky_counter().fetch_add(1, std::memory_order_relaxed);
+  return PartitionId(static_cast<int32_t>(
+      (ticket / static_cast<uint64_t>(options_.sticky_records)) % static_cast<uint64_t>(n)));
+}
+
+absl::StatusOr<BatchSendResult> ProducerImpl::SendBatch(std::string_view topic_name,
+                                                        std::span<const Record> records,
+                                                        const SendOptions& options) {
+  if (closed_.load(std::memory_order_acquire)) {
+    return absl::FailedPreconditionError("producer is closed");
+  }
+  if (records.empty()) return absl::InvalidArgumentError("empty batch");
+  BatchSendResult result;
+  absl::Status s = store_->WithTopic(topic_name, [&](Topic& topic) -> absl::Status {
+    auto p = Choose(topic, records, options);
+    if (!p.ok()) return p.status();
+    PartitionLog* log = topic.partition(*p);
+    auto appended = log->Append(records, options.expected_end_offset);
+    if (!appended.ok()) {
+      return absl::Status(appended.status().code(),
+                          absl::StrCat("topic ", topic.name(), " partition ", p->value(),
+                                       ": ", appended.status().message()));
+    }
+    result = {*p, appended->base_offset, appended->last_offset, appended->timestamp_ms};
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return result;
+}
+
+absl::StatusOr<SendResult> ProducerImpl::Send(std::string_view topic,
+                                              const Record& record,
+                                              const SendOptions& options) {
+  auto r = SendBatch(topic, {&record, 1}, options);
+  if (!r.ok()) return r.status();
+  return SendResult{r->partition, r->base_offset, r->timestamp_ms};
+}
+
+absl::Status ProducerImpl::Flush() {
+  if (closed_.load(std::memory_order_acquire)) {
+    return absl::FailedPreconditionError("producer is closed");
+  }
+  return store_->Flush();
+}
+
+absl::Status ProducerImpl::Close() {
+  closed_.store(true, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+}  // namespace evlog

@@ -1,0 +1,471 @@
+#include "store/store_impl.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "env/mem_env.h"
+#include "evlog/producer.h"
+#include "format/batch_codec.h"
+#include "format/format.h"
+#include "producer/producer_impl.h"
+#include "storage/durable_file.h"
+#include "topic/topic_name.h"
+#include "util/string_view.h"
+
+namespace evlog {
+
+namespace {
+constexpr char kTopicsDir[] = "topics";
+constexpr char kLockFile[] = "LOCK";
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
+                                                   const StoreOptions& options) {
+  auto store = StoreImpl::Open(dir, options, nullptr);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenInMemory(
+    const StoreOptions& options) {
+  StoreOptions o = options;
+  o.create_if_missing = true;
+  o.read_only = false;
+  // Memory holds every preallocated segment whole: use 1 MiB segments unless
+  // the caller chose a size.
+  if (o.default_topic_config.segment_bytes == TopicConfig().segment_bytes) {
+    o.default_topic_config.segment_bytes = 1 << 20;
+  }
+  auto store = StoreImpl::Open("/evlog", o, NewMemEnv(nullptr));
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+StoreImpl::StoreImpl(std::string dir, const StoreOptions& options,
+                     std::unique_ptr<Env> owned_env)
+    : dir_(std::move(dir)),
+      topics_dir_(absl::StrCat(dir_, "/", kTopicsDir)),
+      options_(options),
+      owned_env_(std::move(owned_env)),
+      env_(owned_env_ ? owned_env_.get()
+                      : (options.env ? options.env : Env::Default())) {}
+
+absl::StatusOr<std::unique_ptr<StoreImpl>> StoreImpl::Open(
+    const std::string& dir, const StoreOptions& options,
+    std::unique_ptr<Env> owned_env) {
+  if (dir.empty()) return absl::InvalidArgumentError("store directory is empty");
+  if (absl::Status s = options.default_topic_config.Validate(); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("default_topic_config: ", s.message()));
+  }
+  if (options.maintenance_interval_ms < 0) {
+    return absl::InvalidArgumentError("maintenance_interval_ms must be >= 0");
+  }
+  std::unique_ptr<StoreImpl> store(new StoreImpl(dir, options, std::move(owned_env)));
+  if (absl::Status s = store->Load(); !s.ok()) {
+    store->closed_.store(true);
+    return s;
+  }
+  if (options.maintenance_interval_ms > 0 && !options.read_only) {
+    store->maintenance_thread_ = std::thread([s = store.get()] { s->MaintenanceLoop(); });
+  }
+  return store;
+}
+
+StoreImpl::~StoreImpl() { Close().IgnoreError(); }
+
+absl::Status StoreImpl::Load() {
+  Env* env = env_;
+  std::string meta_path = absl::StrCat(dir_, "/", kStoreMetaFile);
+  if (!options_.read_only) {
+    if (!env->FileExists(dir_)) {
+      if (!options_.create_if_missing) {
+        return absl::NotFoundError(absl::StrCat("store ", dir_, " does not exist"));
+      }
+      size_t slash = dir_.rfind('/');
+      std::string parent = slash == std::string::npos ? "." : dir_.substr(0, slash);
+      if (parent.empty()) parent = "/";
+      if (absl::Status s = env->CreateDir(dir_); !s.ok()) return s;
+      if (absl::Status s = env->SyncDir(parent); !s.ok()) return s;
+    }
+    auto lock = env->LockFile(absl::StrCat(dir_, "/", kLockFile));
+    if (!lock.ok()) {
+      if (absl::IsUnavailable(lock.status())) {
+        return absl::UnavailableError(absl::StrCat(
+            "store ", dir_, " is held by another owner (lock file ", dir_, "/",
+            kLockFile, "): ", lock.status().message()));
+      }
+      return lock.status();
+    }
+    lock_ = *std::move(lock);
+  }
+
+  StoreMeta meta;
+  if (env->FileExists(meta_path)) {
+    auto text = env->ReadFile(meta_path);
+    if (!text.ok()) return text.status();
+    auto decoded = DecodeStoreMeta(*text);
+    if (!decoded.ok()) {
+      return absl::DataLossError(absl::StrCat(meta_path, ": ", decoded.status().message()));
+    }
+    meta = *std::move(decoded);
+  } else if (options_.read_only) {
+    return absl::NotFoundError(absl::StrCat("no evlog store at ", dir_,
+                                            " (", meta_path, " is missing)"));
+  } else {
+    if (absl::Status s = CreateDirDurably(env, dir_, kTopicsDir); !s.ok()) return s;
+    if (absl::Status s = ReplaceFileDurably(env, dir_, kStoreMetaFile, EncodeStoreMeta(meta));
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!options_.read_only) {
+    env->RemoveFile(meta_path + kTmpSuffix).IgnoreError();
+    if (absl::Status s = CreateDirDurably(env, dir_, kTopicsDir); !s.ok()) return s;
+  }
+
+  MutexLock admin(&admin_mu_);
+  next_topic_id_ = meta.next_topic_id;
+  for (const TopicMeta& tm : meta.topics) {
+    auto topic = std::make_shared<Topic>(tm.name, tm.id, tm.config,
+                                         absl::StrCat(topics_dir_, "/", TopicDirName(tm)));
+    for (int32_t p = 0; p < tm.partitions; ++p) {
+      auto log = OpenPartition(*topic, p);
+      if (!log.ok()) return log.status();
+      topic->AddPartition(*std::move(log));
+    }
+    WriterLock l(&topics_mu_);
+    if (!topics_.emplace(tm.name, std::move(topic)).second) {
+      return absl::DataLossError(absl::StrCat(meta_path, ": topic ", tm.name,
+                                              " is listed twice"));
+    }
+  }
+  return options_.read_only ? absl::OkStatus() : RemoveOrphans();
+}
+
+absl::Status StoreImpl::RemoveOrphans() {
+  // Directories of topics or partitions that an interrupted create, delete or
+  // partition increase left behind: not in META, so unreachable.
+  auto entries = env_->ListDir(topics_dir_);
+  if (!entries.ok()) return entries.status();
+  bool removed = false;
+  for (const std::string& name : *entries) {
+    std::shared_ptr<Topic> topic;
+    {
+      ReaderLock l(&topics_mu_);
+      for (const auto& [n, t] : topics_) {
+        if (absl::StrCat(n, ".", t->id()) == name) topic = t;
+      }
+    }
+    std::string path = absl::StrCat(topics_dir_, "/", name);
+    if (topic == nullptr) {
+      if (absl::Status s = RemoveTree(env_, path); !s.ok()) return s;
+      removed = true;
+      continue;
+    }
+    auto parts = env_->ListDir(path);
+    if (!parts.ok()) return parts.status();
+    bool removed_part = false;
+    for (const std::string& p : *parts) {
+      int32_t index;
+      if (absl::SimpleAtoi(p, &index) && index >= 0 && index < topic->partition_count() &&
+          p == absl::StrCat(index)) {
+        continue;
+      }
+      if (absl::Status s = RemoveTree(env_, absl::StrCat(path, "/", p)); !s.ok()) return s;
+      removed_part = true;
+    }
+    if (removed_part) {
+      if (absl::Status s = env_->SyncDir(path); !s.ok()) return s;
+    }
+  }
+  return removed ? env_->SyncDir(topics_dir_) : absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<PartitionLog>> StoreImpl::OpenPartition(
+    const Topic& topic, int32_t p) {
+  std::string dir = absl::StrCat(topic.dir(), "/", p);
+  if (!options_.read_only) {
+    if (absl::Status s = CreateDirDurably(env_, topic.dir(), absl::StrCat(p)); !s.ok()) {
+      return s;
+    }
+  }
+  auto log = PartitionLog::Open(env_, dir, topic.config(), nullptr, options_.read_only);
+  if (!log.ok()) {
+    return absl::Status(log.status().code(),
+                        absl::StrCat("topic ", topic.name(), " partition ", p, ": ",
+                                     log.status().message()));
+  }
+  return std::shared_ptr<PartitionLog>(std::move(*log));
+}
+
+absl::Status StoreImpl::CheckWritable() const {
+  if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
+  if (options_.read_only) {
+    return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is open read-only"));
+  }
+  return absl::OkStatus();
+}
+
+StoreMeta StoreImpl::CurrentMeta() const {
+  StoreMeta meta;
+  meta.next_topic_id = next_topic_id_;
+  ReaderLock l(&topics_mu_);
+  for (const auto& [name, t] : topics_) {
+    meta.topics.push_back({t->id(), name, t->partition_count(), t->config()});
+  }
+  std::sort(meta.topics.begin(), meta.topics.end(),
+            [](const TopicMeta& a, const TopicMeta& b) { return a.id < b.id; });
+  return meta;
+}
+
+absl::Status StoreImpl::CommitMeta(const StoreMeta& meta) {
+  return ReplaceFileDurably(env_, dir_, kStoreMetaFile, EncodeStoreMeta(meta));
+}
+
+absl::Status StoreImpl::CreateTopic(const std::string& name, int32_t partitions,
+                                    const TopicConfig& config) {
+  if (absl::Status s = ValidateTopicName(name); !s.ok()) return s;
+  if (partitions < 1 || partitions > kMaxPartitions) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "partition count ", partitions, " is outside [1, ", kMaxPartitions, "]"));
+  }
+  if (absl::Status s = config.Validate(); !s.ok()) return s;
+  MutexLock admin(&admin_mu_);
+  if (absl::Status s = CheckWritable(); !s.ok()) return s;
+  {
+    ReaderLock l(&topics_mu_);
+    if (topics_.contains(name)) {
+      return absl::AlreadyExistsError(absl::StrCat("topic ", name, " already exists"));
+    }
+  }
+  TopicMeta tm{next_topic_id_, name, partitions, config};
+  auto topic = std::make_shared<Topic>(name, tm.id, config,
+                                       absl::StrCat(topics_dir_, "/", TopicDirName(tm)));
+  // Directories first: a crash before META is committed leaves an orphan
+  // that the next open removes.
+  absl::Status s = CreateDirDurably(env_, topics_dir_, TopicDirName(tm));
+  for (int32_t p = 0; s.ok() && p < partitions; ++p) {
+    auto log = OpenPartition(*topic, p);
+    if (log.ok()) {
+      topic->AddPartition(*std::move(log));
+    } else {
+      s = log.status();
+    }
+  }
+  StoreMeta meta = CurrentMeta();
+  meta.next_topic_id = tm.id + 1;
+  meta.topics.push_back(tm);
+  if (s.ok()) s = CommitMeta(meta);
+  if (!s.ok()) {
+    for (int32_t p = 0; p < topic->partition_count(); ++p) {
+      topic->partition(PartitionId(p))->Close().IgnoreError();
+    }
+    RemoveTree(env_, topic->dir()).IgnoreError();
+    return s;
+  }
+  next_topic_id_ = tm.id + 1;
+  WriterLock l(&topics_mu_);
+  topics_.emplace(name, std::move(topic));
+  return absl::OkStatus();
+}
+
+absl::Status StoreImpl::DeleteTopic(const std::string& name) {
+  MutexLock admin(&admin_mu_);
+  if (absl::Status s = CheckWritable(); !s.ok()) return s;
+  std::shared_ptr<Topic> topic;
+  {
+    WriterLock l(&topics_mu_);
+    auto it = topics_.find(name);
+    if (it == topics_.end()) return absl::NotFoundError(absl::StrCat("unknown topic ", name));
+    topic = it->second;
+    topics_.erase(it);
+  }
+  // META without the topic first: from here on a crash leaves an orphan
+  // directory, removed at the next open.
+  if (absl::Status s = CommitMeta(CurrentMeta()); !s.ok()) {
+    WriterLock l(&topics_mu_);
+    topics_.emplace(name, topic);
+    return s;
+  }
+  for (int32_t p = 0; p < topic->partition_count(); ++p) {
+    topic->partition(PartitionId(p))->Close().IgnoreError();
+  }
+  // Unlinking mapped segments is safe: readers holding views keep the
+  // mappings (and the disk space) until they release them.
+  if (absl::Status s = RemoveTree(env_, topic->dir()); !s.ok()) return s;
+  return env_->SyncDir(topics_dir_);
+}
+
+absl::Status StoreImpl::AddPartitions(const std::string& name, int32_t new_total) {
+  MutexLock admin(&admin_mu_);
+  if (absl::Status s = CheckWritable(); !s.ok()) return s;
+  auto found = FindTopic(name);
+  if (!found.ok()) return found.status();
+  std::shared_ptr<Topic> topic = *std::move(found);
+  int32_t current = topic->partition_count();
+  if (new_total <= current || new_total > kMaxPartitions) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "topic ", name, " has ", current, " partitions; the new count ", new_total,
+        " must be larger and at most ", kMaxPartitions));
+  }
+  std::vector<std::shared_ptr<PartitionLog>> logs;
+  for (int32_t p = current; p < new_total; ++p) {
+    auto log = OpenPartition(*topic, p);
+    if (!log.ok()) return log.status();  // orphans are removed at next open
+    logs.push_back(*std::move(log));
+  }
+  StoreMeta meta = CurrentMeta();
+  for (TopicMeta& tm : meta.topics) {
+    if (tm.name == name) tm.partitions = new_total;
+  }
+  if (absl::Status s = CommitMeta(meta); !s.ok()) return s;
+  for (auto& log : logs) topic->AddPartition(std::move(log));
+  return absl::OkStatus();
+}
+
+std::vector<std::string> StoreImpl::ListTopics() const {
+  std::vector<std::string> names;
+  {
+    ReaderLock l(&topics_mu_);
+    for (const auto& [name, t] : topics_) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+absl::StatusOr<std::shared_ptr<Topic>> StoreImpl::FindTopic(std::string_view name) const {
+  if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
+  ReaderLock l(&topics_mu_);
+  auto it = topics_.find(ToAbsl(name));
+  if (it == topics_.end()) return absl::NotFoundError(absl::StrCat("unknown topic ", ToAbsl(name)));
+  return it->second;
+}
+
+absl::Status StoreImpl::WithTopic(std::string_view name,
+                                  absl::FunctionRef<absl::Status(Topic&)> fn) const {
+  if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
+  ReaderLock l(&topics_mu_);
+  auto it = topics_.find(ToAbsl(name));
+  if (it == topics_.end()) return absl::NotFoundError(absl::StrCat("unknown topic ", ToAbsl(name)));
+  return fn(*it->second);
+}
+
+absl::StatusOr<TopicDescription> StoreImpl::DescribeTopic(const std::string& name) const {
+  auto found = FindTopic(name);
+  if (!found.ok()) return found.status();
+  const Topic& topic = **found;
+  TopicDescription d;
+  d.name = topic.name();
+  d.config = topic.config();
+  for (int32_t p = 0; p < topic.partition_count(); ++p) {
+    const PartitionLog* log = topic.partition(PartitionId(p));
+    PartitionDescription pd;
+    pd.partition = PartitionId(p);
+    pd.start_offset = log->start_offset();
+    pd.end_offset = log->end_offset();
+    pd.durable_end_offset = log->durable_end_offset();
+    for (const auto& seg : log->Segments()) {
+      ++pd.segments;
+      pd.bytes += seg->data_bytes();
+      if (seg->empty()) continue;
+      if (pd.oldest_timestamp_ms < 0) {
+        format::FrameInfo frame;
+        std::string why;
+        size_t pos = format::kSegmentHeaderSize;
+        if (format::ParseFrame(seg->data() + pos, seg->end_position() - pos, &frame,
+                               &why) == format::FrameStatus::kOk) {
+          pd.oldest_timestamp_ms = frame.first_timestamp;
+        }
+      }
+      pd.newest_timestamp_ms = std::max(pd.newest_timestamp_ms, seg->max_timestamp());
+    }
+    d.partitions.push_back(pd);
+  }
+  return d;
+}
+
+absl::StatusOr<std::unique_ptr<Producer>> StoreImpl::NewProducer(
+    const ProducerOptions& options) {
+  if (absl::Status s = CheckWritable(); !s.ok()) return s;
+  if (options.sticky_records < 1) {
+    return absl::InvalidArgumentError("ProducerOptions::sticky_records must be >= 1");
+  }
+  return std::unique_ptr<Producer>(new ProducerImpl(this, options));
+}
+
+absl::StatusOr<std::unique_ptr<Producer>> StoreImpl::NewProducer() {
+  return NewProducer(ProducerOptions());
+}
+
+absl::Status StoreImpl::Flush() {
+  if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
+  std::vector<std::shared_ptr<Topic>> topics;
+  {
+    ReaderLock l(&topics_mu_);
+    for (const auto& [n, t] : topics_) topics.push_back(t);
+  }
+  absl::Status first;
+  for (const auto& t : topics) {
+    for (int32_t p = 0; p < t->partition_count(); ++p) {
+      first.Update(t->partition(PartitionId(p))->Flush());
+    }
+  }
+  return first;
+}
+
+absl::Status StoreImpl::RunMaintenance() {
+  if (absl::Status s = CheckWritable(); !s.ok()) return s;
+  std::vector<std::shared_ptr<Topic>> topics;
+  {
+    ReaderLock l(&topics_mu_);
+    for (const auto& [n, t] : topics_) topics.push_back(t);
+  }
+  absl::Status first;
+  for (const auto& t : topics) {
+    for (int32_t p = 0; p < t->partition_count(); ++p) {
+      first.Update(t->partition(PartitionId(p))->Tick());
+    }
+  }
+  return first;
+}
+
+void StoreImpl::MaintenanceLoop() {
+  MutexLock l(&maintenance_mu_);
+  while (!stop_maintenance_) {
+    maintenance_cv_.WaitFor(std::chrono::milliseconds(options_.maintenance_interval_ms));
+    if (stop_maintenance_) break;
+    maintenance_mu_.Unlock();
+    // Errors are sticky in the partitions and surface to their writers.
+    RunMaintenance().IgnoreError();
+    maintenance_mu_.Lock();
+  }
+}
+
+absl::Status StoreImpl::Close() {
+  {
+    MutexLock l(&maintenance_mu_);
+    stop_maintenance_ = true;
+    maintenance_cv_.SignalAll();
+  }
+  if (maintenance_thread_.joinable()) maintenance_thread_.join();
+  MutexLock admin(&admin_mu_);
+  if (closed_.exchange(true)) return absl::OkStatus();
+  absl::Status first;
+  {
+    WriterLock l(&topics_mu_);
+    for (const auto& [n, t] : topics_) {
+      for (int32_t p = 0; p < t->partition_count(); ++p) {
+        first.Update(t->partition(PartitionId(p))->Close());
+      }
+    }
+  }
+  if (!options_.read_only) first.Update(env_->SyncDir(dir_));
+  lock_.reset();
+  return first;
+}
+
+}  // namespace evlog

@@ -1,0 +1,104 @@
+// store/store_impl.h: the implementation of evlog::Store.
+//
+// Layout of a store directory (docs/FORMAT.md):
+//   <dir>/LOCK                       flock'ed by the owner
+//   <dir>/META                       topics (store/store_meta.h)
+//   <dir>/topics/<name>.<id>/<p>/    one partition log per directory
+//
+// Locking: `topics_mu_` (reader-writer) guards the name -> topic map.
+// Appends take it shared only to find the topic; topic administration takes
+// it exclusively. `admin_mu_` serialises administrative operations (which do
+// slow I/O) without blocking appends for their whole duration.
+
+#ifndef EVLOG_STORE_STORE_IMPL_H_
+#define EVLOG_STORE_STORE_IMPL_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "evlog/store.h"
+#include "store/store_meta.h"
+#include "topic/topic.h"
+#include "util/mutex.h"
+
+namespace evlog {
+
+class StoreImpl final : public Store {
+ public:
+  static absl::StatusOr<std::unique_ptr<StoreImpl>> Open(
+      const std::string& dir, const StoreOptions& options,
+      std::unique_ptr<Env> owned_env);
+  ~StoreImpl() override;
+
+  absl::Status Close() override;
+  absl::Status CreateTopic(const std::string& name, int32_t partitions,
+                           const TopicConfig& config) override;
+  absl::Status CreateTopic(const std::string& name, int32_t partitions) override {
+    return CreateTopic(name, partitions, options_.default_topic_config);
+  }
+  absl::Status DeleteTopic(const std::string& name) override;
+  absl::Status AddPartitions(const std::string& name, int32_t new_total) override;
+  std::vector<std::string> ListTopics() const override;
+  absl::StatusOr<TopicDescription> DescribeTopic(
+      const std::string& name) const override;
+  absl::StatusOr<std::unique_ptr<Producer>> NewProducer(
+      const ProducerOptions& options) override;
+  absl::StatusOr<std::unique_ptr<Producer>> NewProducer() override;
+  absl::Status Flush() override;
+  absl::Status RunMaintenance() override;
+  const std::string& dir() const override { return dir_; }
+  Env* env() const override { return env_; }
+
+  // Runs `fn` on the named topic while holding the map's reader lock (the
+  // topic cannot be deleted meanwhile). kNotFound if unknown,
+  // kFailedPrecondition if the store is closed.
+  absl::Status WithTopic(std::string_view name,
+                         absl::FunctionRef<absl::Status(Topic&)> fn) const;
+
+  // The topic, kept alive by the returned pointer even if deleted later.
+  absl::StatusOr<std::shared_ptr<Topic>> FindTopic(std::string_view name) const;
+
+  bool read_only() const { return options_.read_only; }
+  bool closed() const { return closed_.load(std::memory_order_acquire); }
+
+ private:
+  StoreImpl(std::string dir, const StoreOptions& options,
+            std::unique_ptr<Env> owned_env);
+  absl::Status Load();
+  absl::Status RemoveOrphans();
+  absl::Status CheckWritable() const;
+  // Opens (creating if needed) partition `p` of `topic`.
+  absl::StatusOr<std::shared_ptr<PartitionLog>> OpenPartition(const Topic& topic,
+                                                              int32_t p);
+  absl::Status CommitMeta(const StoreMeta& meta);
+  StoreMeta CurrentMeta() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_);
+  void MaintenanceLoop();
+
+  const std::string dir_;
+  const std::string topics_dir_;
+  const StoreOptions options_;
+  std::unique_ptr<Env> owned_env_;  // for in-memory stores
+  Env* const env_;
+  std::unique_ptr<FileLock> lock_;
+  std::atomic<bool> closed_{false};
+
+  Mutex admin_mu_;  // serialises topic administration; taken before topics_mu_
+  uint64_t next_topic_id_ ABSL_GUARDED_BY(admin_mu_) = 1;
+
+  mutable SharedMutex topics_mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<Topic>> topics_
+      ABSL_GUARDED_BY(topics_mu_);
+
+  Mutex maintenance_mu_;
+  CondVar maintenance_cv_{&maintenance_mu_};
+  bool stop_maintenance_ ABSL_GUARDED_BY(maintenance_mu_) = false;
+  std::thread maintenance_thread_;
+};
+
+}  // namespace evlog
+
+#endif  // EVLOG_STORE_STORE_IMPL_H_

@@ -107,7 +107,7 @@ class Store {
 
   // A store kept entirely in memory (its own MemEnv); `options.env` is
   // ignored. Lost when destroyed. Every segment is preallocated in RAM, so
-  // the default segment size becomes 1 MiB here unless
+  // the default segment size becomes 4 MiB here unless
   // `options.default_topic_config.segment_bytes` was changed; topics created
   // with an explicit config keep their segment_bytes.
   static absl::StatusOr<std::unique_ptr<Store>> OpenInMemory(

@@ -34,10 +34,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenInMemory(
   StoreOptions o = options;
   o.create_if_missing = true;
   o.read_only = false;
-  // Memory holds every preallocated segment whole: use 1 MiB segments unless
+  // Memory holds every preallocated segment whole: use 4 MiB segments unless
   // the caller chose a size.
   if (o.default_topic_config.segment_bytes == TopicConfig().segment_bytes) {
-    o.default_topic_config.segment_bytes = 1 << 20;
+    o.default_topic_config.segment_bytes = 4 << 20;
   }
   auto store = StoreImpl::Open("/evlog", o, NewMemEnv(nullptr));
   if (!store.ok()) return store.status();

@@ -279,6 +279,20 @@ FrameStatus ParseFrame(const char* data, size_t available, FrameInfo* info,
   return FrameStatus::kOk;
 }
 
+void ParseTrustedFrame(const char* data, FrameInfo* f) {
+  uint32_t body_len = Load<uint32_t>(data);
+  const char* body = data + kFrameHeaderSize;
+  f->base_offset = Offset(Load<int64_t>(body + kBatchBaseOffset));
+  f->record_count = Load<uint32_t>(body + kBatchRecordCount);
+  f->last_offset_delta = Load<uint32_t>(body + kBatchLastOffsetDelta);
+  f->first_timestamp = Load<int64_t>(body + kBatchFirstTimestamp);
+  f->max_timestamp = Load<int64_t>(body + kBatchMaxTimestamp);
+  f->attributes = Load<uint16_t>(body + kBatchAttributes);
+  f->frame_size = kFrameHeaderSize + body_len;
+  f->records = body + kBatchHeaderSize;
+  f->records_end = body + body_len;
+}
+
 Offset RecordIterator::PeekOffset() const {
   return base_ + Load<uint32_t>(pos_ + 4);
 }

@@ -49,7 +49,8 @@ class LogReader {
   const PartitionLog* log_;
   Offset next_;
   std::shared_ptr<Segment> seg_;
-  size_t pos_ = 0;  // next frame position in seg_
+  size_t pos_ = 0;       // next frame position in seg_
+  bool walked_ = false;  // pos_ reached by walking validated frames
   bool in_frame_ = false;
   format::FrameInfo frame_;
   format::RecordIterator it_{format::FrameInfo{}};

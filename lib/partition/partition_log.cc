@@ -97,16 +97,25 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
     }
     ++report->segments_scanned;
     report->bytes_scanned += static_cast<int64_t>(scan.end_position - from);
-    if (!last) {
-      if (!scan.clean) {
-        // A sealed segment was synced before the next one was created, so a
-        // bad frame here is corruption of durable data, not a torn write.
-        return absl::DataLossError(absl::StrCat(
-            path, ": corrupt frame at position ", scan.end_position, ": ",
-            scan.why));
-      }
-    } else if (!read_only_) {
-      if (!scan.clean) report->detail = absl::StrCat(path, ": ", scan.why);
+    // An indexed segment was sealed (synced) before its index was written: a
+    // bad frame in it is corruption of durable data. An unindexed earlier
+    // segment was rolled but maybe not sealed: if it is torn or does not
+    // reach the next segment, the crash cut the log here.
+    bool cut = false;
+    if (!last && indexed && !scan.clean) {
+      return absl::DataLossError(absl::StrCat(
+          path, ": corrupt frame at position ", scan.end_position, ": ",
+          scan.why));
+    }
+    if (!last && !indexed && (!scan.clean || bases[i + 1] != seg->next_offset())) {
+      cut = true;
+      report->detail = absl::StrCat(
+          path, ": unsealed segment ends at offset ", seg->next_offset().value(),
+          scan.clean ? "" : absl::StrCat(" (", scan.why, ")"),
+          "; later segments removed");
+    }
+    if ((last || cut) && !read_only_) {
+      if (!scan.clean && !cut) report->detail = absl::StrCat(path, ": ", scan.why);
       if (!seg->IsZeroFrom(scan.end_position)) {
         auto zeroed = seg->ZeroFrom(scan.end_position);
         if (!zeroed.ok()) return zeroed.status();
@@ -117,6 +126,22 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
       if (indexed) {
         env_->RemoveFile(seg->index_path()).IgnoreError();
       }
+      for (size_t j = i + 1; cut && j < bases.size(); ++j) {
+        std::string later = absl::StrCat(
+            dir_, "/", format::SegmentFileName(bases[j], format::kSegmentSuffix));
+        if (absl::Status s = env_->RemoveFile(later); !s.ok()) return s;
+        env_->RemoveFile(absl::StrCat(dir_, "/", format::SegmentFileName(
+                                                    bases[j], format::kIndexSuffix)))
+            .IgnoreError();
+        ++report->segments_removed;
+      }
+      if (cut) {
+        if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return s;
+      }
+    }
+    if (cut) {
+      segments.push_back(std::move(seg));
+      break;
     }
     expected = seg->next_offset();
     segments.push_back(std::move(seg));
@@ -247,24 +272,36 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
 }
 
 absl::Status PartitionLog::RollLocked() {
-  std::shared_ptr<Segment> old = active_;
-  // Seal: the whole old segment becomes durable before the next one exists,
-  // which is what lets recovery trust sealed segments without scanning.
-  if (absl::Status s = old->Sync(0, old->end_position()); !s.ok()) {
-    return Fail(s);
-  }
-  AtomicMax(durable_end_, old->next_offset().value());
-  // A lost or failed index file only costs a rescan at the next open.
-  old->WriteIndex(env_).IgnoreError();
+  // The old segment is sealed later (SealPendingLocked), outside this lock.
   auto created = Segment::Create(env_, dir_, end_offset(), config_.segment_bytes,
                                  env_->clock()->NowMs(),
                                  config_.index_interval_bytes);
   if (!created.ok()) return created.status();
+  unsealed_.push_back(std::move(active_));
   active_ = *std::move(created);
-  unsynced_records_ = 0;
-  oldest_unsynced_ms_ = -1;
   MutexLock l(&segments_mu_);
   segments_.push_back(active_);
+  return absl::OkStatus();
+}
+
+absl::Status PartitionLog::SealPendingLocked() {
+  std::vector<std::shared_ptr<Segment>> pending;
+  {
+    MutexLock l(&append_mu_);
+    pending = unsealed_;
+  }
+  if (pending.empty()) return absl::OkStatus();
+  for (const auto& seg : pending) {
+    if (absl::Status s = seg->Sync(0, seg->end_position()); !s.ok()) return Fail(s);
+    // A lost or failed index file only costs a rescan at the next open.
+    seg->WriteIndex(env_).IgnoreError();
+  }
+  if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return Fail(s);
+  {
+    MutexLock l(&append_mu_);
+    unsealed_.erase(unsealed_.begin(), unsealed_.begin() + pending.size());
+  }
+  AtomicMax(durable_end_, pending.back()->next_offset().value());
   return absl::OkStatus();
 }
 
@@ -276,13 +313,19 @@ absl::Status PartitionLog::SyncTo(Offset target) {
   std::shared_ptr<Segment> seg;
   size_t pos;
   Offset end;
-  {
+  for (bool sealed = false; !sealed;) {
+    if (absl::Status s = SealPendingLocked(); !s.ok()) return s;
     MutexLock l(&append_mu_);
+    // A roll may have happened since: seal again before syncing the active
+    // segment, so that durable data never follows a non-durable segment.
+    sealed = unsealed_.empty();
     seg = active_;
     pos = seg->end_position();
     end = end_offset();
-    unsynced_records_ = 0;
-    oldest_unsynced_ms_ = -1;
+    if (sealed) {
+      unsynced_records_ = 0;
+      oldest_unsynced_ms_ = -1;
+    }
   }
   // Segments before `seg` were synced when they were sealed.
   size_t from = synced_base_ == seg->base_offset() ? synced_position_ : 0;
@@ -313,7 +356,9 @@ absl::Status PartitionLog::Tick() {
                oldest_unsynced_ms_ >= 0 &&
                now - oldest_unsynced_ms_ >= config_.flush_ms;
   }
-  return sync_due ? SyncTo(end_offset()) : absl::OkStatus();
+  if (sync_due) return SyncTo(end_offset());
+  MutexLock sync_lock(&sync_mu_);
+  return SealPendingLocked();
 }
 
 absl::Status PartitionLog::Close() {

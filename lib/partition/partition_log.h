@@ -8,18 +8,29 @@
 //
 // Durability protocol (docs/DURABILITY.md):
 //   * new segment: allocate file + fsync, write header + msync, fsync dir;
-//   * roll: msync the whole old segment, write its index file, then create
-//     the next segment; so every sealed segment is durable;
-//   * sync: msync of the active segment's unsynced range;
+//   * roll: create the next segment and switch to it; the old one joins the
+//     "unsealed" list -- no I/O on it under the append lock;
+//   * seal (at the next sync, Flush, Tick or Close, whichever comes first):
+//     msync the whole old segment, write its index file, fsync the
+//     directory. Unsealed segments are always sealed before the active
+//     segment is synced, so durable data in a segment implies every earlier
+//     segment is durable;
+//   * sync: seal what is pending, then msync the active segment's unsynced
+//     range;
 //   * a failed msync/fsync makes the log fail-stop: every later append and
 //     flush returns the same sticky error (no retry: the kernel may have
 //     dropped the dirty pages; see PostgreSQL's fsync story).
 //
 // Recovery on open: sealed segments are trusted through their index file
-// (only the bytes after the last index entry are rescanned); the last
-// segment is scanned from its index (or its start), cut at the first invalid
-// frame, and every byte after the cut is zeroed so a stale frame can never
-// come back. Cost: bounded by one segment, independent of the log's size.
+// (only the bytes after the last index entry are rescanned). A segment with
+// no valid index (rolled but not sealed before a crash) is scanned; if it is
+// torn, or does not end exactly where the next segment begins, the log is cut
+// there and the later segments are removed (they cannot hold durable data,
+// by the sealing order above). The last segment is scanned from its index (or
+// its start), cut at the first invalid frame, and every byte after the cut is
+// zeroed so a stale frame can never come back. Cost: the unsealed segments
+// (normally at most one or two) plus the active one, independent of the
+// log's size.
 //
 // Thread safety: thread-safe. Appends are serialised by a per-partition
 // mutex; readers never take it.
@@ -145,6 +156,8 @@ class PartitionLog {
   absl::Status RollLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   // Makes everything below `target` durable (group commit).
   absl::Status SyncTo(Offset target);
+  // Seals the segments rolled since the last seal. Requires sync_mu_.
+  absl::Status SealPendingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
   absl::Status Fail(absl::Status s);
   void NotifyWaiters();
 
@@ -163,6 +176,8 @@ class PartitionLog {
   std::shared_ptr<Segment> active_ ABSL_GUARDED_BY(append_mu_);
   int64_t unsynced_records_ ABSL_GUARDED_BY(append_mu_) = 0;
   int64_t oldest_unsynced_ms_ ABSL_GUARDED_BY(append_mu_) = -1;
+  // Rolled segments not yet sealed (synced + indexed), oldest first.
+  std::vector<std::shared_ptr<Segment>> unsealed_ ABSL_GUARDED_BY(append_mu_);
 
   Mutex sync_mu_;  // one sync at a time; taken before append_mu_
   Offset synced_base_ ABSL_GUARDED_BY(sync_mu_);  // segment synced_position_ is in

@@ -25,6 +25,8 @@ Segment::Segment(std::string path, std::unique_ptr<MappedRegion> region,
       created_ms_(created_ms),
       index_(region_->size(), index_interval_bytes),
       end_(format::kSegmentHeaderSize),
+      verified_begin_(format::kSegmentHeaderSize),
+      verified_end_(format::kSegmentHeaderSize),
       next_(base.value()),
       max_ts_(kNoMaxTimestamp) {}
 
@@ -88,6 +90,8 @@ void Segment::Publish(const format::FrameInfo& frame) {
                  static_cast<uint32_t>(frame.frame_size));
   max_ts_.store(max_ts, std::memory_order_release);
   next_.store(frame.next_offset().value(), std::memory_order_release);
+  // Published frames were written (or validated) by this process.
+  MarkVerified(pos, pos + frame.frame_size);
   end_.store(pos + frame.frame_size, std::memory_order_release);
 }
 
@@ -97,6 +101,9 @@ ScanResult Segment::Scan(size_t from, Offset expected) {
   const char* base = data();
   size_t cap = capacity();
   end_.store(from, std::memory_order_relaxed);
+  // Only what this scan validates counts as verified.
+  verified_begin_.store(from, std::memory_order_relaxed);
+  verified_end_.store(from, std::memory_order_relaxed);
   while (true) {
     format::FrameInfo frame;
     format::FrameStatus st =
@@ -138,6 +145,8 @@ bool Segment::IsZeroFrom(size_t from) const {
 void Segment::ResetToHeader() {
   index_.Clear();
   end_.store(format::kSegmentHeaderSize, std::memory_order_release);
+  verified_begin_.store(format::kSegmentHeaderSize, std::memory_order_release);
+  verified_end_.store(format::kSegmentHeaderSize, std::memory_order_release);
   next_.store(base_.value(), std::memory_order_release);
   max_ts_.store(kNoMaxTimestamp, std::memory_order_release);
 }
@@ -216,6 +225,10 @@ bool Segment::LoadIndex(Env* env) {
                 std::memory_order_release);
   next_.store((base_ + last.relative_offset).value(), std::memory_order_release);
   end_.store(last.position, std::memory_order_release);
+  // Frames before the last indexed one are trusted but not validated:
+  // readers check them (a flipped bit is found on read, never returned).
+  verified_begin_.store(last.position, std::memory_order_release);
+  verified_end_.store(last.position, std::memory_order_release);
   return true;
 }
 

@@ -74,6 +74,19 @@ class Segment {
   int64_t max_timestamp() const {
     return max_ts_.load(std::memory_order_acquire);
   }
+  // Frames in [verified_begin, verified_end) are known valid: written by this
+  // process or validated by recovery or by an earlier reader. Readers skip
+  // the checksum and structure checks there. Both ends are frame boundaries.
+  bool IsVerified(size_t pos) const {
+    return pos >= verified_begin_.load(std::memory_order_acquire) &&
+           pos < verified_end_.load(std::memory_order_acquire);
+  }
+  // Extends the verified range by the frame [from, to) if it is adjacent.
+  void MarkVerified(size_t from, size_t to) {
+    if (!verified_end_.compare_exchange_strong(from, to, std::memory_order_acq_rel)) {
+      verified_begin_.compare_exchange_strong(to, from, std::memory_order_acq_rel);
+    }
+  }
   // Bytes of log data (frames), excluding the header.
   uint64_t data_bytes() const;
   bool empty() const;
@@ -125,6 +138,8 @@ class Segment {
   const int64_t created_ms_;
   SegmentIndex index_;
   std::atomic<size_t> end_;
+  std::atomic<size_t> verified_begin_;
+  std::atomic<size_t> verified_end_;
   std::atomic<int64_t> next_;
   std::atomic<int64_t> max_ts_;
 };

@@ -48,7 +48,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "evlog/consumer.h"
 #include "evlog/env.h"
+#include "evlog/group.h"
 #include "evlog/options.h"
 #include "evlog/types.h"
 
@@ -142,6 +144,28 @@ class Store {
   virtual absl::StatusOr<std::unique_ptr<Producer>> NewProducer(
       const ProducerOptions& options) = 0;
   virtual absl::StatusOr<std::unique_ptr<Producer>> NewProducer() = 0;
+  // A consumer (evlog/consumer.h). kInvalidArgument for bad options (the
+  // message names the field), kFailedPrecondition if the store is closed.
+  virtual absl::StatusOr<std::unique_ptr<Consumer>> NewConsumer(
+      const ConsumerOptions& options) = 0;
+
+  // ---- Consumer groups (evlog/group.h) ----
+  // Groups with members or committed offsets, sorted.
+  virtual std::vector<std::string> ListGroups() const = 0;
+  // kNotFound for an unknown group.
+  virtual absl::StatusOr<GroupDescription> DescribeGroup(
+      const std::string& group_id) const = 0;
+  // Sets the committed offset of every partition of `topic` for the group
+  // (creating the group if needed) and returns the new offsets.
+  // kFailedPrecondition while the group has members (stop them first, as
+  // with Kafka); kNotFound for an unknown topic; kInvalidArgument for a bad
+  // group id.
+  virtual absl::StatusOr<std::vector<TopicPartitionOffset>> ResetGroupOffsets(
+      const std::string& group_id, const std::string& topic,
+      const OffsetReset& reset) = 0;
+  // Forgets the group and its committed offsets. kNotFound if unknown,
+  // kFailedPrecondition while it has members.
+  virtual absl::Status DeleteGroup(const std::string& group_id) = 0;
 
   // ---- Maintenance ----
   // Syncs every partition.

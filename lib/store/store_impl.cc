@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "env/mem_env.h"
+#include "consumer/consumer_impl.h"
 #include "evlog/producer.h"
 #include "format/batch_codec.h"
 #include "format/format.h"
@@ -66,6 +67,13 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> StoreImpl::Open(
   }
   std::unique_ptr<StoreImpl> store(new StoreImpl(dir, options, std::move(owned_env)));
   if (absl::Status s = store->Load(); !s.ok()) {
+    store->closed_.store(true);
+    return s;
+  }
+  store->groups_ = std::make_unique<GroupCoordinator>(
+      store->env_, store->dir_, options.read_only,
+      [s = store.get()](std::string_view name) { return s->FindTopic(name); });
+  if (absl::Status s = store->groups_->Open(); !s.ok()) {
     store->closed_.store(true);
     return s;
   }
@@ -296,6 +304,7 @@ absl::Status StoreImpl::DeleteTopic(const std::string& name) {
   }
   // Unlinking mapped segments is safe: readers holding views keep the
   // mappings (and the disk space) until they release them.
+  if (groups_ != nullptr) groups_->OnTopicDeleted(name);
   if (absl::Status s = RemoveTree(env_, topic->dir()); !s.ok()) return s;
   return env_->SyncDir(topics_dir_);
 }
@@ -324,6 +333,7 @@ absl::Status StoreImpl::AddPartitions(const std::string& name, int32_t new_total
   }
   if (absl::Status s = CommitMeta(meta); !s.ok()) return s;
   for (auto& log : logs) topic->AddPartition(std::move(log));
+  if (groups_ != nullptr) groups_->OnPartitionsAdded(name);
   return absl::OkStatus();
 }
 
@@ -401,6 +411,37 @@ absl::StatusOr<std::unique_ptr<Producer>> StoreImpl::NewProducer() {
   return NewProducer(ProducerOptions());
 }
 
+absl::StatusOr<std::unique_ptr<Consumer>> StoreImpl::NewConsumer(
+    const ConsumerOptions& options) {
+  if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
+  if (absl::Status s = ConsumerImpl::Validate(options); !s.ok()) return s;
+  std::shared_ptr<Group> group;
+  if (!options.group_id.empty()) {
+    auto g = groups_->GetOrCreate(options.group_id);
+    if (!g.ok()) return g.status();
+    group = *std::move(g);
+  }
+  return std::unique_ptr<Consumer>(new ConsumerImpl(this, options, std::move(group)));
+}
+
+std::vector<std::string> StoreImpl::ListGroups() const { return groups_->ListGroups(); }
+
+absl::StatusOr<GroupDescription> StoreImpl::DescribeGroup(const std::string& group_id) const {
+  if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
+  return groups_->DescribeGroup(group_id);
+}
+
+absl::StatusOr<std::vector<TopicPartitionOffset>> StoreImpl::ResetGroupOffsets(
+    const std::string& group_id, const std::string& topic, const OffsetReset& reset) {
+  if (absl::Status s = CheckWritable(); !s.ok()) return s;
+  return groups_->ResetGroupOffsets(group_id, topic, reset);
+}
+
+absl::Status StoreImpl::DeleteGroup(const std::string& group_id) {
+  if (absl::Status s = CheckWritable(); !s.ok()) return s;
+  return groups_->DeleteGroup(group_id);
+}
+
 absl::Status StoreImpl::Flush() {
   if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
   std::vector<std::shared_ptr<Topic>> topics;
@@ -425,11 +466,16 @@ absl::Status StoreImpl::RunMaintenance() {
     for (const auto& [n, t] : topics_) topics.push_back(t);
   }
   absl::Status first;
+  std::vector<MaintainedPartition> partitions;
   for (const auto& t : topics) {
     for (int32_t p = 0; p < t->partition_count(); ++p) {
+      // Tick first: an age roll closes the active segment, which lets time
+      // retention free a quiet partition in the same round.
       first.Update(t->partition(PartitionId(p))->Tick());
+      partitions.push_back({t->name(), PartitionId(p), t->shared_partition(PartitionId(p))});
     }
   }
+  first.Update(log_maintainer_.Run(env_, partitions, env_->clock()->NowMs()));
   return first;
 }
 
@@ -463,6 +509,7 @@ absl::Status StoreImpl::Close() {
       }
     }
   }
+  if (groups_ != nullptr) groups_->Close();
   if (!options_.read_only) first.Update(env_->SyncDir(dir_));
   lock_.reset();
   return first;

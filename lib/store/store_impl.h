@@ -21,6 +21,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "evlog/store.h"
+#include "retention/log_maintainer.h"
+#include "group/group_coordinator.h"
 #include "store/store_meta.h"
 #include "topic/topic.h"
 #include "util/mutex.h"
@@ -48,6 +50,15 @@ class StoreImpl final : public Store {
   absl::StatusOr<std::unique_ptr<Producer>> NewProducer(
       const ProducerOptions& options) override;
   absl::StatusOr<std::unique_ptr<Producer>> NewProducer() override;
+  absl::StatusOr<std::unique_ptr<Consumer>> NewConsumer(
+      const ConsumerOptions& options) override;
+  std::vector<std::string> ListGroups() const override;
+  absl::StatusOr<GroupDescription> DescribeGroup(
+      const std::string& group_id) const override;
+  absl::StatusOr<std::vector<TopicPartitionOffset>> ResetGroupOffsets(
+      const std::string& group_id, const std::string& topic,
+      const OffsetReset& reset) override;
+  absl::Status DeleteGroup(const std::string& group_id) override;
   absl::Status Flush() override;
   absl::Status RunMaintenance() override;
   const std::string& dir() const override { return dir_; }
@@ -97,6 +108,12 @@ class StoreImpl final : public Store {
   CondVar maintenance_cv_{&maintenance_mu_};
   bool stop_maintenance_ ABSL_GUARDED_BY(maintenance_mu_) = false;
   std::thread maintenance_thread_;
+  // Retention and compaction, run by RunMaintenance (retention/).
+  LogMaintainer log_maintainer_;
+
+  // Consumer groups and their committed offsets (<dir>/groups/); created
+  // by Open after Load.
+  std::unique_ptr<GroupCoordinator> groups_;
 };
 
 }  // namespace evlog

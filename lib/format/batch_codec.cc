@@ -234,11 +234,11 @@ FrameStatus ParseFrame(const char* data, size_t available, FrameInfo* info,
       return FrameStatus::kCorrupt;
     }
     uint32_t rec_len = Load<uint32_t>(p);
-    const char* rec_end = p + 4 + rec_len;
     if (rec_len < kRecordFixedSize - 4 || rec_len > static_cast<size_t>(f.records_end - p - 4)) {
       *why = absl::StrFormat("record %u has a bad length", i);
       return FrameStatus::kCorrupt;
     }
+    const char* rec_end = p + 4 + rec_len;  // in bounds: checked above
     uint32_t delta = Load<uint32_t>(p + 4);
     int64_t ts = Load<int64_t>(p + 8);
     if (static_cast<int64_t>(delta) <= prev_delta ||

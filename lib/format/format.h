@@ -66,10 +66,22 @@ inline constexpr size_t kRecordFixedSize = 4 + 4 + 8 + 4 + 4 + 4;
 inline constexpr int32_t kNullLength = -1;
 
 // ---- Index file: <base offset, 20 digits>.index ----------------------------
-// Derived data, rebuilt from the segment on any doubt (see FORMAT.md).
-//   header:  char[8] magic, u32 version, u32 entry counts..., see index_file.h
+// Derived data, rebuilt from the segment on any doubt (see FORMAT.md):
+// [header: kIndexHeaderSize][entry: kIndexEntrySize]*[u64 XXH3 of all before]
 inline constexpr char kIndexMagic[8] = {'E', 'V', 'L', 'O', 'G', 'I', 'D', 'X'};
 inline constexpr uint32_t kIndexFormatVersion = 1;
+inline constexpr size_t kIdxMagic = 0;         // char[8]
+inline constexpr size_t kIdxVersion = 8;       // u32
+inline constexpr size_t kIdxEntryCount = 12;   // u32
+inline constexpr size_t kIdxBaseOffset = 16;   // i64
+inline constexpr size_t kIdxNextOffset = 24;   // i64
+inline constexpr size_t kIdxEndPosition = 32;  // u64
+inline constexpr size_t kIdxMaxTimestamp = 40; // i64
+// bytes 48..55 reserved, zero
+inline constexpr size_t kIndexHeaderSize = 56;
+// Entry: u32 relative_offset, u32 position, i64 running max timestamp.
+inline constexpr size_t kIndexEntrySize = 16;
+inline constexpr size_t kIndexChecksumSize = 8;
 
 // File name suffixes.
 inline constexpr char kSegmentSuffix[] = ".log";

@@ -13,6 +13,19 @@ namespace evlog {
 
 namespace {
 
+// A compacted segment being built (ReplaceSegment); garbage after a crash.
+constexpr char kCleanedSuffix[] = ".cleaned";
+
+// True if the first kSegmentHeaderSize bytes of the file are all zero (or
+// the file is shorter): a segment allocated but never given its header.
+bool HeaderIsZero(Env* env, const std::string& path) {
+  auto region = env->MapFile(path, /*writable=*/false);
+  if (!region.ok()) return false;
+  size_t n = std::min<size_t>((*region)->size(), format::kSegmentHeaderSize);
+  const char* p = (*region)->data();
+  return std::all_of(p, p + n, [](char c) { return c == 0; });
+}
+
 void AtomicMax(std::atomic<int64_t>& a, int64_t v) {
   int64_t cur = a.load(std::memory_order_relaxed);
   while (cur < v &&
@@ -51,7 +64,8 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
     Offset base;
     if (format::ParseSegmentFileName(name, format::kSegmentSuffix, &base)) {
       bases.push_back(base);
-    } else if (!read_only_ && absl::EndsWith(name, ".tmp")) {
+    } else if (!read_only_ && (absl::EndsWith(name, ".tmp") ||
+                               absl::EndsWith(name, kCleanedSuffix))) {
       // An index file whose rename never happened: derived data, drop it.
       env_->RemoveFile(absl::StrCat(dir_, "/", name)).IgnoreError();
     }
@@ -67,8 +81,10 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
     auto opened = Segment::Open(env_, path, !read_only_, config_.index_interval_bytes);
     if (!opened.ok()) {
       // A roll that crashed before its header became durable leaves a last
-      // segment without a valid header; nothing in it was ever acknowledged.
-      if (last && i > 0 && absl::IsDataLoss(opened.status()) && !read_only_) {
+      // segment whose header is all zeros; nothing in it was acknowledged.
+      // Any other bad header is corruption.
+      if (last && !read_only_ && absl::IsDataLoss(opened.status()) &&
+          HeaderIsZero(env_, path)) {
         env_->RemoveFile(path).IgnoreError();
         env_->RemoveFile(path.substr(0, path.size() - 4) + format::kIndexSuffix)
             .IgnoreError();
@@ -85,15 +101,21 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
           " does not follow the previous segment (expected >= ",
           expected.value(), ")"));
     }
-    bool indexed = seg->LoadIndex(env_);
+    size_t recorded_end = 0;
+    Offset recorded_next;
+    bool indexed = seg->LoadIndex(env_, &recorded_end, &recorded_next);
     size_t from = seg->end_position();
     ScanResult scan = seg->Scan(from, seg->next_offset());
-    if (indexed && !scan.clean && scan.frames == 0) {
-      // The index points somewhere the log does not agree with: rebuild.
-      indexed = false;
-      seg->ResetToHeader();
-      from = format::kSegmentHeaderSize;
-      scan = seg->Scan(from, seg->base_offset());
+    // The index file is written after the data it describes is synced, so
+    // the data must reach at least as far (exactly as far when sealed).
+    if (indexed && (scan.end_position < recorded_end ||
+                    (!last && (scan.end_position != recorded_end ||
+                               seg->next_offset() != recorded_next)))) {
+      return absl::DataLossError(absl::StrCat(
+          path, ": valid data ends at position ", scan.end_position,
+          " (offset ", seg->next_offset().value(), ") but its index records ",
+          recorded_end, " (offset ", recorded_next.value(), ")",
+          scan.clean ? "" : absl::StrCat(": ", scan.why)));
     }
     ++report->segments_scanned;
     report->bytes_scanned += static_cast<int64_t>(scan.end_position - from);
@@ -446,6 +468,7 @@ absl::StatusOr<int> PartitionLog::DeleteSegmentsBefore(Offset offset) {
     return absl::FailedPreconditionError(
         absl::StrCat("partition ", dir_, " is open read-only"));
   }
+  MutexLock cleanup(&cleanup_mu_);
   std::vector<std::shared_ptr<Segment>> removed;
   {
     MutexLock a(&append_mu_);
@@ -466,6 +489,78 @@ absl::StatusOr<int> PartitionLog::DeleteSegmentsBefore(Offset offset) {
   }
   if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return s;
   return static_cast<int>(removed.size());
+}
+
+std::string PartitionLog::CleanedSegmentPath(Offset base) const {
+  return absl::StrCat(dir_, "/", format::SegmentFileName(base, format::kSegmentSuffix),
+                      kCleanedSuffix);
+}
+
+absl::Status PartitionLog::ReplaceSegment(Offset base) {
+  const std::string cleaned = CleanedSegmentPath(base);
+  auto discard = [&](absl::Status s) {
+    env_->RemoveFile(cleaned).IgnoreError();
+    return s;
+  };
+  if (read_only_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("partition ", dir_, " is open read-only"));
+  }
+  MutexLock cleanup(&cleanup_mu_);
+  if (closed_.load()) {
+    return discard(absl::FailedPreconditionError(
+        absl::StrCat("partition ", dir_, " is closed")));
+  }
+  if (failed_.load()) return discard(health());
+  // 1. Every rolled segment is sealed now, and no seal runs until we are
+  // done, so nothing rewrites the index of the segment replaced here.
+  MutexLock sync_lock(&sync_mu_);
+  if (absl::Status s = SealPendingLocked(); !s.ok()) return discard(s);
+  std::shared_ptr<Segment> old;
+  {
+    MutexLock a(&append_mu_);
+    MutexLock l(&segments_mu_);
+    for (const auto& seg : segments_) {
+      if (seg->base_offset() == base && seg != active_) old = seg;
+    }
+  }
+  if (old == nullptr) {
+    return discard(absl::NotFoundError(absl::StrCat(
+        "partition ", dir_, ": no closed segment based at ", base.value())));
+  }
+  // 2. The old index must not survive to describe the new file.
+  if (env_->FileExists(old->index_path())) {
+    if (absl::Status s = env_->RemoveFile(old->index_path()); !s.ok()) {
+      return discard(s);
+    }
+    if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return Fail(s);
+  }
+  // 3. Commit point.
+  if (absl::Status s = env_->RenameFile(cleaned, old->path()); !s.ok()) {
+    return discard(s);
+  }
+  if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return Fail(s);
+  // 4. From here the disk holds the new segment; a failure leaves the old
+  // Segment in memory (a superset of the new one at the same offsets), but
+  // fail-stop keeps the rule that an I/O error after a commit is final.
+  auto opened = Segment::Open(env_, old->path(), /*writable=*/true,
+                              config_.index_interval_bytes);
+  if (!opened.ok()) return Fail(opened.status());
+  std::shared_ptr<Segment> seg = *std::move(opened);
+  ScanResult scan = seg->Scan(format::kSegmentHeaderSize, base);
+  if (!scan.clean || seg->next_offset() != old->next_offset()) {
+    return Fail(absl::DataLossError(absl::StrCat(
+        seg->path(), ": compacted segment is invalid or does not end at offset ",
+        old->next_offset().value(), " (", scan.why, ")")));
+  }
+  seg->WriteIndex(env_).IgnoreError();  // derived data: a rescan if lost
+  if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return Fail(s);
+  // 5. The swap.
+  MutexLock l(&segments_mu_);
+  for (auto& s : segments_) {
+    if (s == old) s = seg;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace evlog

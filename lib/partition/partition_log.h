@@ -79,8 +79,11 @@ class PartitionLog {
   // Opens (creating if needed) the log in `dir`, which must exist. `config`
   // must be valid (TopicConfig::Validate). `read_only` maps segments
   // read-only, skips repair (nothing is written) and refuses appends.
-  // Errors: kDataLoss for a corrupt sealed segment or a gap between
-  // segments; I/O errors from the Env.
+  // Errors: kDataLoss for a corrupt sealed segment, a segment whose valid
+  // data ends before what its index file recorded, overlapping segments, or
+  // an unreadable segment header that is not the all-zero header of an
+  // interrupted roll; I/O errors from the Env. Gaps between segments are
+  // allowed (compaction leaves them).
   static absl::StatusOr<std::unique_ptr<PartitionLog>> Open(
       Env* env, std::string dir, const TopicConfig& config,
       RecoveryReport* report = nullptr, bool read_only = false);
@@ -148,6 +151,30 @@ class PartitionLog {
   // Returns the number of segments removed.
   absl::StatusOr<int> DeleteSegmentsBefore(Offset offset);
 
+  // Where a compacted copy of the closed segment based at `base` is built:
+  // "<dir>/<base>.log.cleaned". Such files are never read; the next open
+  // removes leftovers.
+  std::string CleanedSegmentPath(Offset base) const;
+
+  // Swaps the closed segment based at `base` for the file the caller wrote
+  // and synced at CleanedSegmentPath(base): a complete segment with the same
+  // base whose records are a subset of the old one's, at the same offsets,
+  // ending with the old segment's last record (so that it reaches the next
+  // segment, which recovery checks). Crash-safe protocol (docs/RETENTION.md):
+  //   1. seal rolled segments (so no later seal rewrites this index);
+  //   2. remove <base>.index, fsync dir (no stale index for the new file);
+  //   3. rename .cleaned over <base>.log, fsync dir -- the commit point:
+  //      a crash before it leaves the old segment, after it the new one;
+  //   4. map and scan the new file, write its index, fsync dir;
+  //   5. swap the Segment in the list (a short segments_mu_ section).
+  // Appends and readers are not blocked beyond step 5; readers holding the
+  // old Segment keep reading its mapping. Serialised with
+  // DeleteSegmentsBefore. Errors: kNotFound (no closed segment has that
+  // base: deleted meanwhile), kFailedPrecondition (closed, read-only or
+  // failed); an I/O error after step 2 makes the log fail-stop. Before the
+  // commit point the .cleaned file is removed on error.
+  absl::Status ReplaceSegment(Offset base);
+
  private:
   PartitionLog(Env* env, std::string dir, const TopicConfig& config,
                bool read_only);
@@ -192,6 +219,10 @@ class PartitionLog {
   Mutex waiters_mu_;
   std::vector<Waiter*> waiters_ ABSL_GUARDED_BY(waiters_mu_);
   std::atomic<int> waiter_count_{0};
+
+  // Serialises segment removal and replacement (retention, compaction);
+  // taken before every other lock.
+  Mutex cleanup_mu_;
 };
 
 }  // namespace evlog

@@ -15,6 +15,18 @@ absl::Status TopicConfig::Validate() const {
   if (segment_ms <= 0) return bad("segment_ms", "must be > 0");
   if (retention_ms < -1) return bad("retention_ms", "must be >= -1");
   if (retention_bytes < -1) return bad("retention_bytes", "must be >= -1");
+  if (retention_hard_bytes < -1) return bad("retention_hard_bytes", "must be >= -1");
+  for (const std::string& g : retention_wait_for_groups) {
+    // The topic-name rule, which group ids follow.
+    bool ok = !g.empty() && g.size() <= 249 && g != "." && g != "..";
+    for (char ch : g) {
+      ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-');
+    }
+    if (!ok) {
+      return bad("retention_wait_for_groups", absl::StrCat("'", g, "' is not a valid group id"));
+    }
+  }
   if (delete_retention_ms < 0) return bad("delete_retention_ms", "must be >= 0");
   if (!(min_cleanable_dirty_ratio > 0 && min_cleanable_dirty_ratio <= 1)) {
     return bad("min_cleanable_dirty_ratio", "must be in (0, 1]");

@@ -15,13 +15,13 @@ std::string EncodeIndexFile(const IndexFileContents& c) {
   std::string out(kIndexFileHeaderSize + c.entries.size() * kIndexFileEntrySize + 8,
                   '\0');
   char* p = out.data();
-  std::memcpy(p, format::kIndexMagic, 8);
-  Store<uint32_t>(p + 8, format::kIndexFormatVersion);
-  Store<uint32_t>(p + 12, static_cast<uint32_t>(c.entries.size()));
-  Store<int64_t>(p + 16, c.base_offset.value());
-  Store<int64_t>(p + 24, c.next_offset.value());
-  Store<uint64_t>(p + 32, c.end_position);
-  Store<int64_t>(p + 40, c.max_timestamp);
+  std::memcpy(p + format::kIdxMagic, format::kIndexMagic, 8);
+  Store<uint32_t>(p + format::kIdxVersion, format::kIndexFormatVersion);
+  Store<uint32_t>(p + format::kIdxEntryCount, static_cast<uint32_t>(c.entries.size()));
+  Store<int64_t>(p + format::kIdxBaseOffset, c.base_offset.value());
+  Store<int64_t>(p + format::kIdxNextOffset, c.next_offset.value());
+  Store<uint64_t>(p + format::kIdxEndPosition, c.end_position);
+  Store<int64_t>(p + format::kIdxMaxTimestamp, c.max_timestamp);
   char* e = p + kIndexFileHeaderSize;
   for (const IndexEntry& entry : c.entries) {
     Store<uint32_t>(e, entry.relative_offset);
@@ -39,8 +39,8 @@ absl::StatusOr<IndexFileContents> DecodeIndexFile(const std::string& bytes) {
       std::memcmp(p, format::kIndexMagic, 8) != 0) {
     return absl::DataLossError("index file: too short or bad magic");
   }
-  uint32_t count = Load<uint32_t>(p + 12);
-  if (Load<uint32_t>(p + 8) != format::kIndexFormatVersion ||
+  uint32_t count = Load<uint32_t>(p + format::kIdxEntryCount);
+  if (Load<uint32_t>(p + format::kIdxVersion) != format::kIndexFormatVersion ||
       bytes.size() != kIndexFileHeaderSize + uint64_t{count} * kIndexFileEntrySize + 8) {
     return absl::DataLossError("index file: bad version or size");
   }
@@ -49,10 +49,10 @@ absl::StatusOr<IndexFileContents> DecodeIndexFile(const std::string& bytes) {
     return absl::DataLossError("index file: checksum mismatch");
   }
   IndexFileContents c;
-  c.base_offset = Offset(Load<int64_t>(p + 16));
-  c.next_offset = Offset(Load<int64_t>(p + 24));
-  c.end_position = Load<uint64_t>(p + 32);
-  c.max_timestamp = Load<int64_t>(p + 40);
+  c.base_offset = Offset(Load<int64_t>(p + format::kIdxBaseOffset));
+  c.next_offset = Offset(Load<int64_t>(p + format::kIdxNextOffset));
+  c.end_position = Load<uint64_t>(p + format::kIdxEndPosition);
+  c.max_timestamp = Load<int64_t>(p + format::kIdxMaxTimestamp);
   c.entries.reserve(count);
   const char* e = p + kIndexFileHeaderSize;
   for (uint32_t i = 0; i < count; ++i, e += kIndexFileEntrySize) {

@@ -22,12 +22,13 @@
 
 #include "absl/status/statusor.h"
 #include "evlog/types.h"
+#include "format/format.h"
 #include "storage/segment_index.h"
 
 namespace evlog {
 
-inline constexpr size_t kIndexFileHeaderSize = 56;
-inline constexpr size_t kIndexFileEntrySize = 16;
+inline constexpr size_t kIndexFileHeaderSize = format::kIndexHeaderSize;
+inline constexpr size_t kIndexFileEntrySize = format::kIndexEntrySize;
 
 struct IndexFileContents {
   Offset base_offset;

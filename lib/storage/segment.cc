@@ -200,7 +200,7 @@ absl::Status Segment::WriteIndex(Env* env) const {
                               EncodeIndexFile(c));
 }
 
-bool Segment::LoadIndex(Env* env) {
+bool Segment::LoadIndex(Env* env, size_t* recorded_end, Offset* recorded_next) {
   auto bytes = env->ReadFile(index_path());
   if (!bytes.ok()) return false;
   auto c = DecodeIndexFile(*bytes);
@@ -220,9 +220,11 @@ bool Segment::LoadIndex(Env* env) {
   // indexed batch, which validates the bytes the file claims are there.
   const IndexEntry& last = c->entries.back();
   index_.Restore(c->entries.data(), static_cast<uint32_t>(c->entries.size() - 1));
-  size_t n = c->entries.size();
-  max_ts_.store(n >= 2 ? c->entries[n - 2].max_timestamp : kNoMaxTimestamp,
-                std::memory_order_release);
+  // The running max through the last indexed batch: rescanning that batch
+  // again cannot lower it.
+  max_ts_.store(last.max_timestamp, std::memory_order_release);
+  *recorded_end = c->end_position;
+  *recorded_next = c->next_offset;
   next_.store((base_ + last.relative_offset).value(), std::memory_order_release);
   end_.store(last.position, std::memory_order_release);
   // Frames before the last indexed one are trusted but not validated:

@@ -123,8 +123,11 @@ class Segment {
   // only after the data it describes is synced.
   absl::Status WriteIndex(Env* env) const;
   // Loads `<base>.index` if present and consistent with this segment, setting
-  // the published state from it; false (and nothing changed) otherwise.
-  bool LoadIndex(Env* env);
+  // the published state to its last indexed batch (the caller rescans from
+  // there); false (and nothing changed) otherwise. `*recorded_end` and
+  // `*recorded_next` get the end position and next offset the file records,
+  // which the rescan must reach.
+  bool LoadIndex(Env* env, size_t* recorded_end, Offset* recorded_next);
 
   const SegmentIndex& index() const { return index_; }
 

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -61,9 +62,24 @@ struct TopicConfig {
   // Per partition: delete the oldest segments while the log is larger than
   // this. -1: no limit (default).
   int64_t retention_bytes = -1;
+  // Consumer-aware retention (no Kafka equivalent; docs/RETENTION.md): a
+  // segment that retention_ms or retention_bytes would delete is kept until
+  // every group named here has committed an offset past its last record. A
+  // group with no committed offset for a partition holds all of it. With
+  // retention_ms = 0 this is queue semantics: a segment goes once it is
+  // closed and consumed by every group. Group ids follow the topic-name
+  // rule. Empty (default): no hold.
+  std::vector<std::string> retention_wait_for_groups;
+  // Cap on the hold above, so that a dead group cannot fill the disk: the
+  // oldest segments are deleted while the partition's log is larger than
+  // this, consumed or not. -1: no cap (default). Applies only with
+  // retention_wait_for_groups and a delete cleanup policy.
+  int64_t retention_hard_bytes = -1;
   CleanupPolicy cleanup_policy = CleanupPolicy::kDelete;
-  // Compaction: how long tombstones are kept after compaction reaches them.
-  // Default 1 day.
+  // Compaction: how long a tombstone is kept, counted from its timestamp;
+  // compaction removes it (and every older record of its key) once it is
+  // older. Lets consumers that read the whole log within this time see the
+  // deletion. Default 1 day.
   int64_t delete_retention_ms = 24ll * 3600 * 1000;
   // Compaction: compact a partition once this share of its closed log is
   // superseded records. Default 0.5. Range (0, 1].

@@ -4,6 +4,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "util/string_view.h"
 
 namespace evlog {
@@ -62,6 +64,8 @@ std::vector<std::pair<std::string, std::string>> TopicConfigToPairs(
       {"segment_ms", absl::StrCat(c.segment_ms)},
       {"retention_ms", absl::StrCat(c.retention_ms)},
       {"retention_bytes", absl::StrCat(c.retention_bytes)},
+      {"retention_wait_for_groups", absl::StrJoin(c.retention_wait_for_groups, ",")},
+      {"retention_hard_bytes", absl::StrCat(c.retention_hard_bytes)},
       {"cleanup_policy", CleanupName(c.cleanup_policy)},
       {"delete_retention_ms", absl::StrCat(c.delete_retention_ms)},
       {"min_cleanable_dirty_ratio", absl::StrCat(c.min_cleanable_dirty_ratio)},
@@ -84,6 +88,14 @@ absl::Status SetTopicConfigField(TopicConfig* c, std::string_view key,
   if (k == "segment_ms") return ParseNumber(key, value, &c->segment_ms);
   if (k == "retention_ms") return ParseNumber(key, value, &c->retention_ms);
   if (k == "retention_bytes") return ParseNumber(key, value, &c->retention_bytes);
+  if (k == "retention_hard_bytes") return ParseNumber(key, value, &c->retention_hard_bytes);
+  if (k == "retention_wait_for_groups") {
+    c->retention_wait_for_groups.clear();
+    for (absl::string_view g : absl::StrSplit(ToAbsl(value), ',', absl::SkipEmpty())) {
+      c->retention_wait_for_groups.emplace_back(g);
+    }
+    return absl::OkStatus();
+  }
   if (k == "delete_retention_ms") return ParseNumber(key, value, &c->delete_retention_ms);
   if (k == "min_cleanable_dirty_ratio") {
     return ParseNumber(key, value, &c->min_cleanable_dirty_ratio);

@@ -1,0 +1,213 @@
+#include "compaction/compactor.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "format/batch_codec.h"
+#include "format/format.h"
+#include "format/segment_header.h"
+#include "util/string_view.h"
+
+namespace evlog {
+
+namespace {
+
+// Key -> offset. Keys are views into the mappings of the segment snapshot,
+// which the pass holds until it ends.
+using KeyMap = absl::flat_hash_map<absl::string_view, int64_t>;
+
+// Calls fn(frame, position) for every frame of `seg`, validating each.
+template <typename Fn>
+absl::Status ForEachFrame(const Segment& seg, Fn fn) {
+  size_t pos = format::kSegmentHeaderSize;
+  const size_t end = seg.end_position();
+  while (pos < end) {
+    format::FrameInfo frame;
+    std::string why;
+    if (format::ParseFrame(seg.data() + pos, end - pos, &frame, &why) !=
+        format::FrameStatus::kOk) {
+      return absl::DataLossError(absl::StrCat(
+          seg.path(), ": corrupt frame at position ", pos, ": ", why));
+    }
+    fn(frame, pos);
+    pos += frame.frame_size;
+  }
+  return absl::OkStatus();
+}
+
+// Writes `frames` as a complete segment file at `path` with `old`'s header
+// values, sized exactly (no preallocated tail: it is never appended to), and
+// syncs it. Removes the file on error.
+absl::Status WriteSegmentFile(Env* env, const std::string& path,
+                              const Segment& old, const std::string& frames) {
+  env->RemoveFile(path).IgnoreError();  // a leftover of a failed attempt
+  const uint64_t size = format::kSegmentHeaderSize + frames.size();
+  if (absl::Status s = env->AllocateFile(path, size); !s.ok()) return s;
+  auto region = env->MapFile(path, /*writable=*/true);
+  absl::Status s = region.status();
+  if (s.ok()) {
+    char* p = (*region)->data();
+    format::EncodeSegmentHeader({old.base_offset(), old.created_ms(), size}, p);
+    std::memcpy(p + format::kSegmentHeaderSize, frames.data(), frames.size());
+    s = (*region)->Sync(0, size);
+  }
+  if (!s.ok()) env->RemoveFile(path).IgnoreError();
+  return s;
+}
+
+// The pass over one log.
+class Pass {
+ public:
+  Pass(Env* env, PartitionLog* log, int64_t now_ms)
+      : env_(env), log_(log), config_(log->config()), now_ms_(now_ms) {}
+
+  absl::StatusOr<CompactionStats> Run() {
+    std::vector<std::shared_ptr<Segment>> segments = log_->Segments();
+    segments.pop_back();  // the active segment (or newer) is never touched
+    stats_.clean_end = segments.empty() ? log_->start_offset()
+                                        : segments.back()->next_offset();
+    for (const auto& seg : segments) {
+      if (absl::Status s = Index(*seg); !s.ok()) return s;
+    }
+    for (const auto& seg : segments) {
+      if (absl::Status s = Clean(*seg); !s.ok()) return s;
+    }
+    return stats_;
+  }
+
+ private:
+  // Pass 1: the latest offset of each key, and the keys of segment-final
+  // records (which are always kept).
+  absl::Status Index(const Segment& seg) {
+    ++stats_.segments_scanned;
+    RecordView r;
+    std::optional<std::string_view> last_key;
+    absl::Status s = ForEachFrame(seg, [&](const format::FrameInfo& frame, size_t) {
+      format::RecordIterator it(frame);
+      while (!it.Done()) {
+        it.Next(&r);
+        ++stats_.records_read;
+        if (r.key()) latest_[ToAbsl(*r.key())] = r.offset().value();
+        last_key = r.key();
+      }
+    });
+    if (s.ok() && last_key) pinned_.try_emplace(ToAbsl(*last_key), 0);
+    return s;
+  }
+
+  bool Keep(const RecordView& r, Offset segment_last) {
+    if (!r.key()) return true;
+    if (r.offset() == segment_last) return true;
+    absl::string_view key = ToAbsl(*r.key());
+    if (latest_.find(key)->second != r.offset().value()) return false;
+    if (!r.is_tombstone()) return true;
+    int64_t expiry = r.timestamp_ms() + config_.delete_retention_ms;
+    if (now_ms_ < expiry) {
+      if (stats_.next_tombstone_expiry_ms < 0 || expiry < stats_.next_tombstone_expiry_ms) {
+        stats_.next_tombstone_expiry_ms = expiry;
+      }
+      return true;
+    }
+    // An older record of the key kept as a segment's last record would
+    // come back if its tombstone went.
+    if (pinned_.contains(key)) return true;
+    ++stats_.tombstones_removed;
+    return false;
+  }
+
+  // Pass 2: rewrites `seg` without what it no longer needs, if anything.
+  absl::Status Clean(const Segment& seg) {
+    const Offset segment_last = seg.next_offset() - 1;
+    out_.clear();
+    int64_t removed = 0;
+    std::vector<RecordView> kept;
+    absl::Status s = ForEachFrame(seg, [&](const format::FrameInfo& frame, size_t pos) {
+      kept.clear();
+      format::RecordIterator it(frame);
+      RecordView r;
+      while (!it.Done()) {
+        it.Next(&r);
+        if (Keep(r, segment_last)) kept.push_back(r);
+      }
+      removed += frame.record_count - kept.size();
+      if (kept.size() == frame.record_count) {
+        out_.append(seg.data() + pos, frame.frame_size);
+      } else if (!kept.empty()) {
+        AppendFrame(kept, frame.attributes);
+      }
+    });
+    if (!s.ok()) return s;
+    if (removed == 0) return absl::OkStatus();
+    std::string path = log_->CleanedSegmentPath(seg.base_offset());
+    if (absl::Status w = WriteSegmentFile(env_, path, seg, out_); !w.ok()) return w;
+    if (absl::Status w = log_->ReplaceSegment(seg.base_offset()); !w.ok()) return w;
+    ++stats_.segments_rewritten;
+    stats_.records_removed += removed;
+    stats_.bytes_before += seg.data_bytes();
+    stats_.bytes_after += out_.size();
+    return absl::OkStatus();
+  }
+
+  // Re-encodes the kept records of one batch at their offsets.
+  void AppendFrame(const std::vector<RecordView>& kept, uint16_t attributes) {
+    headers_.resize(kept.size());
+    records_.clear();
+    offsets_.clear();
+    for (size_t i = 0; i < kept.size(); ++i) {
+      const RecordView& v = kept[i];
+      headers_[i] = v.header_count() ? v.headers() : std::vector<HeaderView>();
+      records_.push_back(Record{.key = v.key(), .value = v.value(),
+                                .headers = headers_[i], .timestamp_ms = v.timestamp_ms()});
+      offsets_.push_back(v.offset());
+    }
+    size_t at = out_.size();
+    out_.resize(at + format::EncodedFrameSize(records_));
+    format::EncodedFrame enc =
+        format::EncodeFrameWithOffsets(records_, offsets_, attributes, out_.data() + at);
+    out_.resize(at + enc.size);
+  }
+
+  Env* const env_;
+  PartitionLog* const log_;
+  const TopicConfig& config_;
+  const int64_t now_ms_;
+  CompactionStats stats_;
+  KeyMap latest_;
+  KeyMap pinned_;  // keys of segment-final records
+  std::string out_;  // frames of the segment being rewritten
+  std::vector<std::vector<HeaderView>> headers_;
+  std::vector<Record> records_;
+  std::vector<Offset> offsets_;
+};
+
+}  // namespace
+
+absl::StatusOr<CompactionStats> CompactLog(Env* env, PartitionLog* log,
+                                           int64_t now_ms) {
+  return Pass(env, log, now_ms).Run();
+}
+
+double DirtyRatio(const std::vector<std::shared_ptr<Segment>>& segments,
+                  Offset clean_end) {
+  uint64_t clean = 0, dirty = 0;
+  for (size_t i = 0; i + 1 < segments.size(); ++i) {
+    (segments[i]->base_offset() < clean_end ? clean : dirty) += segments[i]->data_bytes();
+  }
+  return clean + dirty == 0 ? 0.0 : static_cast<double>(dirty) / (clean + dirty);
+}
+
+bool CompactionDue(const PartitionLog& log, const CompactionState& state,
+                   int64_t now_ms) {
+  if (state.next_tombstone_expiry_ms >= 0 && now_ms >= state.next_tombstone_expiry_ms) {
+    return true;
+  }
+  double ratio = DirtyRatio(log.Segments(), state.clean_end);
+  return ratio > 0 && ratio >= log.config().min_cleanable_dirty_ratio;
+}
+
+}  // namespace evlog

@@ -1,0 +1,61 @@
+#include "retention/log_maintainer.h"
+
+#include "absl/container/flat_hash_set.h"
+
+namespace evlog {
+
+void LogMaintainer::SetMinCommittedFn(MinCommittedFn fn) {
+  MutexLock l(&mu_);
+  min_committed_ = std::move(fn);
+}
+
+LogMaintainer::Counters LogMaintainer::counters() const {
+  MutexLock l(&mu_);
+  return counters_;
+}
+
+absl::Status LogMaintainer::Run(Env* env,
+                                const std::vector<MaintainedPartition>& partitions,
+                                int64_t now_ms) {
+  MutexLock l(&mu_);
+  absl::Status first;
+  absl::flat_hash_set<std::string> seen;
+  for (const MaintainedPartition& p : partitions) {
+    seen.insert(p.log->dir());
+    first.Update(RunOne(env, p, now_ms));
+  }
+  absl::erase_if(compaction_, [&](const auto& kv) { return !seen.contains(kv.first); });
+  return first;
+}
+
+absl::Status LogMaintainer::RunOne(Env* env, const MaintainedPartition& p,
+                                   int64_t now_ms) {
+  PartitionLog* log = p.log.get();
+  if (!log->health().ok()) return log->health();
+  const TopicConfig& config = log->config();
+  const bool del = config.cleanup_policy != CleanupPolicy::kCompact;
+  const bool compact = config.cleanup_policy != CleanupPolicy::kDelete;
+  if (del) {
+    std::optional<Offset> consumed;
+    if (!config.retention_wait_for_groups.empty() && min_committed_) {
+      consumed = min_committed_(p.topic, p.partition, config.retention_wait_for_groups);
+    }
+    auto plan = ApplyRetention(log, now_ms, consumed);
+    if (!plan.ok()) return plan.status();
+    counters_.segments_deleted += static_cast<int64_t>(plan->segments);
+  }
+  if (compact) {
+    auto [it, inserted] = compaction_.try_emplace(log->dir());
+    if (inserted) it->second.clean_end = log->start_offset();
+    if (!CompactionDue(*log, it->second, now_ms)) return absl::OkStatus();
+    auto stats = CompactLog(env, log, now_ms);
+    if (!stats.ok()) return stats.status();
+    it->second.clean_end = stats->clean_end;
+    it->second.next_tombstone_expiry_ms = stats->next_tombstone_expiry_ms;
+    ++counters_.compaction_passes;
+    counters_.records_compacted_away += stats->records_removed;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace evlog

@@ -133,6 +133,10 @@ absl::Status RunConsume(const Args& args, Io& io);
 absl::Status RunDump(const Args& args, Io& io);
 absl::Status RunVerify(const Args& args, Io& io);
 absl::Status RunStats(const Args& args, Io& io);
+absl::Status RunGroups(const Args& args, Io& io);
+absl::Status RunGroupDescribe(const Args& args, Io& io);
+absl::Status RunGroupReset(const Args& args, Io& io);
+absl::Status RunGroupDelete(const Args& args, Io& io);
 
 // Runs the command named by argv[0..] (argv excludes the program name) and
 // returns the process exit code, having printed any error to io.err.

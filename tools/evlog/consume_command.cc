@@ -11,12 +11,14 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <map>
 #include <ostream>
 #include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli.h"
+#include "evlog/consumer.h"
 #include "partition/log_reader.h"
 #include "record_format.h"
 
@@ -61,18 +63,96 @@ absl::StatusOr<Offset> ResolveFrom(const PartitionLog& log, const std::string& f
   return std::clamp(o, start, end);
 }
 
+// --group: a real group member on a store opened for writing (commits need
+// it). Commits exactly what was printed (auto-commit is off), after every
+// batch and at the end.
+absl::Status ConsumeInGroup(const Args& args, const std::string& dir, const std::string& topic,
+                            const RecordFormat& format, Io& io) {
+  const std::string from = args.Get("from").value_or("beginning");
+  ConsumerOptions options;
+  options.group_id = *args.Get("group");
+  options.client_id = "evlog-cli";
+  options.enable_auto_commit = false;
+  if (from == "beginning" || from == "earliest") {
+    options.auto_offset_reset = AutoOffsetReset::kEarliest;
+  } else if (from == "end" || from == "latest") {
+    options.auto_offset_reset = AutoOffsetReset::kLatest;
+  } else {
+    return UsageError("with --group, --from is beginning or end (where to start when the "
+                      "group has no committed offset); move a group with `evlog group reset`");
+  }
+  auto count = args.GetInt("count");
+  if (!count.ok()) return count.status();
+  auto only = args.GetInt("partition");
+  if (!only.ok()) return only.status();
+  const bool follow = args.Has("follow");
+  auto store = OpenForWriting(dir, /*create=*/false);
+  if (!store.ok()) return store.status();
+  auto consumer = (*store)->NewConsumer(options);
+  if (!consumer.ok()) return consumer.status();
+  absl::Status s = only->has_value()
+                       ? (*consumer)->Assign({{topic, PartitionId(static_cast<int32_t>(**only))}})
+                       : (*consumer)->Subscribe({topic});
+  if (!s.ok()) return s;
+  if (follow) {
+    g_interrupted.store(false);
+    std::signal(SIGINT, OnSignal);
+    std::signal(SIGTERM, OnSignal);
+  }
+  const int64_t limit = count->value_or(-1);
+  int64_t printed = 0;
+  std::map<TopicPartition, Offset> next;  // what to commit
+  auto commit = [&]() -> absl::Status {
+    if (next.empty()) return absl::OkStatus();
+    std::vector<TopicPartitionOffset> offsets;
+    for (const auto& [tp, o] : next) offsets.push_back({tp, o});
+    return (*consumer)->CommitSync(offsets);
+  };
+  PollResult batch;
+  std::string buf;
+  while (!g_interrupted.load() && printed != limit) {
+    if (auto st = (*consumer)->Poll(std::chrono::milliseconds(200), &batch); !st.ok()) return st;
+    for (const ConsumerRecord& r : batch) {
+      buf.clear();
+      if (args.json()) {
+        buf = RecordJson(r.topic, r.partition, r.record);
+        buf += '\n';
+      } else {
+        format.Append(r.topic, r.partition, r.record, &buf);
+      }
+      io.out->write(buf.data(), static_cast<std::streamsize>(buf.size()));
+      next[{std::string(r.topic), r.partition}] = r.record.offset() + 1;
+      if (++printed == limit) break;
+    }
+    io.out->flush();
+    if (auto st = commit(); !st.ok()) return st;
+    if (follow || !batch.empty()) continue;
+    // Without --follow: stop once every assigned partition is caught up.
+    std::vector<TopicPartition> assigned = (*consumer)->Assignment();
+    if (assigned.empty()) continue;  // the rebalance has not given us any yet
+    auto ends = (*consumer)->EndOffsets(assigned);
+    if (!ends.ok()) return ends.status();
+    bool caught_up = true;
+    for (const auto& tp : assigned) {
+      auto pos = (*consumer)->Position(tp);
+      if (!pos.ok()) return pos.status();
+      caught_up = caught_up && *pos >= (*ends)[tp];
+    }
+    if (caught_up) break;
+  }
+  if (auto st = (*consumer)->Close(); !st.ok()) return st;
+  consumer->reset();
+  return (*store)->Close();
+}
+
 }  // namespace
 
 absl::Status RunConsume(const Args& args, Io& io) {
   constexpr char kUsage[] =
       "consume TOPIC --dir DIR [--from beginning|end|OFFSET|-N|@TS_MS] [--partition P] "
-      "[--count N] [--follow] [--format FMT | --json]";
+      "[--count N] [--follow] [--group G] [--format FMT | --json]";
   if (auto s = args.ExpectPositional(1, kUsage); !s.ok()) return s;
   const std::string& topic_name = args.positional()[0];
-  if (args.Has("group")) {
-    return absl::UnimplementedError(
-        "--group needs consumer groups, which this build of evlog does not have yet");
-  }
   auto count = args.GetInt("count");
   if (!count.ok()) return count.status();
   auto only = args.GetInt("partition");
@@ -83,6 +163,7 @@ absl::Status RunConsume(const Args& args, Io& io) {
   if (!format.ok()) return format.status();
   auto dir = args.Dir();
   if (!dir.ok()) return dir.status();
+  if (args.Has("group")) return ConsumeInGroup(args, *dir, topic_name, *format, io);
 
   std::unique_ptr<StoreImpl> store;
   std::shared_ptr<Topic> topic;

@@ -42,7 +42,17 @@ const std::vector<Command>& Commands() {
         {"group", true}, {"format", true}},
        RunConsume,
        "TOPIC [--from beginning|end|OFFSET|-N|@TS_MS] [--partition P] [--count N]\n"
-       "        [--follow] [--format FMT]   print records (FMT: %t %p %o %T %k %s %h %K %S)"},
+       "        [--follow] [--group G] [--format FMT]   print records (FMT: %t %p %o %T %k %s %h %K %S)"},
+      {{"groups"}, {}, RunGroups, "list consumer groups with their lag"},
+      {{"group", "describe"}, {}, RunGroupDescribe,
+       "GROUP   committed offset, end offset and lag per partition"},
+      {{"group", "reset"},
+       {{"topic", true}, {"to-earliest", false}, {"to-latest", false}, {"to-offset", true},
+        {"to-datetime", true}, {"shift-by", true}, {"dry-run", false}, {"execute", false}},
+       RunGroupReset,
+       "GROUP --topic T (--to-earliest|--to-latest|--to-offset N|--to-datetime MS|\n"
+       "        --shift-by N) [--dry-run|--execute]   move committed offsets (default dry run)"},
+      {{"group", "delete"}, {}, RunGroupDelete, "GROUP   forget a group and its offsets"},
       {{"dump"},
        {{"print-payload", false}},
        RunDump,

@@ -116,6 +116,11 @@ class MappedRegion {
   virtual char* data() = 0;
   virtual size_t size() const = 0;
   virtual bool writable() const = 0;
+  // Hint that the whole region is about to be written: populate its page
+  // tables now (MADV_POPULATE_WRITE, falling back to read-touching each page)
+  // so that later writes do not fault. Best effort, no error; changes no
+  // byte. Default: nothing.
+  virtual void Prefault() {}
   // msync(MS_SYNC) of [offset, offset + length), rounded out to whole pages.
   // Rely only on the requested bytes being durable: the in-memory Env's
   // crash model makes just those durable. A zero `length` is OK. Fails with

@@ -8,6 +8,7 @@
 #include "format/batch_codec.h"
 #include "format/format.h"
 #include "format/segment_header.h"
+#include "storage/durable_file.h"
 
 namespace evlog {
 
@@ -66,7 +67,8 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
       bases.push_back(base);
     } else if (!read_only_ && (absl::EndsWith(name, ".tmp") ||
                                absl::EndsWith(name, kCleanedSuffix))) {
-      // An index file whose rename never happened: derived data, drop it.
+      // An index file whose rename never happened (derived data), or a
+      // compacted segment whose swap never committed (ReplaceSegment).
       env_->RemoveFile(absl::StrCat(dir_, "/", name)).IgnoreError();
     }
   }
@@ -245,6 +247,7 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
   }
   AppendResult result;
   bool need_sync = false;
+  bool request_spare = false;
   {
     MutexLock l(&append_mu_);
     if (closed_.load(std::memory_order_relaxed)) {
@@ -275,6 +278,10 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
     frame.frame_size = enc.size;
     active_->Publish(frame);
     end_.store(frame.next_offset().value(), std::memory_order_release);
+    if (spare_requester_ && !spare_requested_ && spare_ == nullptr &&
+        active_->end_position() * 2 > active_->capacity()) {
+      spare_requested_ = request_spare = true;
+    }
     result = {end, frame.last_offset(), enc.max_timestamp};
 
     if (config_.durability == Durability::kEveryAppend) {
@@ -287,6 +294,7 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
     }
   }
   NotifyWaiters();
+  if (request_spare) spare_requester_();
   if (need_sync) {
     if (absl::Status s = SyncTo(result.last_offset + 1); !s.ok()) return s;
   }
@@ -295,14 +303,57 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
 
 absl::Status PartitionLog::RollLocked() {
   // The old segment is sealed later (SealPendingLocked), outside this lock.
-  auto created = Segment::Create(env_, dir_, end_offset(), config_.segment_bytes,
-                                 env_->clock()->NowMs(),
-                                 config_.index_interval_bytes);
-  if (!created.ok()) return created.status();
+  std::shared_ptr<Segment> next;
+  int64_t now = env_->clock()->NowMs();
+  if (spare_ != nullptr) {
+    std::unique_ptr<Spare> spare = std::move(spare_);
+    std::string path = absl::StrCat(
+        dir_, "/", format::SegmentFileName(end_offset(), format::kSegmentSuffix));
+    if (absl::Status s = env_->RenameFile(spare->path, path); !s.ok()) return s;
+    next = Segment::Adopt(std::move(path), std::move(spare->region), end_offset(),
+                          now, config_.index_interval_bytes);
+  } else {
+    auto created = Segment::Create(env_, dir_, end_offset(), config_.segment_bytes,
+                                   now, config_.index_interval_bytes);
+    if (!created.ok()) return created.status();
+    next = *std::move(created);
+  }
+  spare_requested_ = false;
   unsealed_.push_back(std::move(active_));
-  active_ = *std::move(created);
+  active_ = std::move(next);
   MutexLock l(&segments_mu_);
   segments_.push_back(active_);
+  return absl::OkStatus();
+}
+
+absl::Status PartitionLog::PrepareSpare() {
+  if (read_only_ || closed_.load()) return absl::OkStatus();
+  MutexLock spare_lock(&spare_mu_);
+  {
+    MutexLock l(&append_mu_);
+    if (spare_ != nullptr) return absl::OkStatus();
+  }
+  auto spare = std::make_unique<Spare>();
+  spare->path = absl::StrCat(dir_, "/spare.log", kTmpSuffix);
+  env_->RemoveFile(spare->path).IgnoreError();
+  if (absl::Status s = env_->AllocateFile(spare->path, config_.segment_bytes); !s.ok()) {
+    return s;
+  }
+  auto region = env_->MapFile(spare->path, /*writable=*/true);
+  if (!region.ok()) {
+    env_->RemoveFile(spare->path).IgnoreError();
+    return region.status();
+  }
+  (*region)->Prefault();
+  spare->region = *std::move(region);
+  MutexLock l(&append_mu_);
+  if (closed_.load()) {  // raced with Close: do not leave the file behind
+    std::string path = spare->path;
+    spare.reset();
+    env_->RemoveFile(path).IgnoreError();
+    return absl::OkStatus();
+  }
+  spare_ = std::move(spare);
   return absl::OkStatus();
 }
 
@@ -386,6 +437,14 @@ absl::Status PartitionLog::Tick() {
 absl::Status PartitionLog::Close() {
   if (closed_.exchange(true)) return health();
   if (read_only_) return absl::OkStatus();
+  {
+    MutexLock l(&append_mu_);
+    if (spare_ != nullptr) {
+      std::string path = spare_->path;
+      spare_.reset();
+      env_->RemoveFile(path).IgnoreError();
+    }
+  }
   if (failed_.load()) return health();
   absl::Status s = SyncTo(end_offset());
   if (s.ok()) {

@@ -40,6 +40,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -145,6 +146,21 @@ class PartitionLog {
   void AddWaiter(Waiter* w);
   void RemoveWaiter(Waiter* w);
 
+  // ---- Spare segments ----
+  // A roll normally allocates, syncs and maps the next segment on the append
+  // path. With a requester set, once the active segment is half full the log
+  // calls `request` (outside its locks, at most once per segment) and expects
+  // PrepareSpare() to run soon on another thread (the store's maintenance
+  // thread); the roll then only renames the spare and writes its header.
+  // Set once, before the first append.
+  void SetSpareRequester(std::function<void()> request) {
+    spare_requester_ = std::move(request);
+  }
+  // Allocates `spare.log.tmp` (segment_bytes), maps it and prefaults its
+  // pages, unless a spare exists. Thread-safe. A spare left by a crash is a
+  // .tmp file, removed at the next open.
+  absl::Status PrepareSpare();
+
   // ---- For retention and compaction ----
   // Removes segments entirely below `offset` (never the active one) and
   // advances start_offset(); readers holding them keep their mappings.
@@ -203,6 +219,14 @@ class PartitionLog {
   std::shared_ptr<Segment> active_ ABSL_GUARDED_BY(append_mu_);
   int64_t unsynced_records_ ABSL_GUARDED_BY(append_mu_) = 0;
   int64_t oldest_unsynced_ms_ ABSL_GUARDED_BY(append_mu_) = -1;
+  struct Spare {
+    std::string path;
+    std::unique_ptr<MappedRegion> region;
+  };
+  std::unique_ptr<Spare> spare_ ABSL_GUARDED_BY(append_mu_);
+  bool spare_requested_ ABSL_GUARDED_BY(append_mu_) = false;
+  std::function<void()> spare_requester_;
+  Mutex spare_mu_;  // one PrepareSpare at a time; taken before append_mu_
   // Rolled segments not yet sealed (synced + indexed), oldest first.
   std::vector<std::shared_ptr<Segment>> unsealed_ ABSL_GUARDED_BY(append_mu_);
 

@@ -53,6 +53,16 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Create(
       std::move(path), *std::move(region), base, now_ms, index_interval_bytes));
 }
 
+std::shared_ptr<Segment> Segment::Adopt(std::string path,
+                                        std::unique_ptr<MappedRegion> region,
+                                        Offset base, int64_t now_ms,
+                                        uint32_t index_interval_bytes) {
+  format::SegmentHeader header{base, now_ms, region->size()};
+  format::EncodeSegmentHeader(header, region->data());
+  return std::shared_ptr<Segment>(new Segment(std::move(path), std::move(region),
+                                              base, now_ms, index_interval_bytes));
+}
+
 absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(
     Env* env, const std::string& path, bool writable,
     uint32_t index_interval_bytes) {

@@ -49,6 +49,17 @@ class Segment {
       Env* env, const std::string& dir, Offset base, uint64_t file_bytes,
       int64_t now_ms, uint32_t index_interval_bytes);
 
+  // Makes a segment of a file that is already allocated (zeros), renamed to
+  // `path` and mapped writable (a spare prepared ahead of a roll): writes the
+  // header into the mapping WITHOUT syncing it or the directory. The log's
+  // next sync covers both (it seals pending segments, which syncs the
+  // directory, then msyncs the active segment from byte 0); until then a
+  // crash leaves an all-zero header, which recovery removes.
+  static std::shared_ptr<Segment> Adopt(std::string path,
+                                        std::unique_ptr<MappedRegion> region,
+                                        Offset base, int64_t now_ms,
+                                        uint32_t index_interval_bytes);
+
   // Maps an existing segment file and validates its header (kDataLoss if
   // bad). Does not scan: end_position() is the header end until Recover()
   // or LoadIndex() is called.

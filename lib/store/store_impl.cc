@@ -207,7 +207,18 @@ absl::StatusOr<std::shared_ptr<PartitionLog>> StoreImpl::OpenPartition(
                         absl::StrCat("topic ", topic.name(), " partition ", p, ": ",
                                      log.status().message()));
   }
-  return std::shared_ptr<PartitionLog>(std::move(*log));
+  std::shared_ptr<PartitionLog> shared(std::move(*log));
+  if (!options_.read_only && options_.maintenance_interval_ms > 0) {
+    // Next segments are prepared on the maintenance thread, off the append
+    // path (PartitionLog::SetSpareRequester).
+    std::weak_ptr<PartitionLog> weak = shared;
+    shared->SetSpareRequester([this, weak] {
+      MutexLock l(&maintenance_mu_);
+      spare_requests_.push_back(weak);
+      maintenance_cv_.SignalAll();
+    });
+  }
+  return shared;
 }
 
 absl::Status StoreImpl::CheckWritable() const {
@@ -480,13 +491,28 @@ absl::Status StoreImpl::RunMaintenance() {
 }
 
 void StoreImpl::MaintenanceLoop() {
+  const auto interval = std::chrono::milliseconds(options_.maintenance_interval_ms);
+  auto next_round = std::chrono::steady_clock::now() + interval;
   MutexLock l(&maintenance_mu_);
   while (!stop_maintenance_) {
-    maintenance_cv_.WaitFor(std::chrono::milliseconds(options_.maintenance_interval_ms));
-    if (stop_maintenance_) break;
+    auto now = std::chrono::steady_clock::now();
+    if (spare_requests_.empty() && now < next_round) {
+      maintenance_cv_.WaitFor(next_round - now);
+      continue;
+    }
+    std::vector<std::weak_ptr<PartitionLog>> requests;
+    requests.swap(spare_requests_);
+    bool round_due = now >= next_round;
     maintenance_mu_.Unlock();
-    // Errors are sticky in the partitions and surface to their writers.
-    RunMaintenance().IgnoreError();
+    for (const auto& weak : requests) {
+      // A failed preparation only means the roll allocates synchronously.
+      if (auto log = weak.lock()) log->PrepareSpare().IgnoreError();
+    }
+    if (round_due) {
+      // Errors are sticky in the partitions and surface to their writers.
+      RunMaintenance().IgnoreError();
+      next_round = std::chrono::steady_clock::now() + interval;
+    }
     maintenance_mu_.Lock();
   }
 }

@@ -107,6 +107,9 @@ class StoreImpl final : public Store {
   Mutex maintenance_mu_;
   CondVar maintenance_cv_{&maintenance_mu_};
   bool stop_maintenance_ ABSL_GUARDED_BY(maintenance_mu_) = false;
+  // Partitions that asked for a spare segment (PartitionLog::SetSpareRequester).
+  std::vector<std::weak_ptr<PartitionLog>> spare_requests_
+      ABSL_GUARDED_BY(maintenance_mu_);
   std::thread maintenance_thread_;
   // Retention and compaction, run by RunMaintenance (retention/).
   LogMaintainer log_maintainer_;

@@ -30,11 +30,14 @@
 #include <benchmark/benchmark.h>
 #include <lmdb.h>
 
+#include <condition_variable>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -174,6 +177,50 @@ void BM_Lmdb_AppendOne_Sync(benchmark::State& state) {
   BM_Lmdb_Append(state, 0, 1);
 }
 
+// Mirrors the store's maintenance thread, which prepares (allocates and
+// prefaults) the next segment off the append path when the log asks
+// (PartitionLog::SetSpareRequester). Without it every roll would allocate
+// and fault in a fresh segment on the appending thread.
+class SparePreparer {
+ public:
+  explicit SparePreparer(PartitionLog* log) : log_(log) {
+    log_->SetSpareRequester([this] {
+      std::lock_guard<std::mutex> g(mu_);
+      pending_ = true;
+      cv_.notify_one();
+    });
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~SparePreparer() {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      stop_ = true;
+      cv_.notify_one();
+    }
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return stop_ || pending_; });
+      if (stop_) return;
+      pending_ = false;
+      lock.unlock();
+      log_->PrepareSpare().IgnoreError();
+      lock.lock();
+    }
+  }
+
+  PartitionLog* const log_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool pending_ = false;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 void BM_Log_Append(benchmark::State& state, Durability durability,
                    int records_per_append) {
   const size_t value_size = static_cast<size_t>(state.range(0));
@@ -188,6 +235,7 @@ void BM_Log_Append(benchmark::State& state, Durability durability,
     Fail(state, log.status());
     return;
   }
+  SparePreparer preparer(log->get());
   RecordBatch batch(value, records_per_append);
   uint64_t seq = 0;
   for (auto _ : state) {

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Quick-start command 2: install dependencies, then build and run the whole
-# test suite: the developer build, ASan+UBSan and ThreadSanitizer builds.
+# test suite: the developer build, ASan+UBSan and ThreadSanitizer builds
+# (unit tests, the evlog CLI tests and every example, all through ctest),
+# plus the packaging check: install the dev build to a temporary prefix and
+# build examples/installed against it as a separate CMake project
+# (find_package(evlog CONFIG)) and with pkg-config.
 # Builds run one after another (2 cores); each uses both cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,5 +16,9 @@ for preset in dev asan tsan; do
   cmake --build --preset "$preset" -j 2
   echo "=== evlog: $preset tests ($((SECONDS - start)) s)"
   ctest --preset "$preset" --no-tests=error
+  if [ "$preset" = dev ]; then
+    echo "=== evlog: install + find_package(evlog) + pkg-config ($((SECONDS - start)) s)"
+    bash scripts/check-install.sh build/dev
+  fi
 done
 echo "=== evlog: all test suites passed ($((SECONDS - start)) s)"

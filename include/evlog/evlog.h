@@ -18,7 +18,9 @@
 #ifndef EVLOG_EVLOG_H_
 #define EVLOG_EVLOG_H_
 
+#include "evlog/consumer.h"  // IWYU pragma: export
 #include "evlog/env.h"       // IWYU pragma: export
+#include "evlog/group.h"     // IWYU pragma: export
 #include "evlog/options.h"   // IWYU pragma: export
 #include "evlog/producer.h"  // IWYU pragma: export
 #include "evlog/record.h"    // IWYU pragma: export

@@ -174,6 +174,10 @@ void VerifyPartition(Env* env, const std::string& dir, Report* report) {
     Offset base;
     if (format::ParseSegmentFileName(name, format::kSegmentSuffix, &base)) {
       segments.push_back(name);
+    } else if (name == "spare.log.tmp") {
+      // A segment file preallocated ahead of the next roll (PrepareSpare):
+      // no data; a crash leaves it for the next open to remove.
+      continue;
     } else if (absl::EndsWith(name, kTmpSuffix)) {
       report->Repairable(absl::StrCat(dir, "/", name), "leftover temporary file (removed at open)");
     }

@@ -22,6 +22,10 @@ using testing::SmallSegments;
 
 const std::string kDir = "/log";
 
+// Large enough that these tests never roll, small enough that the many crash
+// images they take stay cheap (each image copies every file).
+TopicConfig OneSegment() { return SmallSegments(256 << 10); }
+
 std::unique_ptr<PartitionLog> MustOpen(Env* env, const TopicConfig& c,
                                        RecoveryReport* report = nullptr) {
   auto log = PartitionLog::Open(env, kDir, c, report);
@@ -71,7 +75,7 @@ TEST_CASE("a torn last record is cut at every byte", "[recovery]") {
   FakeClock clock;
   MemEnv env(&clock);
   REQUIRE(env.CreateDir(kDir).ok());
-  auto log = MustOpen(&env, TopicConfig());
+  auto log = MustOpen(&env, OneSegment());
   auto [pos, size] = AppendN(log.get(), 5);
   REQUIRE(pos > 0);
   std::string seg_path = log->Segments().back()->path();
@@ -92,7 +96,7 @@ TEST_CASE("a torn last record is cut at every byte", "[recovery]") {
       int expect = unchanged ? 5 : 4;
       Patch(image.get(), seg_path, pos + keep, tail);
       RecoveryReport report;
-      auto reopened = MustOpen(image.get(), TopicConfig(), &report);
+      auto reopened = MustOpen(image.get(), OneSegment(), &report);
       INFO("keep " << keep << " garbage " << garbage);
       CHECK(reopened->end_offset() == Offset(expect));
       CheckPrefix(*reopened, expect);
@@ -103,7 +107,7 @@ TEST_CASE("a torn last record is cut at every byte", "[recovery]") {
       REQUIRE(res.ok());
       CHECK(res->base_offset == Offset(expect));
       reopened.reset();
-      auto again = MustOpen(image.get(), TopicConfig());
+      auto again = MustOpen(image.get(), OneSegment());
       auto all = ReadAll(*again);
       REQUIRE(all.ok());
       REQUIRE(all->size() == static_cast<size_t>(expect + 1));
@@ -116,7 +120,7 @@ TEST_CASE("zeros and garbage after the last record", "[recovery]") {
   FakeClock clock;
   MemEnv env(&clock);
   REQUIRE(env.CreateDir(kDir).ok());
-  auto log = MustOpen(&env, TopicConfig());
+  auto log = MustOpen(&env, OneSegment());
   auto [pos, size] = AppendN(log.get(), 10);
   std::string seg_path = log->Segments().back()->path();
   size_t end = pos + size;
@@ -124,7 +128,7 @@ TEST_CASE("zeros and garbage after the last record", "[recovery]") {
   SECTION("zeros: nothing is cut") {
     auto image = env.CrashImage({.kind = CrashOptions::kProcessCrash});
     RecoveryReport report;
-    auto reopened = MustOpen(image.get(), TopicConfig(), &report);
+    auto reopened = MustOpen(image.get(), OneSegment(), &report);
     CHECK(report.bytes_truncated == 0);
     CheckPrefix(*reopened, 10);
   }
@@ -136,7 +140,7 @@ TEST_CASE("zeros and garbage after the last record", "[recovery]") {
       for (char& c : junk) c = static_cast<char>(rng() | 1);
       Patch(image.get(), seg_path, end + gap, junk);
       RecoveryReport report;
-      auto reopened = MustOpen(image.get(), TopicConfig(), &report);
+      auto reopened = MustOpen(image.get(), OneSegment(), &report);
       INFO("gap " << gap);
       CHECK(report.bytes_truncated > 0);
       CheckPrefix(*reopened, 10);
@@ -153,7 +157,7 @@ TEST_CASE("a valid old frame beyond the cut never comes back", "[recovery]") {
   FakeClock clock;
   MemEnv env(&clock);
   REQUIRE(env.CreateDir(kDir).ok());
-  auto log = MustOpen(&env, TopicConfig());
+  auto log = MustOpen(&env, OneSegment());
   std::vector<size_t> starts;
   for (int i = 0; i < 10; ++i) {
     starts.push_back(log->Segments().back()->end_position());
@@ -165,7 +169,7 @@ TEST_CASE("a valid old frame beyond the cut never comes back", "[recovery]") {
   auto image = env.CrashImage({.kind = CrashOptions::kProcessCrash});
   Patch(image.get(), path, starts[5] + 20, "\x55");
   {
-    auto reopened = MustOpen(image.get(), TopicConfig());
+    auto reopened = MustOpen(image.get(), OneSegment());
     CheckPrefix(*reopened, 5);
     for (int i = 0; i < 3; ++i) {
       std::string k = "new" + std::to_string(i), v(i * 13, 'n');
@@ -173,7 +177,7 @@ TEST_CASE("a valid old frame beyond the cut never comes back", "[recovery]") {
       REQUIRE(reopened->Append({&r, 1}).ok());
     }
   }
-  auto again = MustOpen(image.get(), TopicConfig());
+  auto again = MustOpen(image.get(), OneSegment());
   CHECK(again->end_offset() == Offset(8));
   auto all = ReadAll(*again);
   REQUIRE(all.ok());

@@ -151,9 +151,9 @@ class RebalanceListener {
   virtual void OnPartitionsRevoked(Consumer& consumer,
                                    const std::vector<TopicPartition>& partitions) {}
   // The consumer now owns `partitions` (for eager strategies, its whole new
-  // assignment; for cooperative-sticky, only the added ones, possibly
-  // none). Positions are already set from the committed offsets; Seek here
-  // to start elsewhere.
+  // assignment; for cooperative-sticky, only the added ones). Called only
+  // with a non-empty list. Positions are already set from the committed
+  // offsets (else auto_offset_reset); Seek here to start elsewhere.
   virtual void OnPartitionsAssigned(Consumer& consumer,
                                     const std::vector<TopicPartition>& partitions) {}
   // The consumer was removed from the group (it did not poll within

@@ -25,10 +25,11 @@ inline void CpuRelax() {
 }
 
 // Marks the member as inside Poll (so it is never evicted while blocked)
-// and stamps its last poll time on the way in and out.
+// and stamps its last poll time on the way in and out. Refers to the
+// consumer's member_ itself: a rejoin inside Poll replaces the handle.
 class PollScope {
  public:
-  PollScope(MemberHandle* m, Clock* clock) : m_(m), clock_(clock) {
+  PollScope(const std::shared_ptr<MemberHandle>& m, Clock* clock) : m_(m), clock_(clock) {
     if (m_ == nullptr) return;
     m_->last_poll_ms.store(clock_->NowMs(), std::memory_order_release);
     m_->in_poll.store(true, std::memory_order_release);
@@ -40,7 +41,7 @@ class PollScope {
   }
 
  private:
-  MemberHandle* const m_;
+  const std::shared_ptr<MemberHandle>& m_;
   Clock* const clock_;
 };
 
@@ -112,6 +113,7 @@ void ConsumerImpl::Rejoin() {
                              options_.max_poll_interval_ms, &waiter_, clock_->NowMs());
   if (joined.ok()) {
     member_ = *std::move(joined);
+    member_->in_poll.store(true, std::memory_order_release);  // we are in Poll
     seen_epoch_ = 0;
   } else {
     member_.reset();  // e.g. the group was deleted: stay unsubscribed
@@ -167,7 +169,7 @@ absl::Status ConsumerImpl::Poll(std::chrono::nanoseconds timeout, PollResult* ou
   if (wakeup_.exchange(false, std::memory_order_acq_rel)) {
     return absl::CancelledError("consumer woken up");
   }
-  PollScope scope(member_.get(), clock_);
+  PollScope scope(member_, clock_);
   if (group_ != nullptr) {
     int64_t now_ms = clock_->NowMs();
     // Auto-commit first: it covers what earlier polls returned.

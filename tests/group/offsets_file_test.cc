@@ -34,6 +34,16 @@ TEST_CASE("OFFSETS golden text", "[group]") {
   CHECK(*DecodeGroupOffsets(EncodeGroupOffsets(empty)) == empty);
 }
 
+TEST_CASE("OFFSETS worked example of docs/CONSUMERS.md", "[group]") {
+  GroupOffsets g{"billing", {{1, "orders", 0, 42}, {1, "orders", 1, 17}}};
+  CHECK(EncodeGroupOffsets(g) ==
+        "evlog-offsets 1\n"
+        "group billing\n"
+        "offset 1 orders 0 42\n"
+        "offset 1 orders 1 17\n"
+        "checksum 3096487272616761\n");
+}
+
 TEST_CASE("OFFSETS damage is kDataLoss", "[group]") {
   std::string good = EncodeGroupOffsets(Sample());
   // Every truncation and every single-byte change is caught.

@@ -21,16 +21,20 @@ namespace {
 // which the pass holds until it ends.
 using KeyMap = absl::flat_hash_map<absl::string_view, int64_t>;
 
-// Calls fn(frame, position) for every frame of `seg`, validating each.
+// Calls fn(frame, position) for every frame of `seg`, validating each
+// unless `trusted` (validated earlier in the same pass: closed segments are
+// immutable) or verified by the segment already.
 template <typename Fn>
-absl::Status ForEachFrame(const Segment& seg, Fn fn) {
+absl::Status ForEachFrame(const Segment& seg, bool trusted, Fn fn) {
   size_t pos = format::kSegmentHeaderSize;
   const size_t end = seg.end_position();
   while (pos < end) {
     format::FrameInfo frame;
     std::string why;
-    if (format::ParseFrame(seg.data() + pos, end - pos, &frame, &why) !=
-        format::FrameStatus::kOk) {
+    if (trusted || seg.IsVerified(pos)) {
+      format::ParseTrustedFrame(seg.data() + pos, &frame);
+    } else if (format::ParseFrame(seg.data() + pos, end - pos, &frame, &why) !=
+               format::FrameStatus::kOk) {
       return absl::DataLossError(absl::StrCat(
           seg.path(), ": corrupt frame at position ", pos, ": ", why));
     }
@@ -42,21 +46,22 @@ absl::Status ForEachFrame(const Segment& seg, Fn fn) {
 
 // Writes `frames` as a complete segment file at `path` with `old`'s header
 // values, sized exactly (no preallocated tail: it is never appended to), and
-// syncs it. Removes the file on error.
+// syncs it (one fsync). Removes the file on error.
 absl::Status WriteSegmentFile(Env* env, const std::string& path,
                               const Segment& old, const std::string& frames) {
-  env->RemoveFile(path).IgnoreError();  // a leftover of a failed attempt
   const uint64_t size = format::kSegmentHeaderSize + frames.size();
-  if (absl::Status s = env->AllocateFile(path, size); !s.ok()) return s;
-  auto region = env->MapFile(path, /*writable=*/true);
-  absl::Status s = region.status();
-  if (s.ok()) {
-    char* p = (*region)->data();
-    format::EncodeSegmentHeader({old.base_offset(), old.created_ms(), size}, p);
-    std::memcpy(p + format::kSegmentHeaderSize, frames.data(), frames.size());
-    s = (*region)->Sync(0, size);
+  char header[format::kSegmentHeaderSize];
+  format::EncodeSegmentHeader({old.base_offset(), old.created_ms(), size}, header);
+  auto file = env->NewWritableFile(path);  // truncates a failed attempt's leftover
+  if (!file.ok()) return file.status();
+  absl::Status s = (*file)->Append(std::string_view(header, sizeof(header)));
+  if (s.ok()) s = (*file)->Append(frames);
+  if (s.ok()) s = (*file)->Sync();
+  if (s.ok()) s = (*file)->Close();
+  if (!s.ok()) {
+    file->reset();
+    env->RemoveFile(path).IgnoreError();
   }
-  if (!s.ok()) env->RemoveFile(path).IgnoreError();
   return s;
 }
 
@@ -87,7 +92,8 @@ class Pass {
     ++stats_.segments_scanned;
     RecordView r;
     std::optional<std::string_view> last_key;
-    absl::Status s = ForEachFrame(seg, [&](const format::FrameInfo& frame, size_t) {
+    absl::Status s = ForEachFrame(seg, /*trusted=*/false,
+                                  [&](const format::FrameInfo& frame, size_t) {
       format::RecordIterator it(frame);
       while (!it.Done()) {
         it.Next(&r);
@@ -126,7 +132,8 @@ class Pass {
     out_.clear();
     int64_t removed = 0;
     std::vector<RecordView> kept;
-    absl::Status s = ForEachFrame(seg, [&](const format::FrameInfo& frame, size_t pos) {
+    absl::Status s = ForEachFrame(seg, /*trusted=*/true,
+                                  [&](const format::FrameInfo& frame, size_t pos) {
       kept.clear();
       format::RecordIterator it(frame);
       RecordView r;

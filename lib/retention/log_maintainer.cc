@@ -4,11 +4,6 @@
 
 namespace evlog {
 
-void LogMaintainer::SetMinCommittedFn(MinCommittedFn fn) {
-  MutexLock l(&mu_);
-  min_committed_ = std::move(fn);
-}
-
 LogMaintainer::Counters LogMaintainer::counters() const {
   MutexLock l(&mu_);
   return counters_;
@@ -16,20 +11,20 @@ LogMaintainer::Counters LogMaintainer::counters() const {
 
 absl::Status LogMaintainer::Run(Env* env,
                                 const std::vector<MaintainedPartition>& partitions,
-                                int64_t now_ms) {
+                                int64_t now_ms, const MinCommittedFn& min_committed) {
   MutexLock l(&mu_);
   absl::Status first;
   absl::flat_hash_set<std::string> seen;
   for (const MaintainedPartition& p : partitions) {
     seen.insert(p.log->dir());
-    first.Update(RunOne(env, p, now_ms));
+    first.Update(RunOne(env, p, now_ms, min_committed));
   }
   absl::erase_if(compaction_, [&](const auto& kv) { return !seen.contains(kv.first); });
   return first;
 }
 
 absl::Status LogMaintainer::RunOne(Env* env, const MaintainedPartition& p,
-                                   int64_t now_ms) {
+                                   int64_t now_ms, const MinCommittedFn& min_committed) {
   PartitionLog* log = p.log.get();
   if (!log->health().ok()) return log->health();
   const TopicConfig& config = log->config();
@@ -37,8 +32,8 @@ absl::Status LogMaintainer::RunOne(Env* env, const MaintainedPartition& p,
   const bool compact = config.cleanup_policy != CleanupPolicy::kDelete;
   if (del) {
     std::optional<Offset> consumed;
-    if (!config.retention_wait_for_groups.empty() && min_committed_) {
-      consumed = min_committed_(p.topic, p.partition, config.retention_wait_for_groups);
+    if (!config.retention_wait_for_groups.empty() && min_committed) {
+      consumed = min_committed(p.topic, p.partition, config.retention_wait_for_groups);
     }
     auto plan = ApplyRetention(log, now_ms, consumed);
     if (!plan.ok()) return plan.status();

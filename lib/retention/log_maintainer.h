@@ -41,15 +41,14 @@ struct MaintainedPartition {
 
 class LogMaintainer {
  public:
-  // Sets the committed-offset source of consumer-aware retention. Without
-  // one, partitions of topics with retention_wait_for_groups are held whole
-  // (only retention_hard_bytes deletes).
-  void SetMinCommittedFn(MinCommittedFn fn);
-
   // One round over `partitions` at `now_ms`, with `env` (the logs' Env).
-  // Forgets the compaction state of partitions not listed (deleted topics).
+  // `min_committed` is the committed-offset source of consumer-aware
+  // retention; without one, partitions of topics with
+  // retention_wait_for_groups are held whole (only retention_hard_bytes
+  // deletes). Forgets the compaction state of partitions not listed
+  // (deleted topics).
   absl::Status Run(Env* env, const std::vector<MaintainedPartition>& partitions,
-                   int64_t now_ms);
+                   int64_t now_ms, const MinCommittedFn& min_committed = nullptr);
 
   // Totals since construction, for tests and monitoring.
   struct Counters {
@@ -60,11 +59,11 @@ class LogMaintainer {
   Counters counters() const;
 
  private:
-  absl::Status RunOne(Env* env, const MaintainedPartition& p, int64_t now_ms)
+  absl::Status RunOne(Env* env, const MaintainedPartition& p, int64_t now_ms,
+                      const MinCommittedFn& min_committed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable Mutex mu_;
-  MinCommittedFn min_committed_ ABSL_GUARDED_BY(mu_);
   // Keyed by partition directory (unique: topic dirs carry the topic id).
   absl::flat_hash_map<std::string, CompactionState> compaction_ ABSL_GUARDED_BY(mu_);
   Counters counters_ ABSL_GUARDED_BY(mu_);

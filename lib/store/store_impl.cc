@@ -486,7 +486,22 @@ absl::Status StoreImpl::RunMaintenance() {
       partitions.push_back({t->name(), PartitionId(p), t->shared_partition(PartitionId(p))});
     }
   }
-  first.Update(log_maintainer_.Run(env_, partitions, env_->clock()->NowMs()));
+  // Consumer-aware retention reads the groups' committed offsets; a group
+  // unknown here has committed nothing and holds everything.
+  MinCommittedFn min_committed = [this](const std::string& topic, PartitionId p,
+                                        const std::vector<std::string>& groups) {
+    std::optional<Offset> min;
+    for (const std::string& id : groups) {
+      auto group = groups_ ? groups_->GetOrCreate(id)
+                           : absl::StatusOr<std::shared_ptr<Group>>(absl::NotFoundError(id));
+      if (!group.ok()) return std::optional<Offset>();
+      auto committed = (*group)->Committed({TopicPartition{topic, p}});
+      if (committed.empty() || !committed.begin()->second) return std::optional<Offset>();
+      min = std::min(min.value_or(*committed.begin()->second), *committed.begin()->second);
+    }
+    return min;
+  };
+  first.Update(log_maintainer_.Run(env_, partitions, env_->clock()->NowMs(), min_committed));
   return first;
 }
 

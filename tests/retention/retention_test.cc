@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "env/mem_env.h"
+#include "evlog/group.h"
 #include "evlog/producer.h"
 #include "evlog/store.h"
 #include "partition/log_test_util.h"
@@ -194,19 +195,21 @@ TEST_CASE("consumer-aware retention holds unconsumed segments, capped by hard by
   LogMaintainer m;
   std::optional<Offset> committed;
   std::vector<std::string> asked;
-  m.SetMinCommittedFn([&](const std::string& topic, PartitionId p,
-                          const std::vector<std::string>& groups) {
+  MinCommittedFn fake = [&](const std::string& topic, PartitionId p,
+                            const std::vector<std::string>& groups) {
     CHECK(topic == "orders");
     CHECK(p == PartitionId(3));
     asked = groups;
     return committed;
-  });
+  };
   std::vector<MaintainedPartition> parts = {{"orders", PartitionId(3), f.log}};
-  REQUIRE(m.Run(&f.env, parts, now).ok());
+  REQUIRE(m.Run(&f.env, parts, now, fake).ok());
   CHECK(asked == c.retention_wait_for_groups);
   CHECK(f.log->start_offset() == Offset(0));
+  REQUIRE(m.Run(&f.env, parts, now).ok());  // no source: held whole
+  CHECK(f.log->start_offset() == Offset(0));
   committed = mid;
-  REQUIRE(m.Run(&f.env, parts, now).ok());
+  REQUIRE(m.Run(&f.env, parts, now, fake).ok());
   CHECK(f.log->start_offset() == segments[3]->base_offset());
   CHECK(m.counters().segments_deleted == 3);
 }
@@ -361,6 +364,37 @@ TEST_CASE("the store's maintenance applies retention_bytes and keeps the setting
   REQUIRE(desc.ok());
   CHECK(desc->config.retention_wait_for_groups == std::vector<std::string>{"nobody"});
   CHECK(desc->config.retention_hard_bytes == 6 * 4096);
+}
+
+TEST_CASE("retention waits for the real groups' committed offsets", "[retention]") {
+  StoreFixture f;
+  TopicConfig c = Small();
+  c.retention_ms = 0;  // queue semantics
+  c.retention_wait_for_groups = {"billing", "audit"};
+  REQUIRE(f.store->CreateTopic("jobs", 1, c).ok());
+  std::string value(200, 'x');
+  for (int i = 0; i < 100; ++i) {
+    REQUIRE(f.producer->Send("jobs", KV("k", value)).ok());
+  }
+  f.clock.AdvanceMs(1);
+  REQUIRE(f.store->RunMaintenance().ok());
+  CHECK(f.Describe("jobs").start_offset == Offset(0));  // nobody committed
+
+  REQUIRE(f.store->ResetGroupOffsets("billing", "jobs", OffsetReset::ToOffset(90)).ok());
+  REQUIRE(f.store->RunMaintenance().ok());
+  CHECK(f.Describe("jobs").start_offset == Offset(0));  // audit holds all
+
+  REQUIRE(f.store->ResetGroupOffsets("audit", "jobs", OffsetReset::ToOffset(40)).ok());
+  REQUIRE(f.store->RunMaintenance().ok());
+  PartitionDescription d = f.Describe("jobs");
+  CHECK(d.start_offset > Offset(20));
+  CHECK(d.start_offset <= Offset(40));  // nothing unconsumed by audit went
+
+  REQUIRE(f.store->ResetGroupOffsets("audit", "jobs", OffsetReset::Latest()).ok());
+  REQUIRE(f.store->RunMaintenance().ok());
+  d = f.Describe("jobs");
+  CHECK(d.start_offset > Offset(70));
+  CHECK(d.start_offset <= Offset(90));  // billing is at 90
 }
 
 TEST_CASE("a compact-only topic is never trimmed by retention", "[retention]") {

@@ -120,9 +120,6 @@ class ConsumerImpl final : public Consumer {
   // Runs pending group changes (listener callbacks included).
   absl::Status SyncGroup();
   void Rejoin();
-  // True when a blocked Poll should not sleep long: durable-only reads with
-  // records waiting for their sync (which does not notify waiters).
-  bool AwaitingSync() const;
 
   StoreImpl* const store_;
   const ConsumerOptions options_;

@@ -100,14 +100,6 @@ absl::StatusOr<size_t> ConsumerImpl::Fetch(PollResult* out) {
   return got_total;
 }
 
-bool ConsumerImpl::AwaitingSync() const {
-  if (!options_.read_durable_only) return false;
-  for (const auto& c : cursors_) {
-    if (!c->paused && c->log->durable_end_offset() < c->log->end_offset()) return true;
-  }
-  return false;
-}
-
 void ConsumerImpl::Rejoin() {
   auto joined = group_->Join(options_.client_id, subscription_, options_.assignment_strategy,
                              options_.max_poll_interval_ms, &waiter_, clock_->NowMs());
@@ -215,11 +207,8 @@ absl::Status ConsumerImpl::Poll(std::chrono::nanoseconds timeout, PollResult* ou
       case WaitStrategy::kBlock:
         break;
     }
-    auto wait = deadline - now;
-    // A sync does not notify waiters (lib/partition/partition_log.cc,
-    // SyncTo): with records waiting to become durable, re-check every ms.
-    if (AwaitingSync()) wait = std::min<Clock::duration>(wait, std::chrono::milliseconds(1));
-    waiter_.WaitFor(epoch, wait);
+    // Appends and syncs (durable_end_offset advances) both notify waiters.
+    waiter_.WaitFor(epoch, deadline - now);
   }
 }
 

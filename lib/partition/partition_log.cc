@@ -375,6 +375,7 @@ absl::Status PartitionLog::SealPendingLocked() {
     unsealed_.erase(unsealed_.begin(), unsealed_.begin() + pending.size());
   }
   AtomicMax(durable_end_, pending.back()->next_offset().value());
+  NotifyWaiters();  // readers of durable records only may proceed
   return absl::OkStatus();
 }
 
@@ -408,6 +409,7 @@ absl::Status PartitionLog::SyncTo(Offset target) {
   synced_base_ = seg->base_offset();
   synced_position_ = pos;
   AtomicMax(durable_end_, end.value());
+  NotifyWaiters();  // readers of durable records only may proceed
   return absl::OkStatus();
 }
 

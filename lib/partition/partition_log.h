@@ -142,7 +142,7 @@ class PartitionLog {
   absl::StatusOr<Offset> OffsetForTimestamp(int64_t ts) const;
 
   // Readers that want to sleep until data arrives register a Waiter, which
-  // every append notifies. The waiter must stay alive until removed.
+  // every append and every advance of durable_end_offset() notifies. The waiter must stay alive until removed.
   void AddWaiter(Waiter* w);
   void RemoveWaiter(Waiter* w);
 

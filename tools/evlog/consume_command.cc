@@ -90,10 +90,13 @@ absl::Status ConsumeInGroup(const Args& args, const std::string& dir, const std:
   if (!store.ok()) return store.status();
   auto consumer = (*store)->NewConsumer(options);
   if (!consumer.ok()) return consumer.status();
-  absl::Status s = only->has_value()
-                       ? (*consumer)->Assign({{topic, PartitionId(static_cast<int32_t>(**only))}})
-                       : (*consumer)->Subscribe({topic});
-  if (!s.ok()) return s;
+  if (only->has_value()) {
+    std::vector<TopicPartition> parts = {{topic, PartitionId(static_cast<int32_t>(**only))}};
+    if (auto st = (*consumer)->Assign(parts); !st.ok()) return st;
+  } else {
+    std::vector<std::string> topics = {topic};
+    if (auto st = (*consumer)->Subscribe(topics); !st.ok()) return st;
+  }
   if (follow) {
     g_interrupted.store(false);
     std::signal(SIGINT, OnSignal);

@@ -148,14 +148,14 @@ class RebalanceListener {
   virtual ~RebalanceListener() = default;
   // The consumer is about to give up `partitions`. It still owns them: this
   // is the place to commit what was processed (consumer.CommitSync()).
-  virtual void OnPartitionsRevoked(Consumer& consumer,
-                                   const std::vector<TopicPartition>& partitions) {}
+  virtual void OnPartitionsRevoked(Consumer& /*consumer*/,
+                                   const std::vector<TopicPartition>& /*partitions*/) {}
   // The consumer now owns `partitions` (for eager strategies, its whole new
   // assignment; for cooperative-sticky, only the added ones). Called only
   // with a non-empty list. Positions are already set from the committed
   // offsets (else auto_offset_reset); Seek here to start elsewhere.
-  virtual void OnPartitionsAssigned(Consumer& consumer,
-                                    const std::vector<TopicPartition>& partitions) {}
+  virtual void OnPartitionsAssigned(Consumer& /*consumer*/,
+                                    const std::vector<TopicPartition>& /*partitions*/) {}
   // The consumer was removed from the group (it did not poll within
   // max_poll_interval_ms) and the partitions already belong to others:
   // commits would fail. Default: OnPartitionsRevoked.

@@ -174,6 +174,14 @@ class Store {
   // retention, compaction) using the Env's clock.
   virtual absl::Status RunMaintenance() = 0;
 
+  // Read-only stores (StoreOptions::read_only) only: picks up what the
+  // owning process wrote since open or the last Refresh -- new records and
+  // segments, new topics and partitions; topics it deleted disappear (views
+  // into them stay valid). Consumers made from this store are woken when
+  // their partitions grew. A no-op for a writable store, which is always
+  // current. kDataLoss if META cannot be read.
+  virtual absl::Status Refresh() = 0;
+
   virtual const std::string& dir() const = 0;
   virtual Env* env() const = 0;
 };

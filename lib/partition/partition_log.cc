@@ -326,6 +326,52 @@ absl::Status PartitionLog::RollLocked() {
   return absl::OkStatus();
 }
 
+absl::Status PartitionLog::Refresh() {
+  if (!read_only_) return absl::OkStatus();
+  auto names = env_->ListDir(dir_);
+  if (!names.ok()) return names.status();
+  std::vector<Offset> bases;
+  for (const std::string& name : *names) {
+    Offset base;
+    if (format::ParseSegmentFileName(name, format::kSegmentSuffix, &base)) {
+      bases.push_back(base);
+    }
+  }
+  std::sort(bases.begin(), bases.end());
+  Offset old_end = end_offset();
+  MutexLock l(&append_mu_);  // no appends on a read-only log: serialises refreshes
+  active_->Scan(active_->end_position(), active_->next_offset());
+  for (Offset base : bases) {
+    if (base <= active_->base_offset()) continue;
+    auto seg = Segment::Open(
+        env_, absl::StrCat(dir_, "/", format::SegmentFileName(base, format::kSegmentSuffix)),
+        /*writable=*/false, config_.index_interval_bytes);
+    // A header not written yet (a roll in progress): the next call gets it.
+    if (!seg.ok()) break;
+    // The writer finished the old segment before it created this one.
+    active_->Scan(active_->end_position(), active_->next_offset());
+    (*seg)->Scan(format::kSegmentHeaderSize, (*seg)->base_offset());
+    active_ = *std::move(seg);
+    MutexLock sl(&segments_mu_);
+    segments_.push_back(active_);
+  }
+  {
+    MutexLock sl(&segments_mu_);
+    // Segments the writer's retention removed (their mappings stay valid for
+    // readers that hold them).
+    while (segments_.size() > 1 && !env_->FileExists(segments_.front()->path())) {
+      segments_.erase(segments_.begin());
+    }
+    start_.store(segments_.front()->base_offset().value(), std::memory_order_release);
+  }
+  // What a reader of another process's log can know is durable: nothing
+  // more than what it sees.
+  end_.store(active_->next_offset().value(), std::memory_order_release);
+  durable_end_.store(active_->next_offset().value(), std::memory_order_release);
+  if (end_offset() != old_end) NotifyWaiters();
+  return absl::OkStatus();
+}
+
 absl::Status PartitionLog::PrepareSpare() {
   if (read_only_ || closed_.load()) return absl::OkStatus();
   MutexLock spare_lock(&spare_mu_);

@@ -146,6 +146,15 @@ class PartitionLog {
   void AddWaiter(Waiter* w);
   void RemoveWaiter(Waiter* w);
 
+  // ---- Following a live writer (read-only logs) ----
+  // Picks up what the process owning this directory appended since open or
+  // the last Refresh: complete frames after the known end, new segment files
+  // (a roll), and segments its retention removed. A frame the writer is still
+  // copying is left for the next call. Notifies waiters when the end moved.
+  // A no-op for a writable log (it is always current). Serialised
+  // internally; readers may run concurrently.
+  absl::Status Refresh();
+
   // ---- Spare segments ----
   // A roll normally allocates, syncs and maps the next segment on the append
   // path. With a requester set, once the active segment is half full the log

@@ -111,9 +111,12 @@ ScanResult Segment::Scan(size_t from, Offset expected) {
   const char* base = data();
   size_t cap = capacity();
   end_.store(from, std::memory_order_relaxed);
-  // Only what this scan validates counts as verified.
-  verified_begin_.store(from, std::memory_order_relaxed);
-  verified_end_.store(from, std::memory_order_relaxed);
+  // Only what this scan validates counts as verified (a scan that continues
+  // where the verified range ends keeps it).
+  if (verified_end_.load(std::memory_order_relaxed) != from) {
+    verified_begin_.store(from, std::memory_order_relaxed);
+    verified_end_.store(from, std::memory_order_relaxed);
+  }
   while (true) {
     format::FrameInfo frame;
     format::FrameStatus st =

@@ -154,6 +154,44 @@ absl::Status StoreImpl::Load() {
   return options_.read_only ? absl::OkStatus() : RemoveOrphans();
 }
 
+absl::Status StoreImpl::Refresh() {
+  if (!options_.read_only) return absl::OkStatus();
+  if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
+  std::string meta_path = absl::StrCat(dir_, "/", kStoreMetaFile);
+  auto text = env_->ReadFile(meta_path);
+  if (!text.ok()) return text.status();
+  auto meta = DecodeStoreMeta(*text);
+  if (!meta.ok()) {
+    return absl::DataLossError(absl::StrCat(meta_path, ": ", meta.status().message()));
+  }
+  MutexLock admin(&admin_mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<Topic>> next;
+  for (const TopicMeta& tm : meta->topics) {
+    std::shared_ptr<Topic> topic;
+    {
+      ReaderLock l(&topics_mu_);
+      auto it = topics_.find(tm.name);
+      if (it != topics_.end() && it->second->id() == tm.id) topic = it->second;
+    }
+    if (topic == nullptr) {  // new, or deleted and re-created
+      topic = std::make_shared<Topic>(tm.name, tm.id, tm.config,
+                                      absl::StrCat(topics_dir_, "/", TopicDirName(tm)));
+    }
+    for (int32_t p = topic->partition_count(); p < tm.partitions; ++p) {
+      auto log = OpenPartition(*topic, p);
+      if (!log.ok()) return log.status();
+      topic->AddPartition(*std::move(log));
+    }
+    for (int32_t p = 0; p < topic->partition_count(); ++p) {
+      if (absl::Status s = topic->partition(PartitionId(p))->Refresh(); !s.ok()) return s;
+    }
+    next.emplace(tm.name, std::move(topic));
+  }
+  WriterLock l(&topics_mu_);
+  topics_.swap(next);
+  return absl::OkStatus();
+}
+
 absl::Status StoreImpl::RemoveOrphans() {
   // Directories of topics or partitions that an interrupted create, delete or
   // partition increase left behind: not in META, so unreachable.

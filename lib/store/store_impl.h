@@ -61,6 +61,7 @@ class StoreImpl final : public Store {
   absl::Status DeleteGroup(const std::string& group_id) override;
   absl::Status Flush() override;
   absl::Status RunMaintenance() override;
+  absl::Status Refresh() override;
   const std::string& dir() const override { return dir_; }
   Env* env() const override { return env_; }
 

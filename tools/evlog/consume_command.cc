@@ -4,9 +4,9 @@
 // Without --group the partitions are read directly from a read-only view of
 // the store (no lock taken), so this works on a store that a running
 // application holds. --follow keeps going at the end: when every partition
-// is caught up it sleeps briefly and reopens the read-only view to see what
-// the owner appended since (a read-only log does not follow its writer by
-// itself), until SIGINT/SIGTERM or --count records.
+// is caught up it sleeps briefly and refreshes the read-only view
+// (Store::Refresh) to see what the owner appended since, until SIGINT/SIGTERM
+// or --count records.
 
 #include <atomic>
 #include <chrono>
@@ -267,7 +267,11 @@ absl::Status RunConsume(const Args& args, Io& io) {
     if (progress) continue;
     std::this_thread::sleep_for(kFollowPollInterval);
     if (g_interrupted.load()) break;
-    if (auto s = open(); !s.ok()) return s;
+    // Pick up what the owner appended (new records, rolls, partitions).
+    if (auto s = store->Refresh(); !s.ok()) return s;
+    auto found = store->FindTopic(topic_name);
+    if (!found.ok()) return found.status();  // deleted meanwhile
+    topic = *std::move(found);
     if (auto s = add_partitions(); !s.ok()) return s;
   }
   io.out->flush();

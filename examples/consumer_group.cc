@@ -8,10 +8,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,7 +46,7 @@ class CommitOnRevoke : public evlog::RebalanceListener {
     if (!parts.empty()) Check(c.CommitSync(), "commit on revoke");
     std::printf("  %s: revoked   [%s]\n", name_, List(parts).c_str());
   }
-  void OnPartitionsAssigned(evlog::Consumer& c,
+  void OnPartitionsAssigned(evlog::Consumer& /*c*/,
                             const std::vector<evlog::TopicPartition>& parts) override {
     std::printf("  %s: assigned  [%s]\n", name_, List(parts).c_str());
   }
@@ -75,6 +77,8 @@ int main() {
   // Each record's number, counted once per time it is processed.
   std::vector<std::atomic<int>> seen(200000);
   std::atomic<int64_t> produced{0};
+  std::mutex progress_mu;
+  std::condition_variable progress_cv;
   auto run_member = [&](Member* m) {
     CommitOnRevoke listener(m->name);
     evlog::ConsumerOptions o;
@@ -91,6 +95,10 @@ int main() {
       for (const auto& r : batch) {
         seen[std::stoi(std::string(*r.record.value()))].fetch_add(1);
         m->processed.fetch_add(1);
+      }
+      if (!batch.empty()) {
+        { std::lock_guard<std::mutex> g(progress_mu); }  // no lost wake-up
+        progress_cv.notify_all();
       }
     }
     Check((*consumer)->Close(), "close");  // auto-commits, then revokes (listener)
@@ -125,11 +133,12 @@ int main() {
   pause();
   stop_producer.store(true);
   producer_thread.join();
-  // Let A and C drain the topic, then stop them.
-  for (int i = 0; i < 500; ++i) {
-    int64_t total = a.processed + b.processed + c.processed;
-    if (total >= produced.load()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Let A and C drain the topic (they signal progress), then stop them.
+  {
+    std::unique_lock<std::mutex> lock(progress_mu);
+    progress_cv.wait(lock, [&] {
+      return a.processed + b.processed + c.processed >= produced.load();
+    });
   }
   a.stop.store(true);
   c.stop.store(true);

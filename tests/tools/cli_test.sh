@@ -135,13 +135,24 @@ expect 1 "write while held" -- bash -c "echo x | \"$EVLOG\" produce events"
 contains "$TMP/err" "is in use by another process" "held store message"
 # consume --follow tails the topic while someone else appends.
 exec 9>&-  # release it
-"$EVLOG" consume events --from end --follow --format '%s' >"$TMP/follow" 2>&1 &
+# No sleeps: the follower starts at an explicit offset (the current end of
+# partition 0), so it cannot miss records produced before it is up, and its
+# output is read through a FIFO, which blocks until the lines arrive.
+end0=$("$EVLOG" consume events --partition 0 --format '%o\n' | wc -l)
+mkfifo "$TMP/follow.fifo"
+"$EVLOG" consume events --partition 0 --from "$end0" --follow --format '%s\n' \
+  >"$TMP/follow.fifo" 2>"$TMP/follow.err" &
 follower=$!
-sleep 0.5
-printf 'live1\nlive2\n' | "$EVLOG" produce events || fail "produce while following"
-for _ in $(seq 50); do grep -q live2 "$TMP/follow" && break; sleep 0.1; done
-kill -INT "$follower"; wait "$follower"
-[ "$(cat "$TMP/follow")" = $'live1\nlive2' ] || fail "follow: $(cat "$TMP/follow")"
+exec 8<"$TMP/follow.fifo"
+printf 'live1\nlive2\n' | "$EVLOG" produce events --partition 0 || fail "produce while following"
+got=""
+for _ in 1 2; do
+  IFS= read -r -t 120 line <&8 || fail "follow: no line ($(cat "$TMP/follow.err"))"
+  got+="$line;"
+done
+kill -INT "$follower"; wait "$follower" || true
+exec 8<&-
+[ "$got" = "live1;live2;" ] || fail "follow: $got"
 
 # ---- verify finds damage; --repair fixes what recovery can ----------------------------
 last=$(ls "$part"/*.log | tail -1)

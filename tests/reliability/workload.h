@@ -252,11 +252,11 @@ class Workload {
     const PartModel& pm = model_.topics[kCommitTopic].parts[p];
     int64_t offset = pm.acked_end == 0 ? 0 : static_cast<int64_t>(rng_() % (pm.acked_end + 1));
     CommitModel& cm = model_.commits[{kCommitTopic, p}];
-    cm.in_flight = offset;
+    cm.maybe.push_back(offset);
     absl::Status s = consumer_->CommitSync({{{kCommitTopic, PartitionId(p)}, Offset(offset)}});
     if (s.ok()) {
       cm.committed = offset;
-      cm.in_flight.reset();
+      cm.maybe.clear();
     } else {
       Failed();  // stays "old or new" until a later commit succeeds
     }
@@ -293,6 +293,7 @@ class Workload {
   }
 
   void CreateTopic() {
+    if (model_.topics_if_done) return;  // one undecided admin change at a time
     static const char* const kNames[] = {"x", "y"};
     std::string name = kNames[rng_() % 2];
     if (model_.topics.count(name)) return;
@@ -301,6 +302,7 @@ class Workload {
   }
 
   void DeleteTopic() {
+    if (model_.topics_if_done) return;  // one undecided admin change at a time
     std::vector<std::string> victims;
     for (const auto& [n, t] : model_.topics) {
       if (n != kCommitTopic) victims.push_back(n);
@@ -319,6 +321,7 @@ class Workload {
   }
 
   void AddPartitions() {
+    if (model_.topics_if_done) return;  // one undecided admin change at a time
     std::string name;
     int32_t p;
     if (!Pick(&name, &p) || name == kCommitTopic) return;

@@ -14,6 +14,7 @@
 #ifndef EVLOG_TESTS_RELIABILITY_WORKLOAD_MODEL_H_
 #define EVLOG_TESTS_RELIABILITY_WORKLOAD_MODEL_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -45,7 +46,8 @@ struct TopicModel {
 // Old and new value of something an in-flight operation changes.
 struct CommitModel {
   std::optional<int64_t> committed;  // acknowledged
-  std::optional<int64_t> in_flight;  // a commit in progress
+  // Commits in progress or failed since: each may have landed.
+  std::vector<int64_t> maybe;
 };
 
 struct StoreModel {
@@ -105,8 +107,14 @@ inline CheckResult CheckStore(Store& store, const StoreModel& m, bool durable_on
     state = &*m.topics_if_done;
   }
   if (state == nullptr) {
-    std::string s = "topic set is neither old nor new:";
-    for (const auto& [k, v] : got) s += " " + k + "/" + std::to_string(v);
+    auto list = [](const std::map<std::string, int32_t>& m) {
+      std::string s;
+      for (const auto& [k, v] : m) s += " " + k + "/" + std::to_string(v);
+      return s;
+    };
+    std::string s = "topic set is neither old nor new:" + list(got) + "; old:" +
+                    list(names_of(before)) +
+                    (m.topics_if_done ? "; new:" + list(names_of(*m.topics_if_done)) : "");
     problem(s);
     ++r.lost;
     return r;
@@ -182,12 +190,14 @@ inline CheckResult CheckStore(Store& store, const StoreModel& m, bool durable_on
       }
       std::optional<int64_t> v;
       if (auto o = committed->at(tp)) v = o->value();
-      if (v != cm.committed && (!cm.in_flight || v != cm.in_flight)) {
+      bool maybe = v && std::find(cm.maybe.begin(), cm.maybe.end(), *v) != cm.maybe.end();
+      if (v != cm.committed && !maybe) {
         ++r.lost;
+        std::string alt;
+        for (int64_t o : cm.maybe) alt += " or " + std::to_string(o);
         problem("committed offset of " + ToString(tp) + " is " +
                 (v ? std::to_string(*v) : std::string("none")) + ", expected " +
-                (cm.committed ? std::to_string(*cm.committed) : std::string("none")) +
-                (cm.in_flight ? " or " + std::to_string(*cm.in_flight) : std::string()));
+                (cm.committed ? std::to_string(*cm.committed) : std::string("none")) + alt);
       }
     }
     (*c)->Close().IgnoreError();

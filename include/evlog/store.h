@@ -51,6 +51,7 @@
 #include "evlog/consumer.h"
 #include "evlog/env.h"
 #include "evlog/group.h"
+#include "evlog/observability.h"
 #include "evlog/options.h"
 #include "evlog/types.h"
 
@@ -77,6 +78,13 @@ struct StoreOptions {
   // inspect a store another process holds. Every write fails with
   // kFailedPrecondition. Default false.
   bool read_only = false;
+  // Receives log lines (evlog/observability.h: levels, components and the
+  // rules for callbacks). Empty (default): nothing is logged or formatted.
+  Logger logger;
+  // Told of segment rolls and deletions, compactions, corruption found at
+  // open, rebalances and background errors (evlog/observability.h). Not
+  // owned; must outlive the store. Null (default): no events, at no cost.
+  EventListener* event_listener = nullptr;
 };
 
 // State of one partition, as returned by DescribeTopic.
@@ -181,6 +189,14 @@ class Store {
   // their partitions grew. A no-op for a writable store, which is always
   // current. kDataLoss if META cannot be read.
   virtual absl::Status Refresh() = 0;
+
+  // ---- Observability (evlog/observability.h) ----
+  // A snapshot of the store's metrics: per partition its state (the numbers
+  // DescribeTopic gives) and counters, per group its lag, store-wide
+  // counters since open and the sync-latency histogram. Costs a walk over
+  // every partition's segment list and group; meant for periodic scraping,
+  // not for every append. After Close the counters are final.
+  virtual MetricsSnapshot Metrics() const = 0;
 
   virtual const std::string& dir() const = 0;
   virtual Env* env() const = 0;

@@ -140,6 +140,9 @@ void Group::EvictExpired(int64_t now_ms) {
 
 void Group::RebalanceLocked() {
   ++generation_;
+  if (observer_ != nullptr) {
+    observer_->OnRebalance(name_, generation_, static_cast<int64_t>(members_.size()));
+  }
   if (members_.empty()) return;
   std::vector<MemberSubscription> subs;
   TopicPartitionCounts counts;

@@ -48,6 +48,7 @@
 #include "evlog/group.h"
 #include "group/assignor.h"
 #include "group/offsets_file.h"
+#include "observability/store_observer.h"
 #include "topic/topic.h"
 #include "util/mutex.h"
 #include "util/waiter.h"
@@ -88,6 +89,9 @@ class Group {
         bool read_only);
 
   const std::string& name() const { return name_; }
+  // Rebalances are reported to `observer` (may be null). Set before the
+  // group is shared.
+  void SetObserver(StoreObserver* observer) { observer_ = observer; }
 
   // Loads OFFSETS (once, before use), dropping offsets of topics that no
   // longer exist. kDataLoss for a corrupt file.
@@ -165,6 +169,7 @@ class Group {
   const std::string groups_dir_;
   const TopicLookup lookup_;
   const bool read_only_;
+  StoreObserver* observer_ = nullptr;
 
   Mutex persist_mu_;  // one writer of OFFSETS at a time; before mu_
   uint64_t written_version_ ABSL_GUARDED_BY(persist_mu_) = 0;

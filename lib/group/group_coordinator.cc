@@ -34,6 +34,7 @@ absl::Status GroupCoordinator::Open() {
       continue;
     }
     auto group = std::make_shared<Group>(name, env_, groups_dir_, lookup_, read_only_);
+    group->SetObserver(observer_);
     if (absl::Status s = group->Load(); !s.ok()) return s;
     MutexLock l(&mu_);
     groups_[name] = std::move(group);
@@ -54,6 +55,7 @@ absl::StatusOr<std::shared_ptr<Group>> GroupCoordinator::GetOrCreate(
   auto& g = groups_[group_id];
   if (g == nullptr) {
     g = std::make_shared<Group>(group_id, env_, groups_dir_, lookup_, read_only_);
+    g->SetObserver(observer_);
   }
   return g;
 }

@@ -37,6 +37,10 @@ class GroupCoordinator {
   GroupCoordinator(Env* env, const std::string& store_dir, bool read_only,
                    TopicLookup lookup);
 
+  // Rebalances of every group are reported to `observer` (may be null).
+  // Set before Open.
+  void SetObserver(StoreObserver* observer) { observer_ = observer; }
+
   // Creates <store>/groups if needed and loads every group's offsets.
   absl::Status Open();
   // Later calls fail with kFailedPrecondition.
@@ -66,6 +70,7 @@ class GroupCoordinator {
   const std::string groups_dir_;
   const bool read_only_;
   const TopicLookup lookup_;
+  StoreObserver* observer_ = nullptr;
 
   mutable Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;

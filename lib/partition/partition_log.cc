@@ -210,14 +210,21 @@ absl::Status PartitionLog::health() const {
 }
 
 absl::Status PartitionLog::Fail(absl::Status s) {
-  MutexLock l(&status_mu_);
-  if (failure_.ok()) {
-    failure_ = absl::FailedPreconditionError(absl::StrCat(
-        "partition ", dir_, " failed and accepts no more writes: ",
-        s.message()));
-    failed_.store(true, std::memory_order_release);
+  absl::Status failure;
+  bool first = false;
+  {
+    MutexLock l(&status_mu_);
+    if (failure_.ok()) {
+      failure_ = absl::FailedPreconditionError(absl::StrCat(
+          "partition ", dir_, " failed and accepts no more writes: ",
+          s.message()));
+      failed_.store(true, std::memory_order_release);
+      first = true;
+    }
+    failure = failure_;
   }
-  return failure_;
+  if (first && observer_) observer_->OnFailed(failure);
+  return failure;
 }
 
 absl::StatusOr<AppendResult> PartitionLog::Append(
@@ -278,6 +285,7 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
     frame.frame_size = enc.size;
     active_->Publish(frame);
     end_.store(frame.next_offset().value(), std::memory_order_release);
+    if (observer_) observer_->OnAppend(frame.record_count, enc.size);
     if (spare_requester_ && !spare_requested_ && spare_ == nullptr &&
         active_->end_position() * 2 > active_->capacity()) {
       spare_requested_ = request_spare = true;
@@ -319,10 +327,15 @@ absl::Status PartitionLog::RollLocked() {
     next = *std::move(created);
   }
   spare_requested_ = false;
+  const Offset closed_base = active_->base_offset();
+  const uint64_t closed_bytes = active_->data_bytes();
   unsealed_.push_back(std::move(active_));
   active_ = std::move(next);
-  MutexLock l(&segments_mu_);
-  segments_.push_back(active_);
+  {
+    MutexLock l(&segments_mu_);
+    segments_.push_back(active_);
+  }
+  if (observer_) observer_->OnRoll(closed_base, closed_bytes, active_->base_offset());
   return absl::OkStatus();
 }
 
@@ -411,7 +424,10 @@ absl::Status PartitionLog::SealPendingLocked() {
   }
   if (pending.empty()) return absl::OkStatus();
   for (const auto& seg : pending) {
-    if (absl::Status s = seg->Sync(0, seg->end_position()); !s.ok()) return Fail(s);
+    SyncTimer timer(observer_.get());
+    absl::Status synced = seg->Sync(0, seg->end_position());
+    timer.Done(synced.ok());
+    if (!synced.ok()) return Fail(synced);
     // A lost or failed index file only costs a rescan at the next open.
     seg->WriteIndex(env_).IgnoreError();
   }
@@ -450,7 +466,10 @@ absl::Status PartitionLog::SyncTo(Offset target) {
   // Segments before `seg` were synced when they were sealed.
   size_t from = synced_base_ == seg->base_offset() ? synced_position_ : 0;
   if (pos > from) {
-    if (absl::Status s = seg->Sync(from, pos); !s.ok()) return Fail(s);
+    SyncTimer timer(observer_.get());
+    absl::Status synced = seg->Sync(from, pos);
+    timer.Done(synced.ok());
+    if (!synced.ok()) return Fail(synced);
   }
   synced_base_ = seg->base_offset();
   synced_position_ = pos;
@@ -588,6 +607,11 @@ absl::StatusOr<int> PartitionLog::DeleteSegmentsBefore(Offset offset) {
     segments_.erase(segments_.begin(), segments_.begin() + n);
     start_.store(segments_.front()->base_offset().value(), std::memory_order_release);
   }
+  if (observer_) {
+    uint64_t bytes = 0;
+    for (const auto& seg : removed) bytes += seg->data_bytes();
+    observer_->OnSegmentsDeleted(static_cast<int64_t>(removed.size()), bytes, start_offset());
+  }
   // Unlinking a mapped file is safe: readers holding the Segment keep the
   // mapping; the space is freed when the last of them lets go.
   for (const auto& seg : removed) {
@@ -663,10 +687,13 @@ absl::Status PartitionLog::ReplaceSegment(Offset base) {
   seg->WriteIndex(env_).IgnoreError();  // derived data: a rescan if lost
   if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return Fail(s);
   // 5. The swap.
-  MutexLock l(&segments_mu_);
-  for (auto& s : segments_) {
-    if (s == old) s = seg;
+  {
+    MutexLock l(&segments_mu_);
+    for (auto& s : segments_) {
+      if (s == old) s = seg;
+    }
   }
+  if (observer_) observer_->OnSegmentCompacted(base, old->data_bytes(), seg->data_bytes());
   return absl::OkStatus();
 }
 

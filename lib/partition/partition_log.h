@@ -52,6 +52,7 @@
 #include "evlog/options.h"
 #include "evlog/record.h"
 #include "evlog/types.h"
+#include "observability/partition_observer.h"
 #include "storage/segment.h"
 #include "util/mutex.h"
 #include "util/waiter.h"
@@ -170,6 +171,17 @@ class PartitionLog {
   // .tmp file, removed at the next open.
   absl::Status PrepareSpare();
 
+  // ---- Observability ----
+  // Counters, events and log lines of this log go to `observer`
+  // (observability/partition_observer.h), which the log keeps alive. Set
+  // once, before the first append; without one the log reports nothing.
+  void SetObserver(std::shared_ptr<PartitionObserver> observer) {
+    observer_ = std::move(observer);
+  }
+  // Null if none was set. For retention and compaction, which report their
+  // passes through it.
+  PartitionObserver* observer() const { return observer_.get(); }
+
   // ---- For retention and compaction ----
   // Removes segments entirely below `offset` (never the active one) and
   // advances start_offset(); readers holding them keep their mappings.
@@ -235,6 +247,7 @@ class PartitionLog {
   std::unique_ptr<Spare> spare_ ABSL_GUARDED_BY(append_mu_);
   bool spare_requested_ ABSL_GUARDED_BY(append_mu_) = false;
   std::function<void()> spare_requester_;
+  std::shared_ptr<PartitionObserver> observer_;  // set before use; may be null
   Mutex spare_mu_;  // one PrepareSpare at a time; taken before append_mu_
   // Rolled segments not yet sealed (synced + indexed), oldest first.
   std::vector<std::shared_ptr<Segment>> unsealed_ ABSL_GUARDED_BY(append_mu_);

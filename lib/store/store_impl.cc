@@ -52,7 +52,8 @@ StoreImpl::StoreImpl(std::string dir, const StoreOptions& options,
       options_(options),
       owned_env_(std::move(owned_env)),
       env_(owned_env_ ? owned_env_.get()
-                      : (options.env ? options.env : Env::Default())) {}
+                      : (options.env ? options.env : Env::Default())),
+      observer_(std::make_unique<StoreObserver>(options.logger, options.event_listener)) {}
 
 absl::StatusOr<std::unique_ptr<StoreImpl>> StoreImpl::Open(
     const std::string& dir, const StoreOptions& options,
@@ -73,6 +74,7 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> StoreImpl::Open(
   store->groups_ = std::make_unique<GroupCoordinator>(
       store->env_, store->dir_, options.read_only,
       [s = store.get()](std::string_view name) { return s->FindTopic(name); });
+  store->groups_->SetObserver(store->observer_.get());
   if (absl::Status s = store->groups_->Open(); !s.ok()) {
     store->closed_.store(true);
     return s;
@@ -239,13 +241,22 @@ absl::StatusOr<std::shared_ptr<PartitionLog>> StoreImpl::OpenPartition(
       return s;
     }
   }
-  auto log = PartitionLog::Open(env_, dir, topic.config(), nullptr, options_.read_only);
+  RecoveryReport report;
+  auto log = PartitionLog::Open(env_, dir, topic.config(), &report, options_.read_only);
   if (!log.ok()) {
+    observer_->OnOpenFailed({topic.name(), PartitionId(p)}, log.status());
     return absl::Status(log.status().code(),
                         absl::StrCat("topic ", topic.name(), " partition ", p, ": ",
                                      log.status().message()));
   }
+  observer_->OnRecovery({topic.name(), PartitionId(p)},
+                        {.segments_scanned = report.segments_scanned,
+                         .bytes_scanned = report.bytes_scanned,
+                         .bytes_truncated = report.bytes_truncated,
+                         .segments_removed = report.segments_removed,
+                         .detail = report.detail});
   std::shared_ptr<PartitionLog> shared(std::move(*log));
+  shared->SetObserver(observer_->AddPartition(topic.name(), topic.id(), PartitionId(p)));
   if (!options_.read_only && options_.maintenance_interval_ms > 0) {
     // Next segments are prepared on the maintenance thread, off the append
     // path (PartitionLog::SetSpareRequester).
@@ -322,6 +333,7 @@ absl::Status StoreImpl::CreateTopic(const std::string& name, int32_t partitions,
       topic->partition(PartitionId(p))->Close().IgnoreError();
     }
     RemoveTree(env_, topic->dir()).IgnoreError();
+    observer_->RetireTopic(tm.id);
     return s;
   }
   next_topic_id_ = tm.id + 1;
@@ -351,6 +363,7 @@ absl::Status StoreImpl::DeleteTopic(const std::string& name) {
   for (int32_t p = 0; p < topic->partition_count(); ++p) {
     topic->partition(PartitionId(p))->Close().IgnoreError();
   }
+  observer_->RetireTopic(topic->id());
   // Unlinking mapped segments is safe: readers holding views keep the
   // mappings (and the disk space) until they release them.
   if (groups_ != nullptr) groups_->OnTopicDeleted(name);
@@ -413,6 +426,35 @@ absl::Status StoreImpl::WithTopic(std::string_view name,
   return fn(*it->second);
 }
 
+namespace {
+
+// One partition's state, for DescribeTopic and Metrics.
+PartitionDescription DescribePartition(const PartitionLog& log, PartitionId p) {
+  PartitionDescription pd;
+  pd.partition = p;
+  pd.start_offset = log.start_offset();
+  pd.end_offset = log.end_offset();
+  pd.durable_end_offset = log.durable_end_offset();
+  for (const auto& seg : log.Segments()) {
+    ++pd.segments;
+    pd.bytes += seg->data_bytes();
+    if (seg->empty()) continue;
+    if (pd.oldest_timestamp_ms < 0) {
+      format::FrameInfo frame;
+      std::string why;
+      size_t pos = format::kSegmentHeaderSize;
+      if (format::ParseFrame(seg->data() + pos, seg->end_position() - pos, &frame,
+                             &why) == format::FrameStatus::kOk) {
+        pd.oldest_timestamp_ms = frame.first_timestamp;
+      }
+    }
+    pd.newest_timestamp_ms = std::max(pd.newest_timestamp_ms, seg->max_timestamp());
+  }
+  return pd;
+}
+
+}  // namespace
+
 absl::StatusOr<TopicDescription> StoreImpl::DescribeTopic(const std::string& name) const {
   auto found = FindTopic(name);
   if (!found.ok()) return found.status();
@@ -421,30 +463,72 @@ absl::StatusOr<TopicDescription> StoreImpl::DescribeTopic(const std::string& nam
   d.name = topic.name();
   d.config = topic.config();
   for (int32_t p = 0; p < topic.partition_count(); ++p) {
-    const PartitionLog* log = topic.partition(PartitionId(p));
-    PartitionDescription pd;
-    pd.partition = PartitionId(p);
-    pd.start_offset = log->start_offset();
-    pd.end_offset = log->end_offset();
-    pd.durable_end_offset = log->durable_end_offset();
-    for (const auto& seg : log->Segments()) {
-      ++pd.segments;
-      pd.bytes += seg->data_bytes();
-      if (seg->empty()) continue;
-      if (pd.oldest_timestamp_ms < 0) {
-        format::FrameInfo frame;
-        std::string why;
-        size_t pos = format::kSegmentHeaderSize;
-        if (format::ParseFrame(seg->data() + pos, seg->end_position() - pos, &frame,
-                               &why) == format::FrameStatus::kOk) {
-          pd.oldest_timestamp_ms = frame.first_timestamp;
-        }
-      }
-      pd.newest_timestamp_ms = std::max(pd.newest_timestamp_ms, seg->max_timestamp());
-    }
-    d.partitions.push_back(pd);
+    d.partitions.push_back(
+        DescribePartition(*topic.partition(PartitionId(p)), PartitionId(p)));
   }
   return d;
+}
+
+MetricsSnapshot StoreImpl::Metrics() const {
+  MetricsSnapshot m;
+  m.time_ms = env_->clock()->NowMs();
+  m.counters = observer_->Counters();
+  m.sync_latency = observer_->SyncLatency();
+  std::vector<std::shared_ptr<Topic>> topics;
+  {
+    ReaderLock l(&topics_mu_);
+    for (const auto& [n, t] : topics_) topics.push_back(t);
+  }
+  std::sort(topics.begin(), topics.end(),
+            [](const auto& a, const auto& b) { return a->name() < b->name(); });
+  for (const auto& t : topics) {
+    for (int32_t p = 0; p < t->partition_count(); ++p) {
+      const PartitionLog& log = *t->partition(PartitionId(p));
+      const PartitionDescription d = DescribePartition(log, PartitionId(p));
+      PartitionMetrics pm;
+      pm.tp = {t->name(), PartitionId(p)};
+      pm.start_offset = d.start_offset;
+      pm.end_offset = d.end_offset;
+      pm.durable_end_offset = d.durable_end_offset;
+      pm.records = d.end_offset - d.start_offset;
+      pm.bytes = d.bytes;
+      pm.segments = d.segments;
+      pm.oldest_timestamp_ms = d.oldest_timestamp_ms;
+      pm.newest_timestamp_ms = d.newest_timestamp_ms;
+      if (const PartitionObserver* o = log.observer()) {
+        const PartitionCounts c = o->Counts();
+        pm.appends = c.appends;
+        pm.records_appended = c.records_appended;
+        pm.bytes_appended = c.bytes_appended;
+        pm.syncs = c.syncs;
+        pm.segments_rolled = c.segments_rolled;
+        pm.segments_deleted = c.segments_deleted;
+        pm.retention_held_segments = o->retention_held();
+      }
+      pm.failed = !log.health().ok();
+      m.partitions.push_back(std::move(pm));
+    }
+  }
+  if (closed() || groups_ == nullptr) return m;
+  for (const std::string& id : groups_->ListGroups()) {
+    auto d = groups_->DescribeGroup(id);
+    if (!d.ok()) continue;  // deleted meanwhile
+    GroupMetrics g;
+    g.group_id = d->group_id;
+    g.state = d->state;
+    g.generation = d->generation;
+    g.members = static_cast<int64_t>(d->members.size());
+    g.partitions = static_cast<int64_t>(d->partitions.size());
+    for (const GroupPartitionDescription& p : d->partitions) {
+      if (p.lag) {
+        g.lag += *p.lag;
+      } else {
+        ++g.partitions_without_commit;
+      }
+    }
+    m.groups.push_back(std::move(g));
+  }
+  return m;
 }
 
 absl::StatusOr<std::unique_ptr<Producer>> StoreImpl::NewProducer(
@@ -559,11 +643,18 @@ void StoreImpl::MaintenanceLoop() {
     maintenance_mu_.Unlock();
     for (const auto& weak : requests) {
       // A failed preparation only means the roll allocates synchronously.
-      if (auto log = weak.lock()) log->PrepareSpare().IgnoreError();
+      if (auto log = weak.lock()) {
+        if (absl::Status s = log->PrepareSpare(); !s.ok() && observer_->logging()) {
+          observer_->Log(LogLevel::kWarning, "store",
+                         absl::StrCat(log->dir(), ": preparing the next segment failed: ",
+                                      s.ToString()));
+        }
+      }
     }
     if (round_due) {
-      // Errors are sticky in the partitions and surface to their writers.
-      RunMaintenance().IgnoreError();
+      // Errors are sticky in the partitions and surface to their writers;
+      // the observer tells the listener.
+      observer_->OnMaintenanceRound(RunMaintenance());
       next_round = std::chrono::steady_clock::now() + interval;
     }
     maintenance_mu_.Lock();

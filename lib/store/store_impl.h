@@ -23,6 +23,7 @@
 #include "evlog/store.h"
 #include "retention/log_maintainer.h"
 #include "group/group_coordinator.h"
+#include "observability/store_observer.h"
 #include "store/store_meta.h"
 #include "topic/topic.h"
 #include "util/mutex.h"
@@ -62,6 +63,7 @@ class StoreImpl final : public Store {
   absl::Status Flush() override;
   absl::Status RunMaintenance() override;
   absl::Status Refresh() override;
+  MetricsSnapshot Metrics() const override;
   const std::string& dir() const override { return dir_; }
   Env* env() const override { return env_; }
 
@@ -95,6 +97,9 @@ class StoreImpl final : public Store {
   const StoreOptions options_;
   std::unique_ptr<Env> owned_env_;  // for in-memory stores
   Env* const env_;
+  // Metrics, logger and listener (observability/). Declared before the
+  // topics so that it outlives every partition's observer calls.
+  const std::unique_ptr<StoreObserver> observer_;
   std::unique_ptr<FileLock> lock_;
   std::atomic<bool> closed_{false};
 

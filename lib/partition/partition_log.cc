@@ -57,7 +57,7 @@ absl::StatusOr<std::unique_ptr<PartitionLog>> PartitionLog::Open(
   return log;
 }
 
-absl::Status PartitionLog::Recover(RecoveryReport* report) {
+absl::StatusOr<std::vector<Offset>> PartitionLog::ListSegments(bool remove_leftovers) {
   auto names = env_->ListDir(dir_);
   if (!names.ok()) return names.status();
   std::vector<Offset> bases;
@@ -65,14 +65,22 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
     Offset base;
     if (format::ParseSegmentFileName(name, format::kSegmentSuffix, &base)) {
       bases.push_back(base);
-    } else if (!read_only_ && (absl::EndsWith(name, ".tmp") ||
-                               absl::EndsWith(name, kCleanedSuffix))) {
-      // An index file whose rename never happened (derived data), or a
-      // compacted segment whose swap never committed (ReplaceSegment).
+    } else if (remove_leftovers && (absl::EndsWith(name, ".tmp") ||
+                                    absl::EndsWith(name, kCleanedSuffix))) {
+      // An index file whose rename never happened (derived data), a spare
+      // segment, or a compacted segment whose swap never committed
+      // (ReplaceSegment).
       env_->RemoveFile(absl::StrCat(dir_, "/", name)).IgnoreError();
     }
   }
   std::sort(bases.begin(), bases.end());
+  return bases;
+}
+
+absl::Status PartitionLog::Recover(RecoveryReport* report) {
+  auto listed = ListSegments(/*remove_leftovers=*/!read_only_);
+  if (!listed.ok()) return listed.status();
+  const std::vector<Offset>& bases = *listed;
 
   std::vector<std::shared_ptr<Segment>> segments;
   Offset expected(0);
@@ -341,16 +349,9 @@ absl::Status PartitionLog::RollLocked() {
 
 absl::Status PartitionLog::Refresh() {
   if (!read_only_) return absl::OkStatus();
-  auto names = env_->ListDir(dir_);
-  if (!names.ok()) return names.status();
-  std::vector<Offset> bases;
-  for (const std::string& name : *names) {
-    Offset base;
-    if (format::ParseSegmentFileName(name, format::kSegmentSuffix, &base)) {
-      bases.push_back(base);
-    }
-  }
-  std::sort(bases.begin(), bases.end());
+  auto listed = ListSegments(/*remove_leftovers=*/false);
+  if (!listed.ok()) return listed.status();
+  const std::vector<Offset>& bases = *listed;
   Offset old_end = end_offset();
   MutexLock l(&append_mu_);  // no appends on a read-only log: serialises refreshes
   active_->Scan(active_->end_position(), active_->next_offset());

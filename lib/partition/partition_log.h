@@ -216,6 +216,9 @@ class PartitionLog {
   PartitionLog(Env* env, std::string dir, const TopicConfig& config,
                bool read_only);
   absl::Status Recover(RecoveryReport* report);
+  // Base offsets of the segment files in dir_, sorted; optionally removes
+  // leftovers of interrupted operations (*.tmp, *.cleaned).
+  absl::StatusOr<std::vector<Offset>> ListSegments(bool remove_leftovers);
   // Seals the active segment and starts a new one. Requires append_mu_.
   absl::Status RollLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   // Makes everything below `target` durable (group commit).

@@ -38,6 +38,9 @@ absl::Status LogMaintainer::RunOne(Env* env, const MaintainedPartition& p,
     auto plan = ApplyRetention(log, now_ms, consumed);
     if (!plan.ok()) return plan.status();
     counters_.segments_deleted += static_cast<int64_t>(plan->segments);
+    if (PartitionObserver* o = log->observer()) {
+      o->SetRetentionHeld(static_cast<int64_t>(plan->held));
+    }
   }
   if (compact) {
     auto [it, inserted] = compaction_.try_emplace(log->dir());
@@ -49,6 +52,11 @@ absl::Status LogMaintainer::RunOne(Env* env, const MaintainedPartition& p,
     it->second.next_tombstone_expiry_ms = stats->next_tombstone_expiry_ms;
     ++counters_.compaction_passes;
     counters_.records_compacted_away += stats->records_removed;
+    if (PartitionObserver* o = log->observer()) {
+      o->OnCompactionPass(stats->segments_rewritten, stats->records_read,
+                          stats->records_removed, stats->tombstones_removed,
+                          stats->bytes_before, stats->bytes_after);
+    }
   }
   return absl::OkStatus();
 }

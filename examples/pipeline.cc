@@ -14,9 +14,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -35,6 +37,17 @@ void Check(const absl::Status& s, const char* what) {
   }
 }
 
+// Stages signal each commit, so that the main thread can wait for the
+// pipeline to catch up without polling.
+struct Progress {
+  std::mutex mu;
+  std::condition_variable cv;
+  void Notify() {
+    { std::lock_guard<std::mutex> g(mu); }  // no lost wake-up
+    cv.notify_all();
+  }
+};
+
 evlog::ConsumerOptions StageOptions(const char* group) {
   evlog::ConsumerOptions o;
   o.group_id = group;
@@ -44,7 +57,7 @@ evlog::ConsumerOptions StageOptions(const char* group) {
 }
 
 // raw -> priced: value "amount" becomes "amount,amount_with_tax".
-void Enricher(evlog::Store* store, std::atomic<bool>* stop) {
+void Enricher(evlog::Store* store, std::atomic<bool>* stop, Progress* progress) {
   auto consumer = store->NewConsumer(StageOptions("enricher"));
   Check(consumer.status(), "enricher consumer");
   Check((*consumer)->Subscribe({"raw"}), "subscribe raw");
@@ -65,14 +78,18 @@ void Enricher(evlog::Store* store, std::atomic<bool>* stop) {
             "send priced");
     }
     // Output first, then the commit: a crash in between means redoing, not losing.
-    if (!batch.empty()) Check((*consumer)->CommitSync(), "commit enricher");
+    if (!batch.empty()) {
+      Check((*consumer)->CommitSync(), "commit enricher");
+      progress->Notify();
+    }
   }
   // A crash: no final commit. (Destroying the consumer does not commit with
   // enable_auto_commit = false.)
 }
 
 // priced -> "shipped" (here: counted).
-void Shipper(evlog::Store* store, std::atomic<bool>* stop, std::atomic<int64_t>* shipped) {
+void Shipper(evlog::Store* store, std::atomic<bool>* stop, std::atomic<int64_t>* shipped,
+             Progress* progress) {
   auto consumer = store->NewConsumer(StageOptions("shipper"));
   Check(consumer.status(), "shipper consumer");
   Check((*consumer)->Subscribe({"priced"}), "subscribe priced");
@@ -80,7 +97,10 @@ void Shipper(evlog::Store* store, std::atomic<bool>* stop, std::atomic<int64_t>*
   while (!stop->load()) {
     Check((*consumer)->Poll(std::chrono::milliseconds(20), &batch), "poll priced");
     shipped->fetch_add(static_cast<int64_t>(batch.size()));
-    if (!batch.empty()) Check((*consumer)->CommitSync(), "commit shipper");
+    if (!batch.empty()) {
+      Check((*consumer)->CommitSync(), "commit shipper");
+      progress->Notify();
+    }
   }
 }
 
@@ -99,8 +119,9 @@ void RunStages(const std::string& dir, int first, int last, bool crash) {
   Check(store.status(), "open");
   std::atomic<bool> stop{false};
   std::atomic<int64_t> shipped{0};
-  std::thread enricher(Enricher, store->get(), &stop);
-  std::thread shipper(Shipper, store->get(), &stop, &shipped);
+  Progress progress;
+  std::thread enricher(Enricher, store->get(), &stop, &progress);
+  std::thread shipper(Shipper, store->get(), &stop, &shipped, &progress);
   {
     auto producer = (*store)->NewProducer();
     Check(producer.status(), "source producer");
@@ -111,10 +132,10 @@ void RunStages(const std::string& dir, int first, int last, bool crash) {
     }
   }
   if (!crash) {
-    for (int i = 0; i < 1000 && (Lag(**store, "enricher") != 0 || Lag(**store, "shipper") != 0);
-         ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    std::unique_lock<std::mutex> lock(progress.mu);
+    progress.cv.wait(lock, [&] {
+      return Lag(**store, "enricher") == 0 && Lag(**store, "shipper") == 0;
+    });
   }
   stop.store(true);
   enricher.join();

@@ -14,3 +14,9 @@ foreach(src ${EVLOG_FUZZ_SOURCES})
            COMMAND ${target}_replay ${CMAKE_CURRENT_LIST_DIR}/corpus/${target})
   set_tests_properties(fuzz_replay.${target} PROPERTIES TIMEOUT 300 LABELS reliability)
 endforeach()
+
+# Writes the seed corpora (run by hand; the output is committed):
+#   evlog_make_seed_corpus fuzz/corpus
+add_executable(evlog_make_seed_corpus ${CMAKE_CURRENT_LIST_DIR}/make_seed_corpus.cc)
+target_include_directories(evlog_make_seed_corpus PRIVATE ${PROJECT_SOURCE_DIR}/lib)
+target_link_libraries(evlog_make_seed_corpus PRIVATE evlog)

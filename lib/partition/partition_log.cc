@@ -17,14 +17,18 @@ namespace {
 // A compacted segment being built (ReplaceSegment); garbage after a crash.
 constexpr char kCleanedSuffix[] = ".cleaned";
 
-// True if the first kSegmentHeaderSize bytes of the file are all zero (or
-// the file is shorter): a segment allocated but never given its header.
-bool HeaderIsZero(Env* env, const std::string& path) {
+// True if the file is a segment whose creation a crash interrupted: shorter
+// than a header (killed between open and fallocate), or with an all-zero
+// header (allocated, header never made durable). Nothing in it was ever
+// acknowledged.
+bool IsInterruptedAllocation(Env* env, const std::string& path) {
+  auto size = env->GetFileSize(path);
+  if (!size.ok()) return false;
+  if (*size < format::kSegmentHeaderSize) return true;
   auto region = env->MapFile(path, /*writable=*/false);
   if (!region.ok()) return false;
-  size_t n = std::min<size_t>((*region)->size(), format::kSegmentHeaderSize);
   const char* p = (*region)->data();
-  return std::all_of(p, p + n, [](char c) { return c == 0; });
+  return std::all_of(p, p + format::kSegmentHeaderSize, [](char c) { return c == 0; });
 }
 
 void AtomicMax(std::atomic<int64_t>& a, int64_t v) {
@@ -90,11 +94,11 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
         dir_, "/", format::SegmentFileName(bases[i], format::kSegmentSuffix));
     auto opened = Segment::Open(env_, path, !read_only_, config_.index_interval_bytes);
     if (!opened.ok()) {
-      // A roll that crashed before its header became durable leaves a last
-      // segment whose header is all zeros; nothing in it was acknowledged.
-      // Any other bad header is corruption.
-      if (last && !read_only_ && absl::IsDataLoss(opened.status()) &&
-          HeaderIsZero(env_, path)) {
+      // A roll that crashed before the new segment's header became durable
+      // leaves a last segment that is empty, short, or has an all-zero
+      // header; nothing in it was acknowledged. Any other bad header is
+      // corruption.
+      if (last && !read_only_ && IsInterruptedAllocation(env_, path)) {
         env_->RemoveFile(path).IgnoreError();
         env_->RemoveFile(path.substr(0, path.size() - 4) + format::kIndexSuffix)
             .IgnoreError();

@@ -95,12 +95,14 @@ absl::Status StoreImpl::Load() {
       if (!options_.create_if_missing) {
         return absl::NotFoundError(absl::StrCat("store ", dir_, " does not exist"));
       }
-      size_t slash = dir_.rfind('/');
-      std::string parent = slash == std::string::npos ? "." : dir_.substr(0, slash);
-      if (parent.empty()) parent = "/";
       if (absl::Status s = env->CreateDir(dir_); !s.ok()) return s;
-      if (absl::Status s = env->SyncDir(parent); !s.ok()) return s;
     }
+    // At every writable open, not only at creation: an earlier open may have
+    // created the directory and failed before this sync.
+    size_t slash = dir_.rfind('/');
+    std::string parent = slash == std::string::npos ? "." : dir_.substr(0, slash);
+    if (parent.empty()) parent = "/";
+    if (absl::Status s = env->SyncDir(parent); !s.ok()) return s;
     auto lock = env->LockFile(absl::StrCat(dir_, "/", kLockFile));
     if (!lock.ok()) {
       if (absl::IsUnavailable(lock.status())) {
@@ -327,12 +329,21 @@ absl::Status StoreImpl::CreateTopic(const std::string& name, int32_t partitions,
   StoreMeta meta = CurrentMeta();
   meta.next_topic_id = tm.id + 1;
   meta.topics.push_back(tm);
-  if (s.ok()) s = CommitMeta(meta);
+  bool meta_tried = false;
+  if (s.ok()) {
+    meta_tried = true;
+    s = CommitMeta(meta);
+  }
   if (!s.ok()) {
     for (int32_t p = 0; p < topic->partition_count(); ++p) {
       topic->partition(PartitionId(p))->Close().IgnoreError();
     }
-    RemoveTree(env_, topic->dir()).IgnoreError();
+    // The id is never reused, whatever META now says.
+    next_topic_id_ = tm.id + 1;
+    // A failed META commit may still have renamed the new META into place
+    // (only its directory sync failed): the directories must then stay. If
+    // META is old, the next open removes them as orphans.
+    if (!meta_tried) RemoveTree(env_, topic->dir()).IgnoreError();
     observer_->RetireTopic(tm.id);
     return s;
   }

@@ -78,7 +78,9 @@ class Driver {
   ~Driver() { CloseStore(); }
 
   void Step(Input& in) {
-    switch (in.Below(12)) {
+    const uint32_t op = in.Below(12);
+    if (std::getenv("API_FUZZ_TRACE")) std::fprintf(stderr, "op %u\n", op);
+    switch (op) {
       case 0: Create(in); break;
       case 1: Delete(in); break;
       case 2: case 3: case 4: Send(in, 1); break;
@@ -209,6 +211,10 @@ class Driver {
     } else if (big || frame > 4096 - 64) {
       want = absl::StatusCode::kResourceExhausted;
     }
+    if (std::getenv("API_FUZZ_TRACE")) {
+      std::fprintf(stderr, "send %s-%d x%u -> %s\n", name.c_str(), p, count,
+                   offset.ok() ? std::to_string(*offset).c_str() : offset.status().ToString().c_str());
+    }
     if (offset.status().code() != want) Fail("send status code");
     if (!offset.ok()) return;
     Part& part = it->second.parts[p];
@@ -253,7 +259,12 @@ class Driver {
     if (!records.ok()) Fail("read");
     if (power_loss) {
       int64_t n = static_cast<int64_t>(records->size());
-      if (n < part.durable || n > static_cast<int64_t>(part.ids.size())) Fail("durable prefix");
+      if (n < part.durable || n > static_cast<int64_t>(part.ids.size())) {
+        std::fprintf(stderr, "%s-%d: %lld records after the power loss; durable %lld, written %zu\n",
+                     name.c_str(), p, static_cast<long long>(n),
+                     static_cast<long long>(part.durable), part.ids.size());
+        Fail("durable prefix");
+      }
       part.ids.resize(static_cast<size_t>(n));
       part.durable = n;
       for (auto& [tp, off] : commits_) {
@@ -282,7 +293,7 @@ class Driver {
 
   void Reopen(Input& in) {
     uint8_t how = in.Byte();
-    if (std::getenv("API_FUZZ_TRACE")) std::fprintf(stderr, "reopen %d\n", how % 3);
+    if (std::getenv("API_FUZZ_TRACE")) std::fprintf(stderr, "reopen %d modes %d\n", how % 3, how);
     if (how % 3 == 0) {  // clean
       CloseStore();
       Open();

@@ -5,7 +5,9 @@
 // between operations. Each image is a power loss -- unsynced pages dropped,
 // kept, torn or zero-filled (one mode per image in turn, then all mixed),
 // unsynced directory changes forgotten -- or, one in five, a process crash.
-// Each image is opened as a store and checked (workload_model.h):
+// The workload itself also dies now and then (one operation in 16) and goes
+// on from a process-crash image, so later images test what a recovered
+// store promised. Each image is opened as a store and checked (workload_model.h):
 //   * every record acknowledged as durable is there (for a process crash:
 //     every acknowledged record), at its offset, intact;
 //   * the log is a prefix of what was written: offsets contiguous, each
@@ -17,6 +19,7 @@
 //   EVLOG_RELIABILITY_SEED=<seed> EVLOG_RELIABILITY_STATES=1 evlog_tests "[power_loss]"
 
 #include <deque>
+#include <functional>
 #include <memory>
 
 #include <catch2/catch.hpp>
@@ -71,33 +74,47 @@ TEST_CASE("campaign 2: power loss at every sync point keeps what was durable",
   Figures fig;
   fig.campaign = "power_loss";
   fig.seed = first_seed;
-  int64_t by_kind[2] = {0, 0}, seeds = 0, sync_points = 0;
+  int64_t by_kind[2] = {0, 0}, seeds = 0, sync_points = 0, process_crashes = 0;
 
   for (uint64_t seed = first_seed; fig.trials < states; ++seed) {
     ++seeds;
     FakeClock clock;
-    MemEnv env(&clock);
-    Workload w(&env, &clock, seed);
+    std::unique_ptr<MemEnv> env = std::make_unique<MemEnv>(&clock);
+    std::vector<std::unique_ptr<MemEnv>> dead;  // envs of crashed processes
+    Workload w(env.get(), &clock, seed);
     std::deque<Image> pending;
     uint64_t n = 0;
     int op = 0;
     std::mt19937_64 rng(seed);
-    env.SetSyncHook([&](const std::string&) {
+    std::function<void(const std::string&)> hook = [&](const std::string&) {
       ++sync_points;
       Image im;
       im.options = Mode(n++, seed);
-      im.env = env.CrashImage(im.options);
+      im.env = env->CrashImage(im.options);
       im.model = w.model();
-      im.sync_point = env.sync_count();
+      im.sync_point = env->sync_count();
       im.op = op;
       pending.push_back(std::move(im));
-    });
+    };
+    env->SetSyncHook(hook);
     for (op = 0; op < ops; ++op) {
+      if (rng() % 16 == 0) {
+        // The process dies and the workload goes on in a new one, on what
+        // it left: later power losses must keep what the recovered store
+        // reports durable.
+        ++process_crashes;
+        auto image = env->CrashImage({.kind = CrashOptions::kProcessCrash});
+        env->SetSyncHook(nullptr);
+        w.CrashProcess(image.get());
+        dead.push_back(std::move(env));
+        env = std::move(image);
+        env->SetSyncHook(hook);
+      }
       w.Step();
       if (rng() % 4 == 0) {  // a random point between operations
         Image im;
         im.options = Mode(n++, seed);
-        im.env = env.CrashImage(im.options);
+        im.env = env->CrashImage(im.options);
         im.model = w.model();
         im.op = op;
         pending.push_back(std::move(im));
@@ -134,7 +151,7 @@ TEST_CASE("campaign 2: power loss at every sync point keeps what was durable",
         (*store)->Close().IgnoreError();
       }
     }
-    env.SetSyncHook(nullptr);
+    env->SetSyncHook(nullptr);
     w.Close();
     fig.records_written += w.records_written();
     fig.records_acked += w.records_acked();
@@ -145,7 +162,8 @@ TEST_CASE("campaign 2: power loss at every sync point keeps what was durable",
   fig.extra = "seeds=" + std::to_string(seeds) + " ops_per_seed=" + std::to_string(ops) +
               " sync_points=" + std::to_string(sync_points) +
               " power_loss_states=" + std::to_string(by_kind[1]) +
-              " process_crash_states=" + std::to_string(by_kind[0]);
+              " process_crash_states=" + std::to_string(by_kind[0]) +
+              " workload_process_crashes=" + std::to_string(process_crashes);
   fig.Report();
 }
 

@@ -99,6 +99,15 @@ class Workload {
     Reconcile();
   }
 
+  // The process dies: the store is dropped without a word to `env_`
+  // (whose state the caller replaces by a kProcessCrash image of it) and
+  // the next Step reopens on `image`. Every acknowledged record must still
+  // be there; the model does not change.
+  void CrashProcess(Env* image) {
+    Close();  // closes the store on the old env, which the caller discards
+    env_ = image;
+  }
+
   // Destroys the store (Close errors are ignored: campaign 3 fails them).
   void Close() {
     consumer_.reset();
@@ -383,7 +392,7 @@ class Workload {
     }
   }
 
-  Env* const env_;
+  Env* env_;
   FakeClock* const clock_;
   std::mt19937_64 rng_;
   const uint64_t seed_;

@@ -145,7 +145,8 @@ TEST_CASE("campaign 1: SIGKILL at random moments loses no acknowledged record",
   fig.seed = seed;
   Expected exp;
   int64_t commits_checked = 0, commit_regressions = 0, duplicates = 0, torn_batches = 0,
-          corrupt_seen_by_child = 0, early_exits = 0, readies = 0, gaps = 0;
+          corrupt_seen_by_child = 0, early_exits = 0, readies = 0, gaps = 0,
+          close_errors = 0;
 
   for (int64_t kill = 0; kill < kills; ++kill) {
     if (kill % per_store == 0) {
@@ -289,10 +290,14 @@ TEST_CASE("campaign 1: SIGKILL at random moments loses no acknowledged record",
       }
       (*c)->Close().IgnoreError();
     }
-    REQUIRE((*store)->Close().ok());
+    if (absl::Status closed = (*store)->Close(); !closed.ok()) {
+      ++close_errors;
+      FAIL_CHECK("closing the recovered store failed: " << closed);
+    }
   }
   fs::remove_all(root);
   fig.extra = "duplicates=" + std::to_string(duplicates) + " gaps=" + std::to_string(gaps) +
+              " close_errors=" + std::to_string(close_errors) +
               " torn_batches=" + std::to_string(torn_batches) +
               " commits_checked=" + std::to_string(commits_checked) +
               " commit_regressions=" + std::to_string(commit_regressions) +

@@ -88,6 +88,7 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
 
   std::vector<std::shared_ptr<Segment>> segments;
   Offset expected(0);
+  bool sealed_at_open = false;
   for (size_t i = 0; i < bases.size(); ++i) {
     const bool last = i + 1 == bases.size();
     std::string path = absl::StrCat(
@@ -179,6 +180,14 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
       segments.push_back(std::move(seg));
       break;
     }
+    if (!last && !indexed && !read_only_) {
+      // A rolled segment that a crash left unsealed, and whose data survived
+      // (a process crash keeps the page cache): seal it now, before the log
+      // reports it durable.
+      if (absl::Status s = seg->Sync(0, seg->end_position()); !s.ok()) return s;
+      seg->WriteIndex(env_).IgnoreError();
+      sealed_at_open = true;
+    }
     expected = seg->next_offset();
     segments.push_back(std::move(seg));
   }
@@ -195,6 +204,9 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
   }
   std::shared_ptr<Segment> tail = segments.back();
   if (!read_only_) {
+    if (sealed_at_open) {
+      if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return s;
+    }
     if (absl::Status s = tail->Sync(0, tail->end_position()); !s.ok()) return s;
   }
   report->segments = static_cast<int64_t>(segments.size());

@@ -86,6 +86,8 @@ inline constexpr size_t kIndexChecksumSize = 8;
 // File name suffixes.
 inline constexpr char kSegmentSuffix[] = ".log";
 inline constexpr char kIndexSuffix[] = ".index";
+// A compacted segment being built (<base>.log.cleaned); garbage after a crash.
+inline constexpr char kCleanedSuffix[] = ".cleaned";
 inline constexpr int kFileNameDigits = 20;
 
 }  // namespace evlog::format

@@ -19,6 +19,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/owned_record.h"
 #include "evlog/record.h"
 #include "format/batch_codec.h"
 #include "format/coding.h"
@@ -26,30 +27,9 @@
 
 namespace evlog::format_testing {
 
-// A record that owns its bytes; comparable. `offset` is only set on decode.
-struct Rec {
-  std::optional<std::string> key;
-  std::optional<std::string> value;
-  std::vector<std::pair<std::string, std::optional<std::string>>> headers;
-  int64_t timestamp_ms = kNoTimestamp;
-  int64_t offset = -1;
-
-  friend bool operator==(const Rec&, const Rec&) = default;
-
-  static Rec From(const RecordView& v) {
-    Rec r;
-    r.offset = v.offset().value();
-    r.timestamp_ms = v.timestamp_ms();
-    if (v.key()) r.key = std::string(*v.key());
-    if (v.value()) r.value = std::string(*v.value());
-    for (const HeaderView& h : v.headers()) {
-      r.headers.emplace_back(std::string(h.key),
-                             h.value ? std::optional<std::string>(*h.value)
-                                     : std::nullopt);
-    }
-    return r;
-  }
-};
+// A record that owns its bytes, compared by value (tests/common/owned_record.h);
+// `offset` is only set on decode.
+using Rec = testing::OwnedRecord;
 
 // Views (evlog::Record) over a list of Recs; the Recs must outlive it and
 // must not change.

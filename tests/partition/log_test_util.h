@@ -8,36 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "common/owned_record.h"
 #include "evlog/record.h"
 #include "partition/log_reader.h"
 #include "partition/partition_log.h"
 
 namespace evlog::testing {
-
-// A record that owns its bytes, comparable in tests.
-struct OwnedRecord {
-  int64_t offset = -1;
-  int64_t timestamp_ms = kNoTimestamp;
-  std::optional<std::string> key;
-  std::optional<std::string> value;
-  std::vector<std::pair<std::string, std::optional<std::string>>> headers;
-
-  friend bool operator==(const OwnedRecord&, const OwnedRecord&) = default;
-
-  static OwnedRecord From(const RecordView& v) {
-    OwnedRecord r;
-    r.offset = v.offset().value();
-    r.timestamp_ms = v.timestamp_ms();
-    if (v.key()) r.key = std::string(*v.key());
-    if (v.value()) r.value = std::string(*v.value());
-    for (const HeaderView& h : v.headers()) {
-      r.headers.emplace_back(std::string(h.key),
-                             h.value ? std::optional<std::string>(*h.value)
-                                     : std::nullopt);
-    }
-    return r;
-  }
-};
 
 // Holds the storage for a Record built from strings.
 struct RecordHolder {

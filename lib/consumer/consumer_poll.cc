@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "absl/status/status.h"
@@ -29,7 +30,8 @@ inline void CpuRelax() {
 // consumer's member_ itself: a rejoin inside Poll replaces the handle.
 class PollScope {
  public:
-  PollScope(const std::shared_ptr<MemberHandle>& m, Clock* clock) : m_(m), clock_(clock) {
+  PollScope(const std::shared_ptr<MemberHandle>& m, Clock* clock)
+      : m_(m), clock_(clock) {
     if (m_ == nullptr) return;
     m_->last_poll_ms.store(clock_->NowMs(), std::memory_order_release);
     m_->in_poll.store(true, std::memory_order_release);
@@ -45,6 +47,23 @@ class PollScope {
   Clock* const clock_;
 };
 
+// Announces a reader about to sleep on every log it follows, for its
+// lifetime (PartitionLog::StartWaiting / StopWaiting). The cursor set must
+// not change meanwhile: Poll only fetches and sleeps in that scope.
+template <typename Cursors>
+class WaitAnnouncement {
+ public:
+  explicit WaitAnnouncement(const Cursors& cursors) : cursors_(cursors) {
+    for (const auto& c : cursors_) c->log->StartWaiting();
+  }
+  ~WaitAnnouncement() {
+    for (const auto& c : cursors_) c->log->StopWaiting();
+  }
+
+ private:
+  const Cursors& cursors_;
+};
+
 }  // namespace
 
 absl::Status ConsumerImpl::CheckPosition(Cursor& c) {
@@ -54,10 +73,11 @@ absl::Status ConsumerImpl::CheckPosition(Cursor& c) {
     if (pos >= start && pos <= c.log->end_offset()) return absl::OkStatus();
   }
   auto reset = ResetOffset(
-      c, c.needs_reset ? std::string("no committed offset")
-                       : absl::StrCat("offset ", pos.value(), " is outside the log [",
-                                      c.log->start_offset().value(), ", ",
-                                      c.log->end_offset().value(), "]"));
+      c, c.needs_reset
+             ? std::string("no committed offset")
+             : absl::StrCat("offset ", pos.value(), " is outside the log [",
+                            c.log->start_offset().value(), ", ",
+                            c.log->end_offset().value(), "]"));
   if (!reset.ok()) return reset.status();
   c.reader.Seek(*reset);
   c.needs_reset = false;
@@ -101,8 +121,9 @@ absl::StatusOr<size_t> ConsumerImpl::Fetch(PollResult* out) {
 }
 
 void ConsumerImpl::Rejoin() {
-  auto joined = group_->Join(options_.client_id, subscription_, options_.assignment_strategy,
-                             options_.max_poll_interval_ms, &waiter_, clock_->NowMs());
+  auto joined = group_->Join(
+      options_.client_id, subscription_, options_.assignment_strategy,
+      options_.max_poll_interval_ms, &waiter_, clock_->NowMs());
   if (joined.ok()) {
     member_ = *std::move(joined);
     member_->in_poll.store(true, std::memory_order_release);  // we are in Poll
@@ -122,7 +143,8 @@ absl::Status ConsumerImpl::SyncGroup() {
     SyncStep got;
     if (!plan.removed) {
       if (!plan.partitions.empty()) {
-        if (options_.enable_auto_commit) CommitPositions(&plan.partitions).IgnoreError();
+        if (options_.enable_auto_commit)
+          CommitPositions(&plan.partitions).IgnoreError();
         if (options_.listener != nullptr) {
           options_.listener->OnPartitionsRevoked(*this, plan.partitions);
         }
@@ -155,7 +177,8 @@ absl::Status ConsumerImpl::SyncGroup() {
   return absl::OkStatus();
 }
 
-absl::Status ConsumerImpl::Poll(std::chrono::nanoseconds timeout, PollResult* out) {
+absl::Status ConsumerImpl::Poll(std::chrono::nanoseconds timeout,
+                                PollResult* out) {
   out->Clear();
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (wakeup_.exchange(false, std::memory_order_acq_rel)) {
@@ -172,16 +195,18 @@ absl::Status ConsumerImpl::Poll(std::chrono::nanoseconds timeout, PollResult* ou
     if (member_ != nullptr && now_ms >= next_evict_check_ms_) {
       group_->EvictExpired(now_ms);
       next_evict_check_ms_ =
-          now_ms + std::min<int64_t>(1000, std::max<int64_t>(1, options_.max_poll_interval_ms / 2));
+          now_ms +
+          std::min<int64_t>(
+              1000, std::max<int64_t>(1, options_.max_poll_interval_ms / 2));
     }
   }
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   const auto deadline = start + timeout;
   const auto spin_until = start + std::chrono::microseconds(options_.spin_us);
-  while (true) {
-    if (absl::Status s = SyncGroup(); !s.ok()) return s;
-    uint64_t epoch = waiter_.epoch();
+  // One look for something to return: records, an error, a wake-up, or a
+  // rebalance to run first (kUnavailable: look again).
+  auto look = [&]() -> std::optional<absl::Status> {
     auto got = Fetch(out);
     if (!got.ok()) return got.status();
     if (*got > 0) return absl::OkStatus();
@@ -190,6 +215,19 @@ absl::Status ConsumerImpl::Poll(std::chrono::nanoseconds timeout, PollResult* ou
     }
     if (member_ != nullptr &&
         member_->epoch.load(std::memory_order_acquire) != seen_epoch_) {
+      return absl::UnavailableError("rebalance");
+    }
+    return std::nullopt;
+  };
+  for (uint32_t turn = 0;; ++turn) {
+    if (absl::Status s = SyncGroup(); !s.ok()) return s;
+    std::optional<absl::Status> found = look();
+    if (found && absl::IsUnavailable(*found)) continue;
+    if (found) return *found;
+    // Spinning reads the clock on every 16th turn only (it costs as much as
+    // a look); the first turn always reads it, so a zero timeout returns.
+    if (options_.wait_strategy != WaitStrategy::kBlock && turn % 16 != 0) {
+      CpuRelax();
       continue;
     }
     auto now = Clock::now();
@@ -207,7 +245,14 @@ absl::Status ConsumerImpl::Poll(std::chrono::nanoseconds timeout, PollResult* ou
       case WaitStrategy::kBlock:
         break;
     }
-    // Appends and syncs (durable_end_offset advances) both notify waiters.
+    // To sleep: take the epoch, tell the logs (appends and syncs notify only
+    // while someone waits: partition_log.h), look once more, then sleep.
+    // Wakeup() and rebalances notify the waiter directly.
+    uint32_t epoch = waiter_.epoch();
+    WaitAnnouncement announced(cursors_);
+    found = look();
+    if (found && absl::IsUnavailable(*found)) continue;
+    if (found) return *found;
     waiter_.WaitFor(epoch, deadline - now);
   }
 }

@@ -15,9 +15,8 @@ namespace {
 
 void AtomicMax(std::atomic<int64_t>& a, int64_t v) {
   int64_t cur = a.load(std::memory_order_relaxed);
-  while (cur < v &&
-         !a.compare_exchange_weak(cur, v, std::memory_order_release,
-                                  std::memory_order_relaxed)) {
+  while (cur < v && !a.compare_exchange_weak(cur, v, std::memory_order_release,
+                                             std::memory_order_relaxed)) {
   }
 }
 
@@ -55,9 +54,9 @@ absl::Status PartitionLog::Fail(absl::Status s) {
   {
     MutexLock l(&status_mu_);
     if (failure_.ok()) {
-      failure_ = absl::FailedPreconditionError(absl::StrCat(
-          "partition ", dir_, " failed and accepts no more writes: ",
-          s.message()));
+      failure_ = absl::FailedPreconditionError(
+          absl::StrCat("partition ", dir_,
+                       " failed and accepts no more writes: ", s.message()));
       failed_.store(true, std::memory_order_release);
       first = true;
     }
@@ -109,8 +108,11 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
                        ", log end offset ", end.value()));
     }
     int64_t now = env_->clock()->NowMs();
-    if (active_->free_bytes() < frame_size ||
-        (!active_->empty() && now - active_->created_ms() >= config_.segment_ms)) {
+    if (active_->free_bytes() < frame_size) {
+      if (absl::Status s = RollLocked(); !s.ok()) return s;
+      rolled_for_size_ = true;
+    } else if (!active_->empty() &&
+               now - active_->created_ms() >= config_.segment_ms) {
       if (absl::Status s = RollLocked(); !s.ok()) return s;
     }
     format::EncodedFrame enc = format::EncodeFrame(
@@ -126,9 +128,12 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
     active_->Publish(frame);
     end_.store(frame.next_offset().value(), std::memory_order_release);
     if (observer_) observer_->OnAppend(frame.record_count, enc.size);
-    if (spare_requester_ && !spare_requested_ && spare_ == nullptr &&
-        active_->end_position() * 2 > active_->capacity()) {
+    if (spare_requester_ && !spare_requested_ &&
+        (active_cold_ || (spare_ == nullptr &&
+                          (rolled_for_size_ || active_->end_position() * 2 >
+                                                   active_->capacity())))) {
       spare_requested_ = request_spare = true;
+      rolled_for_size_ = false;
     }
     result = {end, frame.last_offset(), enc.max_timestamp};
 
@@ -156,15 +161,19 @@ absl::Status PartitionLog::RollLocked() {
   if (spare_ != nullptr) {
     std::unique_ptr<Spare> spare = std::move(spare_);
     std::string path = absl::StrCat(
-        dir_, "/", format::SegmentFileName(end_offset(), format::kSegmentSuffix));
+        dir_, "/",
+        format::SegmentFileName(end_offset(), format::kSegmentSuffix));
     if (absl::Status s = env_->RenameFile(spare->path, path); !s.ok()) return s;
-    next = Segment::Adopt(std::move(path), std::move(spare->region), end_offset(),
-                          now, config_.index_interval_bytes);
+    next = Segment::Adopt(std::move(path), std::move(spare->region),
+                          end_offset(), now, config_.index_interval_bytes);
+    active_cold_ = false;
   } else {
-    auto created = Segment::Create(env_, dir_, end_offset(), config_.segment_bytes,
-                                   now, config_.index_interval_bytes);
+    auto created =
+        Segment::Create(env_, dir_, end_offset(), config_.segment_bytes, now,
+                        config_.index_interval_bytes);
     if (!created.ok()) return created.status();
     next = *std::move(created);
+    active_cold_ = true;
   }
   spare_requested_ = false;
   const Offset closed_base = active_->base_offset();
@@ -175,13 +184,21 @@ absl::Status PartitionLog::RollLocked() {
     MutexLock l(&segments_mu_);
     segments_.push_back(active_);
   }
-  if (observer_) observer_->OnRoll(closed_base, closed_bytes, active_->base_offset());
+  if (observer_)
+    observer_->OnRoll(closed_base, closed_bytes, active_->base_offset());
   return absl::OkStatus();
 }
 
 absl::Status PartitionLog::PrepareSpare() {
   if (read_only_ || closed_.load()) return absl::OkStatus();
   MutexLock spare_lock(&spare_mu_);
+  std::shared_ptr<Segment> cold;
+  {
+    MutexLock l(&append_mu_);
+    if (active_cold_) cold = active_;
+    active_cold_ = false;
+  }
+  if (cold != nullptr) cold->Prefault();
   {
     MutexLock l(&append_mu_);
     if (spare_ != nullptr) return absl::OkStatus();
@@ -189,7 +206,8 @@ absl::Status PartitionLog::PrepareSpare() {
   auto spare = std::make_unique<Spare>();
   spare->path = absl::StrCat(dir_, "/spare.log", kTmpSuffix);
   env_->RemoveFile(spare->path).IgnoreError();
-  if (absl::Status s = env_->AllocateFile(spare->path, config_.segment_bytes); !s.ok()) {
+  if (absl::Status s = env_->AllocateFile(spare->path, config_.segment_bytes);
+      !s.ok()) {
     return s;
   }
   auto region = env_->MapFile(spare->path, /*writable=*/true);
@@ -283,7 +301,8 @@ absl::Status PartitionLog::Tick() {
   bool sync_due = false;
   {
     MutexLock l(&append_mu_);
-    if (!active_->empty() && now - active_->created_ms() >= config_.segment_ms) {
+    if (!active_->empty() &&
+        now - active_->created_ms() >= config_.segment_ms) {
       if (absl::Status s = RollLocked(); !s.ok()) return s;
     }
     sync_due = config_.durability == Durability::kInterval &&
@@ -319,18 +338,21 @@ absl::Status PartitionLog::Close() {
 
 std::shared_ptr<Segment> PartitionLog::SegmentFor(Offset offset) const {
   MutexLock l(&segments_mu_);
-  auto it = std::upper_bound(
-      segments_.begin(), segments_.end(), offset,
-      [](Offset o, const std::shared_ptr<Segment>& s) { return o < s->base_offset(); });
-  if (it == segments_.begin()) return segments_.empty() ? nullptr : segments_.front();
+  auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
+                             [](Offset o, const std::shared_ptr<Segment>& s) {
+                               return o < s->base_offset();
+                             });
+  if (it == segments_.begin())
+    return segments_.empty() ? nullptr : segments_.front();
   return *(it - 1);
 }
 
 std::shared_ptr<Segment> PartitionLog::SegmentAfter(Offset base) const {
   MutexLock l(&segments_mu_);
-  auto it = std::upper_bound(
-      segments_.begin(), segments_.end(), base,
-      [](Offset o, const std::shared_ptr<Segment>& s) { return o < s->base_offset(); });
+  auto it = std::upper_bound(segments_.begin(), segments_.end(), base,
+                             [](Offset o, const std::shared_ptr<Segment>& s) {
+                               return o < s->base_offset();
+                             });
   return it == segments_.end() ? nullptr : *it;
 }
 
@@ -368,17 +390,25 @@ absl::StatusOr<Offset> PartitionLog::OffsetForTimestamp(int64_t ts) const {
 void PartitionLog::AddWaiter(Waiter* w) {
   MutexLock l(&waiters_mu_);
   waiters_.push_back(w);
-  waiter_count_.store(static_cast<int>(waiters_.size()));
 }
 
 void PartitionLog::RemoveWaiter(Waiter* w) {
   MutexLock l(&waiters_mu_);
-  waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), w), waiters_.end());
-  waiter_count_.store(static_cast<int>(waiters_.size()));
+  waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), w),
+                 waiters_.end());
+}
+
+// The two fences pair up (Dekker): either the reader's last look after
+// StartWaiting sees what was published before NotifyWaiters, or
+// NotifyWaiters sees the reader's announcement and wakes it.
+void PartitionLog::StartWaiting() {
+  sleepers_.fetch_add(1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 
 void PartitionLog::NotifyWaiters() {
-  if (waiter_count_.load() == 0) return;
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (sleepers_.load(std::memory_order_relaxed) == 0) return;
   MutexLock l(&waiters_mu_);
   for (Waiter* w : waiters_) w->Notify();
 }
@@ -395,16 +425,20 @@ absl::StatusOr<int> PartitionLog::DeleteSegmentsBefore(Offset offset) {
     MutexLock l(&segments_mu_);
     size_t n = 0;
     // Segment i holds offsets below segment i+1's base; never the last.
-    while (n + 1 < segments_.size() && segments_[n + 1]->base_offset() <= offset) ++n;
+    while (n + 1 < segments_.size() &&
+           segments_[n + 1]->base_offset() <= offset)
+      ++n;
     if (n == 0) return 0;
     removed.assign(segments_.begin(), segments_.begin() + n);
     segments_.erase(segments_.begin(), segments_.begin() + n);
-    start_.store(segments_.front()->base_offset().value(), std::memory_order_release);
+    start_.store(segments_.front()->base_offset().value(),
+                 std::memory_order_release);
   }
   if (observer_) {
     uint64_t bytes = 0;
     for (const auto& seg : removed) bytes += seg->data_bytes();
-    observer_->OnSegmentsDeleted(static_cast<int64_t>(removed.size()), bytes, start_offset());
+    observer_->OnSegmentsDeleted(static_cast<int64_t>(removed.size()), bytes,
+                                 start_offset());
   }
   // Unlinking a mapped file is safe: readers holding the Segment keep the
   // mapping; the space is freed when the last of them lets go.
@@ -417,7 +451,8 @@ absl::StatusOr<int> PartitionLog::DeleteSegmentsBefore(Offset offset) {
 }
 
 std::string PartitionLog::CleanedSegmentPath(Offset base) const {
-  return absl::StrCat(dir_, "/", format::SegmentFileName(base, format::kSegmentSuffix),
+  return absl::StrCat(dir_, "/",
+                      format::SegmentFileName(base, format::kSegmentSuffix),
                       format::kCleanedSuffix);
 }
 
@@ -475,7 +510,8 @@ absl::Status PartitionLog::ReplaceSegment(Offset base) {
   ScanResult scan = seg->Scan(format::kSegmentHeaderSize, base);
   if (!scan.clean || seg->next_offset() != old->next_offset()) {
     return Fail(absl::DataLossError(absl::StrCat(
-        seg->path(), ": compacted segment is invalid or does not end at offset ",
+        seg->path(),
+        ": compacted segment is invalid or does not end at offset ",
         old->next_offset().value(), " (", scan.why, ")")));
   }
   seg->WriteIndex(env_).IgnoreError();  // derived data: a rescan if lost
@@ -487,7 +523,8 @@ absl::Status PartitionLog::ReplaceSegment(Offset base) {
       if (s == old) s = seg;
     }
   }
-  if (observer_) observer_->OnSegmentCompacted(base, old->data_bytes(), seg->data_bytes());
+  if (observer_)
+    observer_->OnSegmentCompacted(base, old->data_bytes(), seg->data_bytes());
   return absl::OkStatus();
 }
 

@@ -71,8 +71,8 @@ struct RecoveryReport {
 
 // Where a batch landed.
 struct AppendResult {
-  Offset base_offset;   // offset of the first record
-  Offset last_offset;   // offset of the last record
+  Offset base_offset;        // offset of the first record
+  Offset last_offset;        // offset of the last record
   int64_t timestamp_ms = 0;  // max record timestamp of the batch
 };
 
@@ -142,10 +142,17 @@ class PartitionLog {
   // Earliest offset whose timestamp >= ts, or end_offset() if none.
   absl::StatusOr<Offset> OffsetForTimestamp(int64_t ts) const;
 
-  // Readers that want to sleep until data arrives register a Waiter, which
-  // every append and every advance of durable_end_offset() notifies. The waiter must stay alive until removed.
+  // Readers that want to sleep until data arrives register a Waiter (it
+  // must stay alive until removed). To sleep, a reader reads its waiter's
+  // epoch, calls StartWaiting(), looks for data once more, sleeps on the
+  // waiter if there is none, and calls StopWaiting() when it wakes. Appends
+  // and advances of durable_end_offset() notify the registered waiters only
+  // while some reader is between StartWaiting and StopWaiting, so an append
+  // nobody sleeps for costs a fence and a load.
   void AddWaiter(Waiter* w);
   void RemoveWaiter(Waiter* w);
+  void StartWaiting();
+  void StopWaiting() { sleepers_.fetch_sub(1, std::memory_order_relaxed); }
 
   // ---- Following a live writer (read-only logs) ----
   // Picks up what the process owning this directory appended since open or
@@ -158,17 +165,23 @@ class PartitionLog {
 
   // ---- Spare segments ----
   // A roll normally allocates, syncs and maps the next segment on the append
-  // path. With a requester set, once the active segment is half full the log
-  // calls `request` (outside its locks, at most once per segment) and expects
+  // path, and the appender then takes a page fault (and the kernel zeroes a
+  // page) every 4 KiB. With a requester set, the log calls `request`
+  // (outside its locks, at most once until PrepareSpare runs) and expects
   // PrepareSpare() to run soon on another thread (the store's maintenance
-  // thread); the roll then only renames the spare and writes its header.
-  // Set once, before the first append.
+  // thread): on the first append to a segment that was not prefaulted
+  // (the first one of a log, or one created by a roll that found no spare),
+  // right after a roll for size (a log that fills segments needs the next
+  // one soon), and when the active segment is half full. The roll then only
+  // renames the spare and writes its header. Set once, before the first
+  // append.
   void SetSpareRequester(std::function<void()> request) {
     spare_requester_ = std::move(request);
   }
-  // Allocates `spare.log.tmp` (segment_bytes), maps it and prefaults its
-  // pages, unless a spare exists. Thread-safe. A spare left by a crash is a
-  // .tmp file, removed at the next open.
+  // Prefaults the active segment if it was not prefaulted, then allocates
+  // `spare.log.tmp` (segment_bytes), maps it and prefaults its pages, unless
+  // a spare exists. Thread-safe. A spare left by a crash is a .tmp file,
+  // removed at the next open.
   absl::Status PrepareSpare();
 
   // ---- Observability ----
@@ -249,6 +262,8 @@ class PartitionLog {
   };
   std::unique_ptr<Spare> spare_ ABSL_GUARDED_BY(append_mu_);
   bool spare_requested_ ABSL_GUARDED_BY(append_mu_) = false;
+  bool active_cold_ ABSL_GUARDED_BY(append_mu_) = true;  // not prefaulted
+  bool rolled_for_size_ ABSL_GUARDED_BY(append_mu_) = false;
   std::function<void()> spare_requester_;
   std::shared_ptr<PartitionObserver> observer_;  // set before use; may be null
   Mutex spare_mu_;  // one PrepareSpare at a time; taken before append_mu_
@@ -256,7 +271,8 @@ class PartitionLog {
   std::vector<std::shared_ptr<Segment>> unsealed_ ABSL_GUARDED_BY(append_mu_);
 
   Mutex sync_mu_;  // one sync at a time; taken before append_mu_
-  Offset synced_base_ ABSL_GUARDED_BY(sync_mu_);  // segment synced_position_ is in
+  Offset synced_base_
+      ABSL_GUARDED_BY(sync_mu_);  // segment synced_position_ is in
   size_t synced_position_ ABSL_GUARDED_BY(sync_mu_) = 0;
 
   mutable Mutex segments_mu_;  // guards the list; leaf lock
@@ -267,7 +283,8 @@ class PartitionLog {
 
   Mutex waiters_mu_;
   std::vector<Waiter*> waiters_ ABSL_GUARDED_BY(waiters_mu_);
-  std::atomic<int> waiter_count_{0};
+  std::atomic<int> sleepers_{
+      0};  // readers between StartWaiting and StopWaiting
 
   // Serialises segment removal and replacement (retention, compaction);
   // taken before every other lock.

@@ -31,12 +31,12 @@ namespace evlog {
 
 // How a scan of frames ended.
 struct ScanResult {
-  size_t end_position = 0;   // first byte not part of a valid frame
-  Offset next_offset;        // offset after the last valid record
+  size_t end_position = 0;  // first byte not part of a valid frame
+  Offset next_offset;       // offset after the last valid record
   int64_t frames = 0;
   int64_t records = 0;
-  bool clean = true;         // stopped at zeros (true) or at a bad frame
-  std::string why;           // for !clean: what was wrong
+  bool clean = true;  // stopped at zeros (true) or at a bad frame
+  std::string why;    // for !clean: what was wrong
 };
 
 class Segment {
@@ -94,8 +94,10 @@ class Segment {
   }
   // Extends the verified range by the frame [from, to) if it is adjacent.
   void MarkVerified(size_t from, size_t to) {
-    if (!verified_end_.compare_exchange_strong(from, to, std::memory_order_acq_rel)) {
-      verified_begin_.compare_exchange_strong(to, from, std::memory_order_acq_rel);
+    if (!verified_end_.compare_exchange_strong(from, to,
+                                               std::memory_order_acq_rel)) {
+      verified_begin_.compare_exchange_strong(to, from,
+                                              std::memory_order_acq_rel);
     }
   }
   // Bytes of log data (frames), excluding the header.
@@ -105,10 +107,15 @@ class Segment {
   // ---- Writer side (externally serialised) ----
   size_t free_bytes() const { return capacity() - end_position(); }
   char* write_pointer() { return region_->data() + end_position(); }
+  // Faults in the mapping's pages ahead of the writer (MappedRegion::
+  // Prefault); safe while appends run.
+  void Prefault() { region_->Prefault(); }
   // Publishes the frame just written at write_pointer().
   void Publish(const format::FrameInfo& frame);
   // Makes [from, to) durable (msync).
-  absl::Status Sync(size_t from, size_t to) { return region_->Sync(from, to - from); }
+  absl::Status Sync(size_t from, size_t to) {
+    return region_->Sync(from, to - from);
+  }
 
   // ---- Recovery (before the segment is shared) ----
   // Validates frames from `from` (a frame boundary, >= header size) whose

@@ -24,13 +24,14 @@ TEST_CASE("a requested spare becomes the next segment", "[partition]") {
   int requests = 0;
   log->SetSpareRequester([&] { ++requests; });
   std::string value(300, 's');
-  // Fill past half of the first segment: exactly one request.
+  Record r = KV("k", value);
+  // The first append to a segment that was not prefaulted asks for one.
+  REQUIRE(log->Append({&r, 1}).ok());
+  CHECK(requests == 1);
+  // No second request until the roll, even past half full.
   while (log->Segments().back()->end_position() * 2 <= 8192) {
-    Record r = KV("k", value);
     REQUIRE(log->Append({&r, 1}).ok());
   }
-  CHECK(requests == 1);
-  Record r = KV("k", value);
   REQUIRE(log->Append({&r, 1}).ok());
   CHECK(requests == 1);
   REQUIRE(log->PrepareSpare().ok());
@@ -40,16 +41,24 @@ TEST_CASE("a requested spare becomes the next segment", "[partition]") {
   while (log->Segments().size() == 1) {
     REQUIRE(log->Append({&r, 1}).ok());
   }
+  // A log that fills segments asks for the next spare right after a roll.
+  CHECK(requests == 2);
+  REQUIRE(log->Append({&r, 1}).ok());
+  CHECK(requests == 2);
   CHECK(!env.FileExists("/log/spare.log.tmp"));
   CHECK(log->Segments().back()->base_offset().value() > before_roll);
   int64_t n = log->end_offset().value();
 
-  SECTION("crash before any sync: the adopted segment's zero header is dropped") {
-    auto image = env.CrashImage({.kind = CrashOptions::kPowerLoss, .seed = 1,
-                                 .allow_keep = false, .allow_tear = false,
+  SECTION(
+      "crash before any sync: the adopted segment's zero header is dropped") {
+    auto image = env.CrashImage({.kind = CrashOptions::kPowerLoss,
+                                 .seed = 1,
+                                 .allow_keep = false,
+                                 .allow_tear = false,
                                  .allow_zero = false});
     RecoveryReport report;
-    auto reopened = PartitionLog::Open(image.get(), "/log", SmallSegments(8192), &report);
+    auto reopened =
+        PartitionLog::Open(image.get(), "/log", SmallSegments(8192), &report);
     INFO(reopened.status().ToString());
     REQUIRE(reopened.ok());
     auto got = ReadAll(**reopened);
@@ -60,7 +69,8 @@ TEST_CASE("a requested spare becomes the next segment", "[partition]") {
   SECTION("after a flush everything survives a power loss") {
     REQUIRE(log->Flush().ok());
     auto image = env.CrashImage({.kind = CrashOptions::kPowerLoss, .seed = 2});
-    auto reopened = PartitionLog::Open(image.get(), "/log", SmallSegments(8192));
+    auto reopened =
+        PartitionLog::Open(image.get(), "/log", SmallSegments(8192));
     INFO(reopened.status().ToString());
     REQUIRE(reopened.ok());
     CHECK((*reopened)->end_offset().value() == n);
@@ -74,6 +84,23 @@ TEST_CASE("a requested spare becomes the next segment", "[partition]") {
     REQUIRE(log->Close().ok());
     CHECK(!env.FileExists("/log/spare.log.tmp"));
   }
+}
+
+TEST_CASE("without a prepared spare, every roll asks again", "[partition]") {
+  MemEnv env;
+  REQUIRE(env.CreateDir("/log").ok());
+  auto opened = PartitionLog::Open(&env, "/log", SmallSegments(8192));
+  REQUIRE(opened.ok());
+  PartitionLog* log = opened->get();
+  int requests = 0;
+  log->SetSpareRequester([&] { ++requests; });
+  Record r = KV("k", std::string(300, 's'));
+  while (log->Segments().size() < 5) REQUIRE(log->Append({&r, 1}).ok());
+  // One request per segment: the requests were not served, so each new
+  // (cold) segment asks once, and never once per append.
+  CHECK(requests == 5);
+  for (int i = 0; i < 3; ++i) REQUIRE(log->Append({&r, 1}).ok());
+  CHECK(requests == 5);
 }
 
 }  // namespace

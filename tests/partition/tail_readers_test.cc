@@ -3,10 +3,9 @@
 // as it is published; nobody sleeps to wait.
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
-
-#include <catch2/catch.hpp>
 
 #include "env/mem_env.h"
 #include "partition/log_reader.h"
@@ -21,7 +20,8 @@ std::string Payload(int64_t i) {
   return std::to_string(i) + std::string(static_cast<size_t>(i % 50), 'p');
 }
 
-TEST_CASE("readers follow the tail while one writer appends", "[partition][concurrency]") {
+TEST_CASE("readers follow the tail while one writer appends",
+          "[partition][concurrency]") {
   MemEnv env;
   REQUIRE(env.CreateDir("/log").ok());
   auto opened = PartitionLog::Open(&env, "/log", testing::SmallSegments(16384));
@@ -40,20 +40,27 @@ TEST_CASE("readers follow the tail while one writer appends", "[partition][concu
       RecordView v;
       int64_t next = 0;
       while (next < kRecords) {
-        uint64_t epoch = waiter.epoch();
         auto got = reader.Next(&v, log->end_offset());
         if (!got.ok()) {
           failures++;
           break;
         }
         if (!*got) {
-          // Woken by the next append; the timeout only bounds a lost wake-up
-          // bug, which the epoch protocol rules out.
-          waiter.WaitFor(epoch, std::chrono::seconds(5));
+          // The sleeping protocol of PartitionLog::StartWaiting: epoch,
+          // announce, look again, sleep. The writer appends until every
+          // record is in, so a wait that times out is a lost wake-up.
+          uint32_t epoch = waiter.epoch();
+          log->StartWaiting();
+          if (reader.position() == log->end_offset() &&
+              !waiter.WaitFor(epoch, std::chrono::seconds(60))) {
+            failures++;
+          }
+          log->StopWaiting();
           continue;
         }
         std::string expect = Payload(next);
-        if (v.offset().value() != next || v.value() != std::optional<std::string_view>(expect) ||
+        if (v.offset().value() != next ||
+            v.value() != std::optional<std::string_view>(expect) ||
             v.key() != std::optional<std::string_view>("key")) {
           failures++;
           break;
@@ -81,7 +88,8 @@ TEST_CASE("readers follow the tail while one writer appends", "[partition][concu
   CHECK(log->Segments().size() > 10);
 }
 
-TEST_CASE("concurrent appenders with group commit", "[partition][concurrency]") {
+TEST_CASE("concurrent appenders with group commit",
+          "[partition][concurrency]") {
   MemEnv env;
   REQUIRE(env.CreateDir("/log").ok());
   TopicConfig c = testing::SmallSegments(32768);

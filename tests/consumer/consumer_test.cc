@@ -4,9 +4,9 @@
 // strategy.
 
 #include <atomic>
-#include <thread>
-
 #include <catch2/catch.hpp>
+#include <semaphore>
+#include <thread>
 
 #include "consumer/consumer_test_util.h"
 #include "store/store_impl.h"
@@ -26,13 +26,15 @@ ConsumerOptions Manual(AutoOffsetReset reset = AutoOffsetReset::kEarliest) {
   return o;
 }
 
-TEST_CASE("manual assignment reads every partition in offset order", "[consumer]") {
+TEST_CASE("manual assignment reads every partition in offset order",
+          "[consumer]") {
   StoreFixture f;
   REQUIRE(f.store->CreateTopic("t", 3).ok());
   for (int p = 0; p < 3; ++p) f.Send("t", p, 10);
   auto c = f.NewConsumer(Manual());
   REQUIRE(c->Assign({TP("t", 0), TP("t", 1), TP("t", 2)}).ok());
-  CHECK(c->Assignment() == std::vector<TopicPartition>{TP("t", 0), TP("t", 1), TP("t", 2)});
+  CHECK(c->Assignment() ==
+        std::vector<TopicPartition>{TP("t", 0), TP("t", 1), TP("t", 2)});
   auto all = testing::Drain(*c);
   REQUIRE(all.size() == 30);
   std::map<int, int64_t> next;
@@ -44,7 +46,8 @@ TEST_CASE("manual assignment reads every partition in offset order", "[consumer]
   for (int p = 0; p < 3; ++p) CHECK(*c->Position(TP("t", p)) == Offset(10));
 }
 
-TEST_CASE("max_poll_records caps a poll and partitions take turns", "[consumer]") {
+TEST_CASE("max_poll_records caps a poll and partitions take turns",
+          "[consumer]") {
   StoreFixture f;
   REQUIRE(f.store->CreateTopic("t", 2).ok());
   f.Send("t", 0, 100);
@@ -62,7 +65,8 @@ TEST_CASE("max_poll_records caps a poll and partitions take turns", "[consumer]"
   CHECK(first_partitions.size() == 2);  // neither partition starves
 }
 
-TEST_CASE("poll result views outlive topic deletion and consumer close", "[consumer]") {
+TEST_CASE("poll result views outlive topic deletion and consumer close",
+          "[consumer]") {
   StoreFixture f;
   REQUIRE(f.store->CreateTopic("t", 1).ok());
   f.Send("t", 0, 5);
@@ -76,8 +80,10 @@ TEST_CASE("poll result views outlive topic deletion and consumer close", "[consu
   PollResult moved = std::move(r);
   for (size_t i = 0; i < moved.size(); ++i) {
     CHECK(moved[i].topic == "t");
-    CHECK(moved[i].record.value() == std::optional<std::string_view>("v" + std::to_string(i)));
-    CHECK(moved[i].record.key() == std::optional<std::string_view>("k" + std::to_string(i)));
+    CHECK(moved[i].record.value() ==
+          std::optional<std::string_view>("v" + std::to_string(i)));
+    CHECK(moved[i].record.key() ==
+          std::optional<std::string_view>("k" + std::to_string(i)));
   }
 }
 
@@ -93,7 +99,8 @@ TEST_CASE("assign and position errors", "[consumer]") {
   CHECK(absl::IsInvalidArgument(c->Subscribe({"t"})));  // no group id
   CHECK(absl::IsInvalidArgument(c->CommitSync()));
   REQUIRE(c->Close().ok());
-  CHECK(absl::IsFailedPrecondition(c->Poll(std::chrono::milliseconds(0)).status()));
+  CHECK(absl::IsFailedPrecondition(
+      c->Poll(std::chrono::milliseconds(0)).status()));
   CHECK(absl::IsFailedPrecondition(c->Assign({TP("t", 0)})));
 
   ConsumerOptions bad = Manual();
@@ -125,7 +132,8 @@ TEST_CASE("seek, seek to beginning and end", "[consumer]") {
   CHECK(got[0].offset == 10);
 }
 
-TEST_CASE("auto_offset_reset: initial position and out-of-range seeks", "[consumer]") {
+TEST_CASE("auto_offset_reset: initial position and out-of-range seeks",
+          "[consumer]") {
   StoreFixture f;
   REQUIRE(f.store->CreateTopic("t", 1).ok());
   f.Send("t", 0, 10);
@@ -163,8 +171,9 @@ TEST_CASE("auto_offset_reset: initial position and out-of-range seeks", "[consum
   }
 }
 
-TEST_CASE("a position below the log start after retention follows the reset policy",
-          "[consumer]") {
+TEST_CASE(
+    "a position below the log start after retention follows the reset policy",
+    "[consumer]") {
   StoreFixture f;
   TopicConfig cfg;
   cfg.segment_bytes = 4096;
@@ -172,7 +181,8 @@ TEST_CASE("a position below the log start after retention follows the reset poli
   REQUIRE(f.store->CreateTopic("t", 1, cfg).ok());
   std::string big(500, 'x');
   for (int i = 0; i < 40; ++i) {
-    REQUIRE(f.producer->Send("t", {.value = big}, {.partition = PartitionId(0)}).ok());
+    REQUIRE(f.producer->Send("t", {.value = big}, {.partition = PartitionId(0)})
+                .ok());
   }
   auto earliest = f.NewConsumer(Manual(AutoOffsetReset::kEarliest));
   auto strict = f.NewConsumer(Manual(AutoOffsetReset::kError));
@@ -189,7 +199,8 @@ TEST_CASE("a position below the log start after retention follows the reset poli
   Offset start = log->start_offset();
   REQUIRE(start > Offset(0));
   CHECK(earliest->BeginningOffsets({TP("t", 0)})->at(TP("t", 0)) == start);
-  CHECK(absl::IsOutOfRange(strict->Poll(std::chrono::milliseconds(0)).status()));
+  CHECK(
+      absl::IsOutOfRange(strict->Poll(std::chrono::milliseconds(0)).status()));
   REQUIRE(earliest->Seek(TP("t", 0), Offset(0)).ok());
   auto got = testing::PollOnce(*earliest);
   REQUIRE(!got.empty());
@@ -279,7 +290,8 @@ TEST_CASE("durable-only reads stop at the durable end offset", "[consumer]") {
   CHECK(got[0].offset == 5);
 }
 
-TEST_CASE("Wakeup interrupts a blocked poll from another thread", "[consumer]") {
+TEST_CASE("Wakeup interrupts a blocked poll from another thread",
+          "[consumer]") {
   StoreFixture f;
   REQUIRE(f.store->CreateTopic("t", 1).ok());
   for (WaitStrategy ws : {WaitStrategy::kBlock, WaitStrategy::kSpinThenBlock,
@@ -306,8 +318,9 @@ TEST_CASE("Wakeup interrupts a blocked poll from another thread", "[consumer]") 
   }
 }
 
-TEST_CASE("a consumer thread follows a producer thread under every wait strategy",
-          "[consumer][concurrency]") {
+TEST_CASE(
+    "a consumer thread follows a producer thread under every wait strategy",
+    "[consumer][concurrency]") {
   for (WaitStrategy ws : {WaitStrategy::kBlock, WaitStrategy::kSpinThenBlock,
                           WaitStrategy::kBusySpin}) {
     StoreFixture f;
@@ -322,7 +335,9 @@ TEST_CASE("a consumer thread follows a producer thread under every wait strategy
     std::thread producer([&] {
       for (int i = 0; i < kRecords; ++i) {
         std::string v = std::to_string(i);
-        if (!f.producer->Send("t", {.value = v}, {.partition = PartitionId(i % 2)}).ok()) {
+        if (!f.producer
+                 ->Send("t", {.value = v}, {.partition = PartitionId(i % 2)})
+                 .ok()) {
           send_errors++;
         }
       }
@@ -335,10 +350,53 @@ TEST_CASE("a consumer thread follows a producer thread under every wait strategy
       for (const ConsumerRecord& rec : r) {
         int p = rec.partition.value();
         REQUIRE(rec.record.offset().value() == next[p]);
-        REQUIRE(rec.record.value() ==
-                std::optional<std::string_view>(std::to_string(next[p] * 2 + p)));
+        REQUIRE(rec.record.value() == std::optional<std::string_view>(
+                                          std::to_string(next[p] * 2 + p)));
         ++next[p];
         ++received;
+      }
+    }
+    producer.join();
+    CHECK(send_errors == 0);
+    CHECK(received == kRecords);
+  }
+}
+
+// Ping-pong: the producer sends the next record only after the consumer has
+// received the previous one, so every record finds the consumer asleep (or
+// about to sleep). A lost wake-up would hold that record until Poll's
+// timeout: a systematic loss runs into ctest's timeout; a single one is
+// caught at the log level (tests/partition/tail_readers_test.cc).
+TEST_CASE("a consumer asleep when each record arrives receives every one",
+          "[consumer][concurrency]") {
+  for (WaitStrategy ws : {WaitStrategy::kBlock, WaitStrategy::kSpinThenBlock}) {
+    StoreFixture f;
+    REQUIRE(f.store->CreateTopic("t", 2).ok());
+    ConsumerOptions o = Manual();
+    o.wait_strategy = ws;
+    o.spin_us = 1;
+    auto c = f.NewConsumer(o);
+    REQUIRE(c->Assign({TP("t", 0), TP("t", 1)}).ok());
+    constexpr int kRecords = 2000;
+    std::counting_semaphore<> received_one{0};
+    std::atomic<int> send_errors{0};
+    std::thread producer([&] {
+      for (int i = 0; i < kRecords; ++i) {
+        if (!f.producer
+                 ->Send("t", {.value = "v"}, {.partition = PartitionId(i % 2)})
+                 .ok()) {
+          send_errors++;
+        }
+        received_one.acquire();
+      }
+    });
+    int received = 0;
+    PollResult r;
+    while (received < kRecords) {
+      REQUIRE(c->Poll(std::chrono::seconds(30), &r).ok());
+      for (size_t i = 0; i < r.size(); ++i) {
+        ++received;
+        received_one.release();
       }
     }
     producer.join();

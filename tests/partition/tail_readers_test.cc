@@ -5,6 +5,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <semaphore>
 #include <thread>
 
 #include "env/mem_env.h"
@@ -130,6 +131,61 @@ TEST_CASE("concurrent appenders with group commit",
       CHECK(rec.value == std::to_string(i));
     }
   }
+}
+
+// Ping-pong: the writer appends the next record only after the reader has
+// read the previous one, so every append finds the reader announced or
+// asleep, and a lost wake-up is a WaitFor that times out.
+TEST_CASE("no wake-up is lost when every append finds the reader asleep",
+          "[partition][concurrency]") {
+  MemEnv env;
+  REQUIRE(env.CreateDir("/log").ok());
+  auto opened = PartitionLog::Open(&env, "/log", testing::SmallSegments(16384));
+  REQUIRE(opened.ok());
+  PartitionLog* log = opened->get();
+  constexpr int kRecords = 3000;
+  std::counting_semaphore<> read_one{0};
+  std::atomic<int> append_errors{0};
+  Waiter waiter;
+  log->AddWaiter(&waiter);
+  std::thread writer([&] {
+    for (int i = 0; i < kRecords; ++i) {
+      std::string value = Payload(i);
+      Record r = testing::KV("key", value);
+      if (!log->Append({&r, 1}).ok()) append_errors++;
+      read_one.acquire();
+    }
+  });
+  LogReader reader(log, Offset(0));
+  RecordView v;
+  int timeouts = 0;
+  int read = 0;
+  while (read < kRecords && timeouts == 0) {
+    auto got = reader.Next(&v, log->end_offset());
+    REQUIRE(got.ok());
+    if (*got) {
+      ++read;
+      read_one.release();
+      continue;
+    }
+    uint32_t epoch = waiter.epoch();
+    log->StartWaiting();
+    auto again = reader.Next(&v, log->end_offset());
+    REQUIRE(again.ok());
+    if (*again) {
+      ++read;
+      read_one.release();
+    } else if (!waiter.WaitFor(epoch, std::chrono::seconds(60))) {
+      ++timeouts;  // the record was appended and nobody woke us
+    }
+    log->StopWaiting();
+  }
+  for (int i = read; i < kRecords; ++i) read_one.release();  // let it finish
+  writer.join();
+  log->RemoveWaiter(&waiter);
+  CHECK(append_errors == 0);
+  CHECK(timeouts == 0);
+  CHECK(read == kRecords);
 }
 
 }  // namespace

@@ -4,22 +4,16 @@
 #include <cstring>
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/string_view.h"
+#include "compaction/offset_map.h"
 #include "format/batch_codec.h"
 #include "format/format.h"
 #include "format/segment_header.h"
-#include "util/string_view.h"
 
 namespace evlog {
 
 namespace {
-
-// Key -> offset. Keys are views into the mappings of the segment snapshot,
-// which the pass holds until it ends.
-using KeyMap = absl::flat_hash_map<absl::string_view, int64_t>;
 
 // Calls fn(frame, position) for every frame of `seg`, validating each
 // unless `trusted` (validated earlier in the same pass: closed segments are
@@ -51,8 +45,10 @@ absl::Status WriteSegmentFile(Env* env, const std::string& path,
                               const Segment& old, const std::string& frames) {
   const uint64_t size = format::kSegmentHeaderSize + frames.size();
   char header[format::kSegmentHeaderSize];
-  format::EncodeSegmentHeader({old.base_offset(), old.created_ms(), size}, header);
-  auto file = env->NewWritableFile(path);  // truncates a failed attempt's leftover
+  format::EncodeSegmentHeader({old.base_offset(), old.created_ms(), size},
+                              header);
+  auto file =
+      env->NewWritableFile(path);  // truncates a failed attempt's leftover
   if (!file.ok()) return file.status();
   absl::Status s = (*file)->Append(std::string_view(header, sizeof(header)));
   if (s.ok()) s = (*file)->Append(frames);
@@ -76,83 +72,121 @@ class Pass {
     segments.pop_back();  // the active segment (or newer) is never touched
     stats_.clean_end = segments.empty() ? log_->start_offset()
                                         : segments.back()->next_offset();
-    for (const auto& seg : segments) {
-      if (absl::Status s = Index(*seg); !s.ok()) return s;
+    has_keyless_.assign(segments.size(), false);
+    for (size_t i = 0; i < segments.size(); ++i) {
+      if (absl::Status s = Index(*segments[i], i); !s.ok()) return s;
     }
-    for (const auto& seg : segments) {
-      if (absl::Status s = Clean(*seg); !s.ok()) return s;
+    latest_offsets_ = latest_.SortedOffsets();
+    for (size_t i = 0; i < segments.size(); ++i) {
+      if (absl::Status s = Clean(*segments[i], i); !s.ok()) return s;
     }
     return stats_;
   }
 
  private:
-  // Pass 1: the latest offset of each key, and the keys of segment-final
-  // records (which are always kept).
-  absl::Status Index(const Segment& seg) {
+  // Pass 1: the latest offset of each key, the keys of segment-final
+  // records (which are always kept), and whether segment `i` has records
+  // without a key.
+  absl::Status Index(const Segment& seg, size_t i) {
     ++stats_.segments_scanned;
     RecordView r;
     std::optional<std::string_view> last_key;
-    absl::Status s = ForEachFrame(seg, /*trusted=*/false,
-                                  [&](const format::FrameInfo& frame, size_t) {
-      format::RecordIterator it(frame);
-      while (!it.Done()) {
-        it.Next(&r);
-        ++stats_.records_read;
-        if (r.key()) latest_[ToAbsl(*r.key())] = r.offset().value();
-        last_key = r.key();
-      }
-    });
-    if (s.ok() && last_key) pinned_.try_emplace(ToAbsl(*last_key), 0);
+    absl::Status s = ForEachFrame(
+        seg, /*trusted=*/false, [&](const format::FrameInfo& frame, size_t) {
+          format::RecordIterator it(frame);
+          while (!it.Done()) {
+            it.Next(&r);
+            ++stats_.records_read;
+            if (r.key()) {
+              latest_.Put(*r.key(), r.offset().value());
+            } else {
+              has_keyless_[i] = true;
+            }
+            last_key = r.key();
+          }
+        });
+    if (s.ok() && last_key) {
+      pinned_.Put(*last_key, seg.next_offset().value() - 1);
+    }
     return s;
   }
+
+  // True if the offset of a latest record lies in [first, last]. Pass 2
+  // merges instead of looking keys up: its calls come in increasing offset
+  // order (segments and frames are visited in order), so a cursor over
+  // latest_offsets_ only moves forward.
+  bool AnyLatestIn(Offset first, Offset last) {
+    while (next_latest_ < latest_offsets_.size() &&
+           latest_offsets_[next_latest_] < first.value()) {
+      ++next_latest_;
+    }
+    return next_latest_ < latest_offsets_.size() &&
+           latest_offsets_[next_latest_] <= last.value();
+  }
+
+  // True if the keyed record at `o` is the latest of its key (an offset
+  // identifies one record, hence one key: no key comparison is needed).
+  bool IsLatest(Offset o) { return AnyLatestIn(o, o); }
 
   bool Keep(const RecordView& r, Offset segment_last) {
     if (!r.key()) return true;
     if (r.offset() == segment_last) return true;
-    absl::string_view key = ToAbsl(*r.key());
-    if (latest_.find(key)->second != r.offset().value()) return false;
+    if (!IsLatest(r.offset())) return false;
     if (!r.is_tombstone()) return true;
     int64_t expiry = r.timestamp_ms() + config_.delete_retention_ms;
     if (now_ms_ < expiry) {
-      if (stats_.next_tombstone_expiry_ms < 0 || expiry < stats_.next_tombstone_expiry_ms) {
+      if (stats_.next_tombstone_expiry_ms < 0 ||
+          expiry < stats_.next_tombstone_expiry_ms) {
         stats_.next_tombstone_expiry_ms = expiry;
       }
       return true;
     }
     // An older record of the key kept as a segment's last record would
     // come back if its tombstone went.
-    if (pinned_.contains(key)) return true;
+    if (pinned_.Get(*r.key())) return true;
     ++stats_.tombstones_removed;
     return false;
   }
 
-  // Pass 2: rewrites `seg` without what it no longer needs, if anything.
-  absl::Status Clean(const Segment& seg) {
+  // Pass 2: rewrites segment `i` without what it no longer needs, if
+  // anything.
+  absl::Status Clean(const Segment& seg, size_t i) {
     const Offset segment_last = seg.next_offset() - 1;
     out_.clear();
     int64_t removed = 0;
     std::vector<RecordView> kept;
-    absl::Status s = ForEachFrame(seg, /*trusted=*/true,
-                                  [&](const format::FrameInfo& frame, size_t pos) {
-      kept.clear();
-      format::RecordIterator it(frame);
-      RecordView r;
-      while (!it.Done()) {
-        it.Next(&r);
-        if (Keep(r, segment_last)) kept.push_back(r);
-      }
-      removed += frame.record_count - kept.size();
-      if (kept.size() == frame.record_count) {
-        out_.append(seg.data() + pos, frame.frame_size);
-      } else if (!kept.empty()) {
-        AppendFrame(kept, frame.attributes);
-      }
-    });
+    absl::Status s = ForEachFrame(
+        seg, /*trusted=*/true, [&](const format::FrameInfo& frame, size_t pos) {
+          // A batch with no latest record, no record without a key and not the
+          // segment's last record goes whole, without decoding its records.
+          if (!AnyLatestIn(frame.base_offset, frame.last_offset()) &&
+              !has_keyless_[i] && frame.last_offset() != segment_last) {
+            removed += frame.record_count;
+            return;
+          }
+          kept.clear();
+          format::RecordIterator it(frame);
+          RecordView r;
+          while (!it.Done()) {
+            it.Next(&r);
+            if (Keep(r, segment_last)) kept.push_back(r);
+          }
+          removed += frame.record_count - kept.size();
+          if (kept.size() == frame.record_count) {
+            out_.append(seg.data() + pos, frame.frame_size);
+          } else if (!kept.empty()) {
+            AppendFrame(kept, frame.attributes);
+          }
+        });
     if (!s.ok()) return s;
     if (removed == 0) return absl::OkStatus();
     std::string path = log_->CleanedSegmentPath(seg.base_offset());
-    if (absl::Status w = WriteSegmentFile(env_, path, seg, out_); !w.ok()) return w;
-    if (absl::Status w = log_->ReplaceSegment(seg.base_offset()); !w.ok()) return w;
+    if (absl::Status w = WriteSegmentFile(env_, path, seg, out_); !w.ok()) {
+      return w;
+    }
+    if (absl::Status w = log_->ReplaceSegment(seg.base_offset()); !w.ok()) {
+      return w;
+    }
     ++stats_.segments_rewritten;
     stats_.records_removed += removed;
     stats_.bytes_before += seg.data_bytes();
@@ -168,14 +202,16 @@ class Pass {
     for (size_t i = 0; i < kept.size(); ++i) {
       const RecordView& v = kept[i];
       headers_[i] = v.header_count() ? v.headers() : std::vector<HeaderView>();
-      records_.push_back(Record{.key = v.key(), .value = v.value(),
-                                .headers = headers_[i], .timestamp_ms = v.timestamp_ms()});
+      records_.push_back(Record{.key = v.key(),
+                                .value = v.value(),
+                                .headers = headers_[i],
+                                .timestamp_ms = v.timestamp_ms()});
       offsets_.push_back(v.offset());
     }
     size_t at = out_.size();
     out_.resize(at + format::EncodedFrameSize(records_));
-    format::EncodedFrame enc =
-        format::EncodeFrameWithOffsets(records_, offsets_, attributes, out_.data() + at);
+    format::EncodedFrame enc = format::EncodeFrameWithOffsets(
+        records_, offsets_, attributes, out_.data() + at);
     out_.resize(at + enc.size);
   }
 
@@ -184,8 +220,13 @@ class Pass {
   const TopicConfig& config_;
   const int64_t now_ms_;
   CompactionStats stats_;
-  KeyMap latest_;
-  KeyMap pinned_;  // keys of segment-final records
+  // From pass 1.
+  OffsetMap latest_;  // key -> offset of its latest record
+  OffsetMap pinned_;  // key -> offset, for the last record of each segment
+  std::vector<bool> has_keyless_;  // per segment
+  // For pass 2: latest_'s offsets, ascending, and the cursor in them.
+  std::vector<int64_t> latest_offsets_;
+  size_t next_latest_ = 0;
   std::string out_;  // frames of the segment being rewritten
   std::vector<std::vector<HeaderView>> headers_;
   std::vector<Record> records_;
@@ -203,14 +244,17 @@ double DirtyRatio(const std::vector<std::shared_ptr<Segment>>& segments,
                   Offset clean_end) {
   uint64_t clean = 0, dirty = 0;
   for (size_t i = 0; i + 1 < segments.size(); ++i) {
-    (segments[i]->base_offset() < clean_end ? clean : dirty) += segments[i]->data_bytes();
+    (segments[i]->base_offset() < clean_end ? clean : dirty) +=
+        segments[i]->data_bytes();
   }
-  return clean + dirty == 0 ? 0.0 : static_cast<double>(dirty) / (clean + dirty);
+  return clean + dirty == 0 ? 0.0
+                            : static_cast<double>(dirty) / (clean + dirty);
 }
 
 bool CompactionDue(const PartitionLog& log, const CompactionState& state,
                    int64_t now_ms) {
-  if (state.next_tombstone_expiry_ms >= 0 && now_ms >= state.next_tombstone_expiry_ms) {
+  if (state.next_tombstone_expiry_ms >= 0 &&
+      now_ms >= state.next_tombstone_expiry_ms) {
     return true;
   }
   double ratio = DirtyRatio(log.Segments(), state.clean_end);

@@ -72,7 +72,7 @@ absl::StatusOr<CompactionStats> CompactLog(Env* env, PartitionLog* log,
 // What the scheduler remembers of a partition between passes (in memory
 // only: after a restart the first pass treats the whole log as dirty).
 struct CompactionState {
-  Offset clean_end;                      // from the last pass
+  Offset clean_end;                       // from the last pass
   int64_t next_tombstone_expiry_ms = -1;  // from the last pass
 };
 

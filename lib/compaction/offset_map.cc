@@ -1,0 +1,39 @@
+#include "compaction/offset_map.h"
+
+#include <algorithm>
+
+namespace evlog {
+
+namespace {
+
+constexpr size_t kInitialSlots = 16;
+
+}  // namespace
+
+OffsetMap::OffsetMap(uint64_t hash_mask)
+    : hash_mask_(hash_mask), slots_(kInitialSlots) {}
+
+void OffsetMap::Grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.offset < 0) continue;
+    // Keys in the table are distinct: the first empty slot is the place.
+    size_t i = s.hash & mask;
+    while (slots_[i].offset >= 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+std::vector<int64_t> OffsetMap::SortedOffsets() const {
+  std::vector<int64_t> offsets;
+  offsets.reserve(size_);
+  for (const Slot& s : slots_) {
+    if (s.offset >= 0) offsets.push_back(s.offset);
+  }
+  std::sort(offsets.begin(), offsets.end());
+  return offsets;
+}
+
+}  // namespace evlog

@@ -6,8 +6,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "env/mem_env.h"
 #include "consumer/consumer_impl.h"
+#include "env/mem_env.h"
 #include "evlog/producer.h"
 #include "format/batch_codec.h"
 #include "format/format.h"
@@ -23,8 +23,8 @@ constexpr char kTopicsDir[] = "topics";
 constexpr char kLockFile[] = "LOCK";
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
-                                                   const StoreOptions& options) {
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(
+    const std::string& dir, const StoreOptions& options) {
   auto store = StoreImpl::Open(dir, options, nullptr);
   if (!store.ok()) return store.status();
   return std::unique_ptr<Store>(std::move(*store));
@@ -45,6 +45,17 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenInMemory(
   return std::unique_ptr<Store>(std::move(*store));
 }
 
+namespace {
+
+// Ids for WithTopic's per-thread cache: a store at a reused address must
+// not match another store's cached topic.
+uint64_t NextStoreId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
 StoreImpl::StoreImpl(std::string dir, const StoreOptions& options,
                      std::unique_ptr<Env> owned_env)
     : dir_(std::move(dir)),
@@ -53,12 +64,15 @@ StoreImpl::StoreImpl(std::string dir, const StoreOptions& options,
       owned_env_(std::move(owned_env)),
       env_(owned_env_ ? owned_env_.get()
                       : (options.env ? options.env : Env::Default())),
-      observer_(std::make_unique<StoreObserver>(options.logger, options.event_listener)) {}
+      observer_(std::make_unique<StoreObserver>(options.logger,
+                                                options.event_listener)),
+      id_(NextStoreId()) {}
 
 absl::StatusOr<std::unique_ptr<StoreImpl>> StoreImpl::Open(
     const std::string& dir, const StoreOptions& options,
     std::unique_ptr<Env> owned_env) {
-  if (dir.empty()) return absl::InvalidArgumentError("store directory is empty");
+  if (dir.empty())
+    return absl::InvalidArgumentError("store directory is empty");
   if (absl::Status s = options.default_topic_config.Validate(); !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("default_topic_config: ", s.message()));
@@ -66,7 +80,8 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> StoreImpl::Open(
   if (options.maintenance_interval_ms < 0) {
     return absl::InvalidArgumentError("maintenance_interval_ms must be >= 0");
   }
-  std::unique_ptr<StoreImpl> store(new StoreImpl(dir, options, std::move(owned_env)));
+  std::unique_ptr<StoreImpl> store(
+      new StoreImpl(dir, options, std::move(owned_env)));
   if (absl::Status s = store->Load(); !s.ok()) {
     store->closed_.store(true);
     return s;
@@ -80,7 +95,8 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> StoreImpl::Open(
     return s;
   }
   if (options.maintenance_interval_ms > 0 && !options.read_only) {
-    store->maintenance_thread_ = std::thread([s = store.get()] { s->MaintenanceLoop(); });
+    store->maintenance_thread_ =
+        std::thread([s = store.get()] { s->MaintenanceLoop(); });
   }
   return store;
 }
@@ -93,14 +109,16 @@ absl::Status StoreImpl::Load() {
   if (!options_.read_only) {
     if (!env->FileExists(dir_)) {
       if (!options_.create_if_missing) {
-        return absl::NotFoundError(absl::StrCat("store ", dir_, " does not exist"));
+        return absl::NotFoundError(
+            absl::StrCat("store ", dir_, " does not exist"));
       }
       if (absl::Status s = env->CreateDir(dir_); !s.ok()) return s;
     }
     // At every writable open, not only at creation: an earlier open may have
     // created the directory and failed before this sync.
     size_t slash = dir_.rfind('/');
-    std::string parent = slash == std::string::npos ? "." : dir_.substr(0, slash);
+    std::string parent =
+        slash == std::string::npos ? "." : dir_.substr(0, slash);
     if (parent.empty()) parent = "/";
     if (absl::Status s = env->SyncDir(parent); !s.ok()) return s;
     auto lock = env->LockFile(absl::StrCat(dir_, "/", kLockFile));
@@ -121,38 +139,44 @@ absl::Status StoreImpl::Load() {
     if (!text.ok()) return text.status();
     auto decoded = DecodeStoreMeta(*text);
     if (!decoded.ok()) {
-      return absl::DataLossError(absl::StrCat(meta_path, ": ", decoded.status().message()));
+      return absl::DataLossError(
+          absl::StrCat(meta_path, ": ", decoded.status().message()));
     }
     meta = *std::move(decoded);
   } else if (options_.read_only) {
-    return absl::NotFoundError(absl::StrCat("no evlog store at ", dir_,
-                                            " (", meta_path, " is missing)"));
+    return absl::NotFoundError(absl::StrCat("no evlog store at ", dir_, " (",
+                                            meta_path, " is missing)"));
   } else {
-    if (absl::Status s = CreateDirDurably(env, dir_, kTopicsDir); !s.ok()) return s;
-    if (absl::Status s = ReplaceFileDurably(env, dir_, kStoreMetaFile, EncodeStoreMeta(meta));
+    if (absl::Status s = CreateDirDurably(env, dir_, kTopicsDir); !s.ok())
+      return s;
+    if (absl::Status s = ReplaceFileDurably(env, dir_, kStoreMetaFile,
+                                            EncodeStoreMeta(meta));
         !s.ok()) {
       return s;
     }
   }
   if (!options_.read_only) {
     env->RemoveFile(meta_path + kTmpSuffix).IgnoreError();
-    if (absl::Status s = CreateDirDurably(env, dir_, kTopicsDir); !s.ok()) return s;
+    if (absl::Status s = CreateDirDurably(env, dir_, kTopicsDir); !s.ok())
+      return s;
   }
 
   MutexLock admin(&admin_mu_);
   next_topic_id_ = meta.next_topic_id;
   for (const TopicMeta& tm : meta.topics) {
-    auto topic = std::make_shared<Topic>(tm.name, tm.id, tm.config,
-                                         absl::StrCat(topics_dir_, "/", TopicDirName(tm)));
+    auto topic = std::make_shared<Topic>(
+        tm.name, tm.id, tm.config,
+        absl::StrCat(topics_dir_, "/", TopicDirName(tm)));
     for (int32_t p = 0; p < tm.partitions; ++p) {
       auto log = OpenPartition(*topic, p);
       if (!log.ok()) return log.status();
       topic->AddPartition(*std::move(log));
     }
     WriterLock l(&topics_mu_);
+    topics_generation_.fetch_add(1, std::memory_order_release);
     if (!topics_.emplace(tm.name, std::move(topic)).second) {
-      return absl::DataLossError(absl::StrCat(meta_path, ": topic ", tm.name,
-                                              " is listed twice"));
+      return absl::DataLossError(
+          absl::StrCat(meta_path, ": topic ", tm.name, " is listed twice"));
     }
   }
   return options_.read_only ? absl::OkStatus() : RemoveOrphans();
@@ -160,13 +184,16 @@ absl::Status StoreImpl::Load() {
 
 absl::Status StoreImpl::Refresh() {
   if (!options_.read_only) return absl::OkStatus();
-  if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
+  if (closed())
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", dir_, " is closed"));
   std::string meta_path = absl::StrCat(dir_, "/", kStoreMetaFile);
   auto text = env_->ReadFile(meta_path);
   if (!text.ok()) return text.status();
   auto meta = DecodeStoreMeta(*text);
   if (!meta.ok()) {
-    return absl::DataLossError(absl::StrCat(meta_path, ": ", meta.status().message()));
+    return absl::DataLossError(
+        absl::StrCat(meta_path, ": ", meta.status().message()));
   }
   MutexLock admin(&admin_mu_);
   absl::flat_hash_map<std::string, std::shared_ptr<Topic>> next;
@@ -178,8 +205,9 @@ absl::Status StoreImpl::Refresh() {
       if (it != topics_.end() && it->second->id() == tm.id) topic = it->second;
     }
     if (topic == nullptr) {  // new, or deleted and re-created
-      topic = std::make_shared<Topic>(tm.name, tm.id, tm.config,
-                                      absl::StrCat(topics_dir_, "/", TopicDirName(tm)));
+      topic = std::make_shared<Topic>(
+          tm.name, tm.id, tm.config,
+          absl::StrCat(topics_dir_, "/", TopicDirName(tm)));
     }
     for (int32_t p = topic->partition_count(); p < tm.partitions; ++p) {
       auto log = OpenPartition(*topic, p);
@@ -187,11 +215,13 @@ absl::Status StoreImpl::Refresh() {
       topic->AddPartition(*std::move(log));
     }
     for (int32_t p = 0; p < topic->partition_count(); ++p) {
-      if (absl::Status s = topic->partition(PartitionId(p))->Refresh(); !s.ok()) return s;
+      if (absl::Status s = topic->partition(PartitionId(p))->Refresh(); !s.ok())
+        return s;
     }
     next.emplace(tm.name, std::move(topic));
   }
   WriterLock l(&topics_mu_);
+  topics_generation_.fetch_add(1, std::memory_order_release);
   topics_.swap(next);
   return absl::OkStatus();
 }
@@ -221,11 +251,13 @@ absl::Status StoreImpl::RemoveOrphans() {
     bool removed_part = false;
     for (const std::string& p : *parts) {
       int32_t index;
-      if (absl::SimpleAtoi(p, &index) && index >= 0 && index < topic->partition_count() &&
-          p == absl::StrCat(index)) {
+      if (absl::SimpleAtoi(p, &index) && index >= 0 &&
+          index < topic->partition_count() && p == absl::StrCat(index)) {
         continue;
       }
-      if (absl::Status s = RemoveTree(env_, absl::StrCat(path, "/", p)); !s.ok()) return s;
+      if (absl::Status s = RemoveTree(env_, absl::StrCat(path, "/", p));
+          !s.ok())
+        return s;
       removed_part = true;
     }
     if (removed_part) {
@@ -239,17 +271,19 @@ absl::StatusOr<std::shared_ptr<PartitionLog>> StoreImpl::OpenPartition(
     const Topic& topic, int32_t p) {
   std::string dir = absl::StrCat(topic.dir(), "/", p);
   if (!options_.read_only) {
-    if (absl::Status s = CreateDirDurably(env_, topic.dir(), absl::StrCat(p)); !s.ok()) {
+    if (absl::Status s = CreateDirDurably(env_, topic.dir(), absl::StrCat(p));
+        !s.ok()) {
       return s;
     }
   }
   RecoveryReport report;
-  auto log = PartitionLog::Open(env_, dir, topic.config(), &report, options_.read_only);
+  auto log = PartitionLog::Open(env_, dir, topic.config(), &report,
+                                options_.read_only);
   if (!log.ok()) {
     observer_->OnOpenFailed({topic.name(), PartitionId(p)}, log.status());
     return absl::Status(log.status().code(),
-                        absl::StrCat("topic ", topic.name(), " partition ", p, ": ",
-                                     log.status().message()));
+                        absl::StrCat("topic ", topic.name(), " partition ", p,
+                                     ": ", log.status().message()));
   }
   observer_->OnRecovery({topic.name(), PartitionId(p)},
                         {.segments_scanned = report.segments_scanned,
@@ -258,7 +292,8 @@ absl::StatusOr<std::shared_ptr<PartitionLog>> StoreImpl::OpenPartition(
                          .segments_removed = report.segments_removed,
                          .detail = report.detail});
   std::shared_ptr<PartitionLog> shared(std::move(*log));
-  shared->SetObserver(observer_->AddPartition(topic.name(), topic.id(), PartitionId(p)));
+  shared->SetObserver(
+      observer_->AddPartition(topic.name(), topic.id(), PartitionId(p)));
   if (!options_.read_only && options_.maintenance_interval_ms > 0) {
     // Next segments are prepared on the maintenance thread, off the append
     // path (PartitionLog::SetSpareRequester).
@@ -273,9 +308,12 @@ absl::StatusOr<std::shared_ptr<PartitionLog>> StoreImpl::OpenPartition(
 }
 
 absl::Status StoreImpl::CheckWritable() const {
-  if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
+  if (closed())
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", dir_, " is closed"));
   if (options_.read_only) {
-    return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is open read-only"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", dir_, " is open read-only"));
   }
   return absl::OkStatus();
 }
@@ -300,8 +338,9 @@ absl::Status StoreImpl::CreateTopic(const std::string& name, int32_t partitions,
                                     const TopicConfig& config) {
   if (absl::Status s = ValidateTopicName(name); !s.ok()) return s;
   if (partitions < 1 || partitions > kMaxPartitions) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "partition count ", partitions, " is outside [1, ", kMaxPartitions, "]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("partition count ", partitions, " is outside [1, ",
+                     kMaxPartitions, "]"));
   }
   if (absl::Status s = config.Validate(); !s.ok()) return s;
   MutexLock admin(&admin_mu_);
@@ -309,12 +348,13 @@ absl::Status StoreImpl::CreateTopic(const std::string& name, int32_t partitions,
   {
     ReaderLock l(&topics_mu_);
     if (topics_.contains(name)) {
-      return absl::AlreadyExistsError(absl::StrCat("topic ", name, " already exists"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("topic ", name, " already exists"));
     }
   }
   TopicMeta tm{next_topic_id_, name, partitions, config};
-  auto topic = std::make_shared<Topic>(name, tm.id, config,
-                                       absl::StrCat(topics_dir_, "/", TopicDirName(tm)));
+  auto topic = std::make_shared<Topic>(
+      name, tm.id, config, absl::StrCat(topics_dir_, "/", TopicDirName(tm)));
   // Directories first: a crash before META is committed leaves an orphan
   // that the next open removes.
   absl::Status s = CreateDirDurably(env_, topics_dir_, TopicDirName(tm));
@@ -349,6 +389,7 @@ absl::Status StoreImpl::CreateTopic(const std::string& name, int32_t partitions,
   }
   next_topic_id_ = tm.id + 1;
   WriterLock l(&topics_mu_);
+  topics_generation_.fetch_add(1, std::memory_order_release);
   topics_.emplace(name, std::move(topic));
   return absl::OkStatus();
 }
@@ -359,8 +400,10 @@ absl::Status StoreImpl::DeleteTopic(const std::string& name) {
   std::shared_ptr<Topic> topic;
   {
     WriterLock l(&topics_mu_);
+    topics_generation_.fetch_add(1, std::memory_order_release);
     auto it = topics_.find(name);
-    if (it == topics_.end()) return absl::NotFoundError(absl::StrCat("unknown topic ", name));
+    if (it == topics_.end())
+      return absl::NotFoundError(absl::StrCat("unknown topic ", name));
     topic = it->second;
     topics_.erase(it);
   }
@@ -368,6 +411,7 @@ absl::Status StoreImpl::DeleteTopic(const std::string& name) {
   // directory, removed at the next open.
   if (absl::Status s = CommitMeta(CurrentMeta()); !s.ok()) {
     WriterLock l(&topics_mu_);
+    topics_generation_.fetch_add(1, std::memory_order_release);
     topics_.emplace(name, topic);
     return s;
   }
@@ -382,7 +426,8 @@ absl::Status StoreImpl::DeleteTopic(const std::string& name) {
   return env_->SyncDir(topics_dir_);
 }
 
-absl::Status StoreImpl::AddPartitions(const std::string& name, int32_t new_total) {
+absl::Status StoreImpl::AddPartitions(const std::string& name,
+                                      int32_t new_total) {
   MutexLock admin(&admin_mu_);
   if (absl::Status s = CheckWritable(); !s.ok()) return s;
   auto found = FindTopic(name);
@@ -391,8 +436,8 @@ absl::Status StoreImpl::AddPartitions(const std::string& name, int32_t new_total
   int32_t current = topic->partition_count();
   if (new_total <= current || new_total > kMaxPartitions) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "topic ", name, " has ", current, " partitions; the new count ", new_total,
-        " must be larger and at most ", kMaxPartitions));
+        "topic ", name, " has ", current, " partitions; the new count ",
+        new_total, " must be larger and at most ", kMaxPartitions));
   }
   std::vector<std::shared_ptr<PartitionLog>> logs;
   for (int32_t p = current; p < new_total; ++p) {
@@ -420,21 +465,60 @@ std::vector<std::string> StoreImpl::ListTopics() const {
   return names;
 }
 
-absl::StatusOr<std::shared_ptr<Topic>> StoreImpl::FindTopic(std::string_view name) const {
-  if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
+absl::StatusOr<std::shared_ptr<Topic>> StoreImpl::FindTopic(
+    std::string_view name) const {
+  if (closed())
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", dir_, " is closed"));
   ReaderLock l(&topics_mu_);
   auto it = topics_.find(ToAbsl(name));
-  if (it == topics_.end()) return absl::NotFoundError(absl::StrCat("unknown topic ", ToAbsl(name)));
+  if (it == topics_.end())
+    return absl::NotFoundError(absl::StrCat("unknown topic ", ToAbsl(name)));
   return it->second;
 }
 
-absl::Status StoreImpl::WithTopic(std::string_view name,
-                                  absl::FunctionRef<absl::Status(Topic&)> fn) const {
-  if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
-  ReaderLock l(&topics_mu_);
-  auto it = topics_.find(ToAbsl(name));
-  if (it == topics_.end()) return absl::NotFoundError(absl::StrCat("unknown topic ", ToAbsl(name)));
-  return fn(*it->second);
+namespace {
+
+// The topic a thread sent to last (most producer threads send to one topic).
+struct LastTopic {
+  uint64_t store_id = 0;
+  uint64_t generation = 0;
+  std::string name;
+  std::weak_ptr<Topic> topic;  // does not keep a deleted topic's files
+};
+thread_local LastTopic last_topic;
+
+}  // namespace
+
+absl::Status StoreImpl::WithTopic(
+    std::string_view name, absl::FunctionRef<absl::Status(Topic&)> fn) const {
+  if (closed())
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", dir_, " is closed"));
+  LastTopic& last = last_topic;
+  std::shared_ptr<Topic> topic;
+  if (last.store_id == id_ && last.name == name &&
+      last.generation == topics_generation_.load(std::memory_order_acquire)) {
+    topic = last.topic.lock();
+  }
+  if (topic == nullptr) {
+    uint64_t generation;
+    {
+      ReaderLock l(&topics_mu_);
+      auto it = topics_.find(ToAbsl(name));
+      if (it == topics_.end()) {
+        return absl::NotFoundError(
+            absl::StrCat("unknown topic ", ToAbsl(name)));
+      }
+      topic = it->second;
+      generation = topics_generation_.load(std::memory_order_relaxed);
+    }
+    last.store_id = id_;
+    last.generation = generation;
+    last.name.assign(name);
+    last.topic = topic;
+  }
+  return fn(*topic);
 }
 
 namespace {
@@ -454,19 +538,21 @@ PartitionDescription DescribePartition(const PartitionLog& log, PartitionId p) {
       format::FrameInfo frame;
       std::string why;
       size_t pos = format::kSegmentHeaderSize;
-      if (format::ParseFrame(seg->data() + pos, seg->end_position() - pos, &frame,
-                             &why) == format::FrameStatus::kOk) {
+      if (format::ParseFrame(seg->data() + pos, seg->end_position() - pos,
+                             &frame, &why) == format::FrameStatus::kOk) {
         pd.oldest_timestamp_ms = frame.first_timestamp;
       }
     }
-    pd.newest_timestamp_ms = std::max(pd.newest_timestamp_ms, seg->max_timestamp());
+    pd.newest_timestamp_ms =
+        std::max(pd.newest_timestamp_ms, seg->max_timestamp());
   }
   return pd;
 }
 
 }  // namespace
 
-absl::StatusOr<TopicDescription> StoreImpl::DescribeTopic(const std::string& name) const {
+absl::StatusOr<TopicDescription> StoreImpl::DescribeTopic(
+    const std::string& name) const {
   auto found = FindTopic(name);
   if (!found.ok()) return found.status();
   const Topic& topic = **found;
@@ -546,7 +632,8 @@ absl::StatusOr<std::unique_ptr<Producer>> StoreImpl::NewProducer(
     const ProducerOptions& options) {
   if (absl::Status s = CheckWritable(); !s.ok()) return s;
   if (options.sticky_records < 1) {
-    return absl::InvalidArgumentError("ProducerOptions::sticky_records must be >= 1");
+    return absl::InvalidArgumentError(
+        "ProducerOptions::sticky_records must be >= 1");
   }
   return std::unique_ptr<Producer>(new ProducerImpl(this, options));
 }
@@ -557,7 +644,9 @@ absl::StatusOr<std::unique_ptr<Producer>> StoreImpl::NewProducer() {
 
 absl::StatusOr<std::unique_ptr<Consumer>> StoreImpl::NewConsumer(
     const ConsumerOptions& options) {
-  if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
+  if (closed())
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", dir_, " is closed"));
   if (absl::Status s = ConsumerImpl::Validate(options); !s.ok()) return s;
   std::shared_ptr<Group> group;
   if (!options.group_id.empty()) {
@@ -565,18 +654,25 @@ absl::StatusOr<std::unique_ptr<Consumer>> StoreImpl::NewConsumer(
     if (!g.ok()) return g.status();
     group = *std::move(g);
   }
-  return std::unique_ptr<Consumer>(new ConsumerImpl(this, options, std::move(group)));
+  return std::unique_ptr<Consumer>(
+      new ConsumerImpl(this, options, std::move(group)));
 }
 
-std::vector<std::string> StoreImpl::ListGroups() const { return groups_->ListGroups(); }
+std::vector<std::string> StoreImpl::ListGroups() const {
+  return groups_->ListGroups();
+}
 
-absl::StatusOr<GroupDescription> StoreImpl::DescribeGroup(const std::string& group_id) const {
-  if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
+absl::StatusOr<GroupDescription> StoreImpl::DescribeGroup(
+    const std::string& group_id) const {
+  if (closed())
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", dir_, " is closed"));
   return groups_->DescribeGroup(group_id);
 }
 
 absl::StatusOr<std::vector<TopicPartitionOffset>> StoreImpl::ResetGroupOffsets(
-    const std::string& group_id, const std::string& topic, const OffsetReset& reset) {
+    const std::string& group_id, const std::string& topic,
+    const OffsetReset& reset) {
   if (absl::Status s = CheckWritable(); !s.ok()) return s;
   return groups_->ResetGroupOffsets(group_id, topic, reset);
 }
@@ -587,7 +683,9 @@ absl::Status StoreImpl::DeleteGroup(const std::string& group_id) {
 }
 
 absl::Status StoreImpl::Flush() {
-  if (closed()) return absl::FailedPreconditionError(absl::StrCat("store ", dir_, " is closed"));
+  if (closed())
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", dir_, " is closed"));
   std::vector<std::shared_ptr<Topic>> topics;
   {
     ReaderLock l(&topics_mu_);
@@ -616,30 +714,38 @@ absl::Status StoreImpl::RunMaintenance() {
       // Tick first: an age roll closes the active segment, which lets time
       // retention free a quiet partition in the same round.
       first.Update(t->partition(PartitionId(p))->Tick());
-      partitions.push_back({t->name(), PartitionId(p), t->shared_partition(PartitionId(p))});
+      partitions.push_back(
+          {t->name(), PartitionId(p), t->shared_partition(PartitionId(p))});
     }
   }
   // Consumer-aware retention reads the groups' committed offsets; a group
   // unknown here has committed nothing and holds everything.
-  MinCommittedFn min_committed = [this](const std::string& topic, PartitionId p,
-                                        const std::vector<std::string>& groups) {
+  MinCommittedFn min_committed = [this](
+                                     const std::string& topic, PartitionId p,
+                                     const std::vector<std::string>& groups) {
     std::optional<Offset> min;
     for (const std::string& id : groups) {
-      auto group = groups_ ? groups_->GetOrCreate(id)
-                           : absl::StatusOr<std::shared_ptr<Group>>(absl::NotFoundError(id));
+      auto group =
+          groups_
+              ? groups_->GetOrCreate(id)
+              : absl::StatusOr<std::shared_ptr<Group>>(absl::NotFoundError(id));
       if (!group.ok()) return std::optional<Offset>();
       auto committed = (*group)->Committed({TopicPartition{topic, p}});
-      if (committed.empty() || !committed.begin()->second) return std::optional<Offset>();
-      min = std::min(min.value_or(*committed.begin()->second), *committed.begin()->second);
+      if (committed.empty() || !committed.begin()->second)
+        return std::optional<Offset>();
+      min = std::min(min.value_or(*committed.begin()->second),
+                     *committed.begin()->second);
     }
     return min;
   };
-  first.Update(log_maintainer_.Run(env_, partitions, env_->clock()->NowMs(), min_committed));
+  first.Update(log_maintainer_.Run(env_, partitions, env_->clock()->NowMs(),
+                                   min_committed));
   return first;
 }
 
 void StoreImpl::MaintenanceLoop() {
-  const auto interval = std::chrono::milliseconds(options_.maintenance_interval_ms);
+  const auto interval =
+      std::chrono::milliseconds(options_.maintenance_interval_ms);
   auto next_round = std::chrono::steady_clock::now() + interval;
   MutexLock l(&maintenance_mu_);
   while (!stop_maintenance_) {
@@ -655,10 +761,12 @@ void StoreImpl::MaintenanceLoop() {
     for (const auto& weak : requests) {
       // A failed preparation only means the roll allocates synchronously.
       if (auto log = weak.lock()) {
-        if (absl::Status s = log->PrepareSpare(); !s.ok() && observer_->logging()) {
-          observer_->Log(LogLevel::kWarning, "store",
-                         absl::StrCat(log->dir(), ": preparing the next segment failed: ",
-                                      s.ToString()));
+        if (absl::Status s = log->PrepareSpare();
+            !s.ok() && observer_->logging()) {
+          observer_->Log(
+              LogLevel::kWarning, "store",
+              absl::StrCat(log->dir(), ": preparing the next segment failed: ",
+                           s.ToString()));
         }
       }
     }
@@ -684,6 +792,7 @@ absl::Status StoreImpl::Close() {
   absl::Status first;
   {
     WriterLock l(&topics_mu_);
+    topics_generation_.fetch_add(1, std::memory_order_release);
     for (const auto& [n, t] : topics_) {
       for (int32_t p = 0; p < t->partition_count(); ++p) {
         first.Update(t->partition(PartitionId(p))->Close());

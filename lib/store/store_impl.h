@@ -6,9 +6,10 @@
 //   <dir>/topics/<name>.<id>/<p>/    one partition log per directory
 //
 // Locking: `topics_mu_` (reader-writer) guards the name -> topic map.
-// Appends take it shared only to find the topic; topic administration takes
-// it exclusively. `admin_mu_` serialises administrative operations (which do
-// slow I/O) without blocking appends for their whole duration.
+// Appends take it shared only when their thread's cached topic is stale
+// (WithTopic); topic administration takes it exclusively. `admin_mu_`
+// serialises administrative operations (which do slow I/O) without blocking
+// appends for their whole duration.
 
 #ifndef EVLOG_STORE_STORE_IMPL_H_
 #define EVLOG_STORE_STORE_IMPL_H_
@@ -21,9 +22,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "evlog/store.h"
-#include "retention/log_maintainer.h"
 #include "group/group_coordinator.h"
 #include "observability/store_observer.h"
+#include "retention/log_maintainer.h"
 #include "store/store_meta.h"
 #include "topic/topic.h"
 #include "util/mutex.h"
@@ -40,11 +41,13 @@ class StoreImpl final : public Store {
   absl::Status Close() override;
   absl::Status CreateTopic(const std::string& name, int32_t partitions,
                            const TopicConfig& config) override;
-  absl::Status CreateTopic(const std::string& name, int32_t partitions) override {
+  absl::Status CreateTopic(const std::string& name,
+                           int32_t partitions) override {
     return CreateTopic(name, partitions, options_.default_topic_config);
   }
   absl::Status DeleteTopic(const std::string& name) override;
-  absl::Status AddPartitions(const std::string& name, int32_t new_total) override;
+  absl::Status AddPartitions(const std::string& name,
+                             int32_t new_total) override;
   std::vector<std::string> ListTopics() const override;
   absl::StatusOr<TopicDescription> DescribeTopic(
       const std::string& name) const override;
@@ -67,9 +70,12 @@ class StoreImpl final : public Store {
   const std::string& dir() const override { return dir_; }
   Env* env() const override { return env_; }
 
-  // Runs `fn` on the named topic while holding the map's reader lock (the
-  // topic cannot be deleted meanwhile). kNotFound if unknown,
-  // kFailedPrecondition if the store is closed.
+  // Runs `fn` on the named topic, kept alive meanwhile (a concurrent
+  // DeleteTopic closes its partitions, so `fn`'s appends fail with
+  // kFailedPrecondition). kNotFound if unknown, kFailedPrecondition if the
+  // store is closed. The send path: each thread remembers the last topic it
+  // used, valid while topics_generation_ has not moved, so a producer
+  // sending to one topic takes no store-wide lock and hashes no name.
   absl::Status WithTopic(std::string_view name,
                          absl::FunctionRef<absl::Status(Topic&)> fn) const;
 
@@ -86,8 +92,8 @@ class StoreImpl final : public Store {
   absl::Status RemoveOrphans();
   absl::Status CheckWritable() const;
   // Opens (creating if needed) partition `p` of `topic`.
-  absl::StatusOr<std::shared_ptr<PartitionLog>> OpenPartition(const Topic& topic,
-                                                              int32_t p);
+  absl::StatusOr<std::shared_ptr<PartitionLog>> OpenPartition(
+      const Topic& topic, int32_t p);
   absl::Status CommitMeta(const StoreMeta& meta);
   StoreMeta CurrentMeta() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_);
   void MaintenanceLoop();
@@ -106,14 +112,18 @@ class StoreImpl final : public Store {
   Mutex admin_mu_;  // serialises topic administration; taken before topics_mu_
   uint64_t next_topic_id_ ABSL_GUARDED_BY(admin_mu_) = 1;
 
+  const uint64_t id_;  // unique in the process, for WithTopic's cache
   mutable SharedMutex topics_mu_;
+  // Moves on every change of topics_, under its writer lock.
+  std::atomic<uint64_t> topics_generation_{0};
   absl::flat_hash_map<std::string, std::shared_ptr<Topic>> topics_
       ABSL_GUARDED_BY(topics_mu_);
 
   Mutex maintenance_mu_;
   CondVar maintenance_cv_{&maintenance_mu_};
   bool stop_maintenance_ ABSL_GUARDED_BY(maintenance_mu_) = false;
-  // Partitions that asked for a spare segment (PartitionLog::SetSpareRequester).
+  // Partitions that asked for a spare segment
+  // (PartitionLog::SetSpareRequester).
   std::vector<std::weak_ptr<PartitionLog>> spare_requests_
       ABSL_GUARDED_BY(maintenance_mu_);
   std::thread maintenance_thread_;

@@ -4,11 +4,10 @@
 #include "evlog/producer.h"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <map>
 #include <set>
 #include <thread>
-
-#include <catch2/catch.hpp>
 
 #include "env/mem_env.h"
 #include "evlog/store.h"
@@ -45,12 +44,17 @@ TEST_CASE("the key hash is pinned across versions", "[producer]") {
   // XXH3-64 (seed 0) of the key bytes modulo the count. These values are part
   // of the contract: if this test fails, keys would move between partitions.
   // The hashes were computed independently with `printf %s KEY | xxhsum -H3`.
-  CHECK(PartitionForKey("", 7) == PartitionId(static_cast<int32_t>(0x2d06800538d394c2ull % 7)));
+  CHECK(PartitionForKey("", 7) ==
+        PartitionId(static_cast<int32_t>(0x2d06800538d394c2ull % 7)));
   CHECK(PartitionForKey("a", 1) == PartitionId(0));
-  struct Case { const char* key; int32_t n; int32_t expect; };
+  struct Case {
+    const char* key;
+    int32_t n;
+    int32_t expect;
+  };
   // user-42: 50fe4b21cf7b09cd, order-17: 234cefc81040cbbe, k: a921e3704fda881d
-  for (const Case& c : {Case{"user-42", 12, 5}, Case{"order-17", 3, 0},
-                        Case{"k", 100, 93}}) {
+  for (const Case& c :
+       {Case{"user-42", 12, 5}, Case{"order-17", 3, 0}, Case{"k", 100, 93}}) {
     INFO(c.key << " / " << c.n);
     CHECK(PartitionForKey(c.key, c.n) == PartitionId(c.expect));
   }
@@ -80,20 +84,25 @@ TEST_CASE("records without a key stick, then spread", "[producer]") {
   CHECK(per_partition.size() == 3);
   for (auto& [p, n] : per_partition) CHECK(n == 128);
   // Sticky: 64 consecutive sends per partition before switching.
-  for (size_t i = 0; i < sequence.size(); ++i) CHECK(sequence[i] == sequence[i - i % 64]);
+  for (size_t i = 0; i < sequence.size(); ++i)
+    CHECK(sequence[i] == sequence[i - i % 64]);
 }
 
 TEST_CASE("explicit partitions and user partitioners", "[producer]") {
   Fixture f(4);
-  auto sent = f.producer->Send("t", {.key = "k", .value = "v"}, {.partition = PartitionId(3)});
+  auto sent = f.producer->Send("t", {.key = "k", .value = "v"},
+                               {.partition = PartitionId(3)});
   REQUIRE(sent.ok());
   CHECK(sent->partition == PartitionId(3));
   CHECK(absl::IsOutOfRange(
-      f.producer->Send("t", {.value = "v"}, {.partition = PartitionId(4)}).status()));
+      f.producer->Send("t", {.value = "v"}, {.partition = PartitionId(4)})
+          .status()));
   CHECK(absl::IsOutOfRange(
-      f.producer->Send("t", {.value = "v"}, {.partition = PartitionId(-1)}).status()));
+      f.producer->Send("t", {.value = "v"}, {.partition = PartitionId(-1)})
+          .status()));
   ProducerOptions o;
-  o.partitioner = [](std::string_view, std::optional<std::string_view> key, int32_t n) {
+  o.partitioner = [](std::string_view, std::optional<std::string_view> key,
+                     int32_t n) {
     return PartitionId(key ? static_cast<int32_t>(key->size()) % n : 0);
   };
   auto custom = f.store->NewProducer(o);
@@ -102,9 +111,8 @@ TEST_CASE("explicit partitions and user partitioners", "[producer]") {
   REQUIRE(r.ok());
   CHECK(r->partition == PartitionId(2));
   ProducerOptions broken;
-  broken.partitioner = [](std::string_view, std::optional<std::string_view>, int32_t) {
-    return PartitionId(99);
-  };
+  broken.partitioner = [](std::string_view, std::optional<std::string_view>,
+                          int32_t) { return PartitionId(99); };
   auto bad = f.store->NewProducer(broken);
   CHECK(absl::IsOutOfRange((*bad)->Send("t", {.value = "v"}).status()));
   ProducerOptions zero;
@@ -126,25 +134,33 @@ TEST_CASE("batches go to one partition, atomically", "[producer]") {
   std::string k1, k2;
   for (int i = 0; k2.empty(); ++i) {
     std::string k = "x" + std::to_string(i);
-    if (k1.empty()) k1 = k;
-    else if (PartitionForKey(k, 4) != PartitionForKey(k1, 4)) k2 = k;
+    if (k1.empty())
+      k1 = k;
+    else if (PartitionForKey(k, 4) != PartitionForKey(k1, 4))
+      k2 = k;
   }
-  std::vector<Record> mixed = {{.key = k1, .value = "1"}, {.key = k2, .value = "2"}};
+  std::vector<Record> mixed = {{.key = k1, .value = "1"},
+                               {.key = k2, .value = "2"}};
   CHECK(absl::IsInvalidArgument(f.producer->SendBatch("t", mixed).status()));
-  auto forced = f.producer->SendBatch("t", mixed, {.partition = PartitionId(0)});
+  auto forced =
+      f.producer->SendBatch("t", mixed, {.partition = PartitionId(0)});
   REQUIRE(forced.ok());
   CHECK(absl::IsInvalidArgument(f.producer->SendBatch("t", {}).status()));
 }
 
 TEST_CASE("conditional appends for event sourcing", "[producer]") {
   Fixture f(2);
-  SendOptions first{.partition = PartitionId(1), .expected_end_offset = Offset(0)};
-  REQUIRE(f.producer->Send("t", {.key = "acct", .value = "opened"}, first).ok());
+  SendOptions first{.partition = PartitionId(1),
+                    .expected_end_offset = Offset(0)};
+  REQUIRE(
+      f.producer->Send("t", {.key = "acct", .value = "opened"}, first).ok());
   auto stale = f.producer->Send("t", {.key = "acct", .value = "again"}, first);
   REQUIRE(absl::IsFailedPrecondition(stale.status()));
-  CHECK(stale.status().message().find("log end offset 1") != absl::string_view::npos);
+  CHECK(stale.status().message().find("log end offset 1") !=
+        absl::string_view::npos);
   CHECK(f.Log(1)->end_offset() == Offset(1));
-  SendOptions next{.partition = PartitionId(1), .expected_end_offset = Offset(1)};
+  SendOptions next{.partition = PartitionId(1),
+                   .expected_end_offset = Offset(1)};
   CHECK(f.producer->Send("t", {.key = "acct", .value = "deposit"}, next).ok());
 }
 
@@ -152,16 +168,19 @@ TEST_CASE("producer errors are specific", "[producer]") {
   Fixture f(1);
   CHECK(absl::IsNotFound(f.producer->Send("nope", {.value = "v"}).status()));
   std::string big(5000, 'b');
-  CHECK(absl::IsResourceExhausted(f.producer->Send("t", {.value = big}).status()));
+  CHECK(absl::IsResourceExhausted(
+      f.producer->Send("t", {.value = big}).status()));
   REQUIRE(f.producer->Close().ok());
-  CHECK(absl::IsFailedPrecondition(f.producer->Send("t", {.value = "v"}).status()));
+  CHECK(absl::IsFailedPrecondition(
+      f.producer->Send("t", {.value = "v"}).status()));
   CHECK(absl::IsFailedPrecondition(f.producer->Flush()));
 }
 
 TEST_CASE("Flush makes everything sent durable", "[producer]") {
   Fixture f(3);
   for (int i = 0; i < 30; ++i) {
-    REQUIRE(f.producer->Send("t", {.key = std::to_string(i), .value = "v"}).ok());
+    REQUIRE(
+        f.producer->Send("t", {.key = std::to_string(i), .value = "v"}).ok());
   }
   REQUIRE(f.producer->Flush().ok());
   for (int p = 0; p < 3; ++p) {
@@ -212,7 +231,8 @@ TEST_CASE("many producer threads: contiguous offsets, every ack present once",
                         ? f.producer->Send("t", {.value = value})
                         : f.producer->Send("t", {.key = key, .value = value});
         if (!sent.ok()) continue;
-        acks[t].push_back({sent->partition.value(), sent->offset.value(), value});
+        acks[t].push_back(
+            {sent->partition.value(), sent->offset.value(), value});
       }
     });
   }
@@ -225,7 +245,8 @@ TEST_CASE("many producer threads: contiguous offsets, every ack present once",
   for (auto& list : acks) {
     CHECK(list.size() == kPerThread);
     for (auto& a : list) {
-      CHECK(expected.emplace(std::make_pair(a.partition, a.offset), a.value).second);
+      CHECK(expected.emplace(std::make_pair(a.partition, a.offset), a.value)
+                .second);
       ++total;
     }
   }
@@ -244,6 +265,37 @@ TEST_CASE("many producer threads: contiguous offsets, every ack present once",
     }
   }
   CHECK(seen == total);
+}
+
+// Sends go through a per-thread cache of the last topic used
+// (StoreImpl::WithTopic); it must never outlive a deletion, a re-creation
+// or the store it came from.
+TEST_CASE("a send after delete or re-create reaches the current topic",
+          "[producer]") {
+  Fixture f(1);
+  REQUIRE(f.producer->Send("t", {.value = "old"}).ok());
+  REQUIRE(f.store->DeleteTopic("t").ok());
+  CHECK(absl::IsNotFound(f.producer->Send("t", {.value = "gone"}).status()));
+  REQUIRE(f.store->CreateTopic("t", 2).ok());
+  auto sent =
+      f.producer->Send("t", {.value = "new"}, {.partition = PartitionId(1)});
+  REQUIRE(sent.ok());
+  CHECK(sent->offset.value() == 0);
+  auto d = f.store->DescribeTopic("t");
+  REQUIRE(d.ok());
+  CHECK(d->partitions.size() == 2);
+  CHECK(d->partitions[1].end_offset.value() == 1);
+
+  // The same thread alternating between two stores with a topic of the
+  // same name: each record lands in its own store.
+  Fixture other(1);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(f.producer->Send("t", {.value = "a"}, {.partition = PartitionId(0)})
+                .ok());
+    REQUIRE(other.producer->Send("t", {.value = "b"}).ok());
+  }
+  CHECK(f.Log(0)->end_offset().value() == 3);
+  CHECK(other.Log(0)->end_offset().value() == 3);
 }
 
 }  // namespace

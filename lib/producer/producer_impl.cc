@@ -46,6 +46,7 @@ absl::StatusOr<PartitionId> ProducerImpl::Choose(Topic& topic,
     chosen = p;
   }
   if (chosen) return *chosen;
+  if (n == 1) return PartitionId(0);  // no shared counter to touch
   // Sticky spread for records without a key.
   uint64_t ticket = topic.sticky_counter().fetch_add(1, std::memory_order_relaxed);
   return PartitionId(static_cast<int32_t>(

@@ -93,17 +93,19 @@ class Pass {
     std::optional<std::string_view> last_key;
     absl::Status s = ForEachFrame(
         seg, /*trusted=*/false, [&](const format::FrameInfo& frame, size_t) {
+          keyed_.clear();
           format::RecordIterator it(frame);
           while (!it.Done()) {
             it.Next(&r);
             ++stats_.records_read;
             if (r.key()) {
-              latest_.Put(*r.key(), r.offset().value());
+              keyed_.push_back({*r.key(), r.offset().value()});
             } else {
               has_keyless_[i] = true;
             }
             last_key = r.key();
           }
+          latest_.PutAll(keyed_);
         });
     if (s.ok() && last_key) {
       pinned_.Put(*last_key, seg.next_offset().value() - 1);
@@ -223,7 +225,8 @@ class Pass {
   // From pass 1.
   OffsetMap latest_;  // key -> offset of its latest record
   OffsetMap pinned_;  // key -> offset, for the last record of each segment
-  std::vector<bool> has_keyless_;  // per segment
+  std::vector<bool> has_keyless_;        // per segment
+  std::vector<OffsetMap::Entry> keyed_;  // keyed records of one batch
   // For pass 2: latest_'s offsets, ascending, and the cursor in them.
   std::vector<int64_t> latest_offsets_;
   size_t next_latest_ = 0;

@@ -13,6 +13,18 @@ constexpr size_t kInitialSlots = 16;
 OffsetMap::OffsetMap(uint64_t hash_mask)
     : hash_mask_(hash_mask), slots_(kInitialSlots) {}
 
+void OffsetMap::PutAll(std::span<const Entry> entries) {
+  hashes_.resize(entries.size());
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    hashes_[i] = Hash(entries[i].key);
+    __builtin_prefetch(&slots_[hashes_[i] & mask]);
+  }
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Put(entries[i].key, hashes_[i], entries[i].offset);
+  }
+}
+
 void OffsetMap::Grow() {
   std::vector<Slot> old(slots_.size() * 2);
   old.swap(slots_);

@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,20 +47,18 @@ class OffsetMap {
   // Sets the offset of `key` (>= 0), adding (copying) the key if it is new.
   // Keys are shorter than 4 GiB (the format's keys are).
   void Put(std::string_view key, int64_t offset) {
-    if (4 * (size_ + 1) > 3 * slots_.size()) Grow();
-    const uint64_t hash = Hash(key);
-    Slot& s = slots_[Find(key, hash)];
-    if (s.offset < 0) {
-      s.hash = hash;
-      s.key_pos = keys_.size();
-      char size[4];
-      format::Store<uint32_t>(size, key.size());
-      keys_.append(size, 4);
-      keys_.append(key);
-      ++size_;
-    }
-    s.offset = offset;
+    Put(key, Hash(key), offset);
   }
+
+  struct Entry {
+    std::string_view key;
+    int64_t offset;
+  };
+
+  // Put() of each entry, in order. Faster than one by one: the slot of
+  // every entry is prefetched before the first probe, so that the cache
+  // misses of a large table overlap.
+  void PutAll(std::span<const Entry> entries);
 
   // The offset of `key`, or nullopt if it was never put.
   std::optional<int64_t> Get(std::string_view key) const {
@@ -96,8 +95,25 @@ class OffsetMap {
     const size_t mask = slots_.size() - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
-      if (s.offset < 0 || (s.hash == hash && KeyAt(s.key_pos) == key)) return i;
+      if (s.offset < 0 || (s.hash == hash && KeyAt(s.key_pos) == key)) {
+        return i;
+      }
     }
+  }
+
+  void Put(std::string_view key, uint64_t hash, int64_t offset) {
+    if (4 * (size_ + 1) > 3 * slots_.size()) Grow();
+    Slot& s = slots_[Find(key, hash)];
+    if (s.offset < 0) {
+      s.hash = hash;
+      s.key_pos = keys_.size();
+      char size[4];
+      format::Store<uint32_t>(size, static_cast<uint32_t>(key.size()));
+      keys_.append(size, sizeof(size));
+      keys_.append(key);
+      ++size_;
+    }
+    s.offset = offset;
   }
 
   // Doubles the table.
@@ -106,7 +122,8 @@ class OffsetMap {
   const uint64_t hash_mask_;
   std::vector<Slot> slots_;  // a power of two, at most 3/4 full
   size_t size_ = 0;
-  std::string keys_;  // the bytes of every key, one after the other
+  std::string keys_;              // the bytes of every key, one after the other
+  std::vector<uint64_t> hashes_;  // PutAll's scratch
 };
 
 }  // namespace evlog

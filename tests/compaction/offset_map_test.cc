@@ -15,19 +15,35 @@ namespace {
 
 // Puts random keys (short, some of them prefixes of others or with zero
 // bytes, the empty key too) with increasing offsets into a map with
-// `hash_mask` and into a model, then checks that both agree.
+// `hash_mask` and into a model, then checks that both agree. Keys go in one
+// by one and in batches (PutAll), a key sometimes twice in one batch.
 void CheckAgainstModel(uint64_t hash_mask, int keys, int puts) {
   INFO("hash mask " << hash_mask << ", " << keys << " keys");
   std::mt19937_64 rng(hash_mask ^ keys);
   OffsetMap map(hash_mask);
   std::map<std::string, int64_t> model;
-  for (int64_t offset = 0; offset < puts; ++offset) {
-    uint64_t k = rng() % keys;
-    std::string key = std::to_string(k);
-    if (k % 3 == 0) key.push_back('\0');
-    if (k % 5 == 0) key.resize(k % 4);
-    map.Put(key, offset);
-    model[key] = offset;
+  std::vector<std::string> batch_keys;  // owns what a batch views
+  std::vector<OffsetMap::Entry> batch;
+  for (int64_t offset = 0; offset < puts;) {
+    const int n = static_cast<int>(rng() % 40);  // 0: one Put
+    batch_keys.clear();
+    for (int i = 0; i < std::max(n, 1); ++i) {
+      uint64_t k = rng() % keys;
+      std::string key = std::to_string(k);
+      if (k % 3 == 0) key.push_back('\0');
+      if (k % 5 == 0) key.resize(k % 4);
+      batch_keys.push_back(key);
+    }
+    batch.clear();
+    for (const std::string& key : batch_keys) {
+      batch.push_back({key, offset});
+      model[key] = offset++;
+    }
+    if (n == 0) {
+      map.Put(batch[0].key, batch[0].offset);
+    } else {
+      map.PutAll(batch);
+    }
   }
   CHECK(map.size() == model.size());
   std::vector<int64_t> offsets;

@@ -10,6 +10,8 @@ is Markdown tables, ready for docs/PERFORMANCE.md:
 
 * log and producer scenarios (evlog_bench_log): items/s, evlog / baseline,
   higher is better;
+* compaction (evlog_bench_compaction): records/s of one compaction pass /
+  records/s of the keyed producer it must keep up with, higher is better;
 * pipeline scenarios (evlog_bench_pipeline): flat-out items/s (higher is
   better) and latency percentiles (evlog / baseline, LOWER is better).
 
@@ -23,7 +25,9 @@ import sys
 
 # (evlog scenario, baseline scenario, {value size: target ratio}, note).
 # An evlog scenario with extra arguments (BM_Producer_Send's keyed:K and
-# threads:T) gives one row per variant.
+# threads:T) gives one row per variant; a target keyed by (value size,
+# variant) applies to that variant only. Value size None: a scenario without
+# a value:N argument.
 PAIRS = [
     ("BM_Log_AppendBatch", "BM_Lmdb_AppendBatch", {100: 2.0}, "(a) batched append"),
     ("BM_Log_AppendOne", "BM_Lmdb_AppendBatch", {100: 1.0}, "(b) one-at-a-time append vs LMDB batched"),
@@ -36,8 +40,10 @@ PAIRS = [
     ("BM_Producer_Send", "BM_Lmdb_AppendBatch", {}, "producer Send vs LMDB batched"),
     ("BM_Producer_Send", "BM_Memcpy_Append", {}, "producer Send vs memcpy"),
     ("BM_Producer_Send", "BM_Log_AppendOne", {}, "producer Send vs the log alone"),
+    ("BM_Compaction_1M", "BM_Log_AppendKeyed", {(None, "in_memory:0"): 1.5},
+     "(d) compaction pass vs keyed append"),
 ]
-VALUE_SIZES = [100, 1024]
+VALUE_SIZES = [100, 1024, None]
 
 
 # Google Benchmark's own name parts, not arguments of the scenario.
@@ -125,14 +131,15 @@ def log_table(files):
                         abs_cells = (fmt_spread(e), fmt_spread(b))
                 if abs_cells is None:
                     continue
-                target = targets.get(size)
+                target = targets.get((size, variant), targets.get(size))
                 numeric = [r for r in ratios if isinstance(r, float)]
                 met = ""
                 if target is not None and numeric:
                     met = "yes" if min(numeric) >= target else (
                         "no" if max(numeric) < target else "mixed")
                 name = f"{evlog}" + (f" {variant}" if variant else "")
-                rows.append([f"{note}: {name} / {base}", f"{size} B",
+                rows.append([f"{note}: {name} / {base}",
+                             f"{size} B" if size else "",
                              abs_cells[0], abs_cells[1],
                              *[f"{r:.2f}x" if isinstance(r, float) else r
                                for r in ratios],

@@ -22,7 +22,8 @@
 //   options.event_listener = &alerts;
 //   options.logger = [](evlog::LogLevel level, std::string_view component,
 //                       std::string_view message) {
-//     if (level >= evlog::LogLevel::kInfo) std::clog << component << ": " << message << '\n';
+//     if (level >= evlog::LogLevel::kInfo) std::clog << component << ": " <<
+//     message << '\n';
 //   };
 //   auto store = evlog::Store::Open(dir, options);
 //   ...
@@ -98,8 +99,8 @@ struct SegmentRollInfo {
 struct SegmentsDeletedInfo {
   TopicPartition tp;
   int64_t segments = 0;
-  uint64_t bytes = 0;        // data bytes of the removed segments
-  Offset new_start_offset;   // the log start offset afterwards
+  uint64_t bytes = 0;       // data bytes of the removed segments
+  Offset new_start_offset;  // the log start offset afterwards
 };
 
 // A compaction pass over a partition's closed segments finished.
@@ -107,9 +108,9 @@ struct CompactionInfo {
   TopicPartition tp;
   int64_t segments_rewritten = 0;
   int64_t records_read = 0;
-  int64_t records_removed = 0;     // superseded records and expired tombstones
+  int64_t records_removed = 0;  // superseded records and expired tombstones
   int64_t tombstones_removed = 0;
-  uint64_t bytes_before = 0;       // data bytes of the rewritten segments
+  uint64_t bytes_before = 0;  // data bytes of the rewritten segments
   uint64_t bytes_after = 0;
 };
 
@@ -119,7 +120,8 @@ struct CompactionInfo {
 // of data that was durable; the store does not open).
 struct CorruptionInfo {
   TopicPartition tp;
-  int64_t bytes_truncated = 0;   // bytes cut from the tail (0 if the open failed)
+  int64_t bytes_truncated =
+      0;  // bytes cut from the tail (0 if the open failed)
   int64_t segments_removed = 0;  // tail segments removed with the cut
   bool open_failed = false;      // true: kDataLoss, nothing was repaired
   std::string detail;            // file, position and reason
@@ -175,7 +177,9 @@ struct LatencyHistogram {
   int64_t max_us = 0;
   std::vector<Bucket> buckets;  // every bucket, in increasing bounds
 
-  double MeanUs() const { return count == 0 ? 0.0 : static_cast<double>(sum_us) / count; }
+  double MeanUs() const {
+    return count == 0 ? 0.0 : static_cast<double>(sum_us) / count;
+  }
   // Upper bound of the bucket holding the q-quantile (q in [0, 1]), capped
   // at max_us; 0 when empty.
   int64_t Percentile(double q) const;
@@ -186,18 +190,23 @@ struct LatencyHistogram {
 // segment's unsynced range (Flush, kEveryAppend, kInterval) and the seal of
 // each rolled segment.
 struct StoreCounters {
-  int64_t appends = 0;           // batches appended
+  int64_t appends = 0;  // batches appended
   int64_t records_appended = 0;
-  int64_t bytes_appended = 0;    // encoded frame bytes written to the log
+  int64_t bytes_appended = 0;  // encoded frame bytes written to the log
   int64_t syncs = 0;
-  int64_t sync_errors = 0;       // failed msyncs (each makes its partition fail)
+  int64_t sync_errors = 0;  // failed msyncs (each makes its partition fail)
   int64_t segments_rolled = 0;
-  int64_t partitions_failed = 0; // partitions that went fail-stop
+  // Rolls that had to allocate the next segment on the append path (no
+  // spare was ready: the maintenance thread is off or fell behind), and
+  // spare segments the maintenance thread prepared ahead of a roll.
+  int64_t rolls_without_spare = 0;
+  int64_t segments_prepared = 0;
+  int64_t partitions_failed = 0;  // partitions that went fail-stop
 
   // Recovery, at open (and when partitions are created).
-  int64_t recoveries = 0;              // partitions opened with existing data
+  int64_t recoveries = 0;  // partitions opened with existing data
   int64_t recovery_bytes_scanned = 0;
-  int64_t recovery_truncations = 0;    // recoveries that cut a tail
+  int64_t recovery_truncations = 0;  // recoveries that cut a tail
   int64_t recovery_bytes_truncated = 0;
   int64_t recovery_segments_removed = 0;  // tail or interrupted-roll segments
 
@@ -225,8 +234,8 @@ struct PartitionMetrics {
   Offset start_offset;
   Offset end_offset;
   Offset durable_end_offset;
-  int64_t records = 0;   // end_offset - start_offset (compaction gaps included)
-  uint64_t bytes = 0;    // log bytes (segment data, not preallocation)
+  int64_t records = 0;  // end_offset - start_offset (compaction gaps included)
+  uint64_t bytes = 0;   // log bytes (segment data, not preallocation)
   int64_t segments = 0;
   // Timestamp of the first record in the log and largest timestamp; -1 if
   // the partition is empty.
@@ -238,20 +247,22 @@ struct PartitionMetrics {
   int64_t bytes_appended = 0;
   int64_t syncs = 0;
   int64_t segments_rolled = 0;
+  int64_t rolls_without_spare = 0;  // as in StoreCounters
+  int64_t segments_prepared = 0;
   int64_t segments_deleted = 0;  // by retention
   // Segments that time or size retention would delete but that are kept
   // for retention_wait_for_groups, as of the last maintenance round.
   int64_t retention_held_segments = 0;
-  bool failed = false;           // fail-stop after an I/O error
+  bool failed = false;  // fail-stop after an I/O error
 };
 
 // One consumer group (Store::DescribeGroup, summed).
 struct GroupMetrics {
   std::string group_id;
-  std::string state;        // "Empty", "Stable" or "Rebalancing"
+  std::string state;  // "Empty", "Stable" or "Rebalancing"
   int64_t generation = 0;
   int64_t members = 0;
-  int64_t partitions = 0;   // with a committed offset or an owner
+  int64_t partitions = 0;  // with a committed offset or an owner
   // Sum of end_offset - committed over the partitions with a commit.
   int64_t lag = 0;
   // Partitions owned by a member but with nothing committed (their lag is

@@ -10,8 +10,9 @@
 // Cost on the append path: OnAppend is three relaxed load+store pairs --
 // no locked instruction, as the log's appends are serialised and so are
 // the only writer of these counters -- on a cache line that stays with the
-// appending core; nothing else runs per append. Rolls, syncs and deletions additionally build an event and a log
-// line, but only when the store has a listener or a logger.
+// appending core; nothing else runs per append. Rolls, syncs and deletions
+// additionally build an event and a log line, but only when the store has a
+// listener or a logger.
 //
 // Thread safety: thread-safe.
 
@@ -38,6 +39,8 @@ struct PartitionCounts {
   int64_t syncs = 0;
   int64_t sync_errors = 0;
   int64_t segments_rolled = 0;
+  int64_t rolls_without_spare = 0;
+  int64_t segments_prepared = 0;
   int64_t failures = 0;  // 0 or 1: the log went fail-stop
   int64_t segments_deleted = 0;
   int64_t bytes_deleted = 0;
@@ -75,12 +78,20 @@ class PartitionObserver {
   void OnSync(std::chrono::nanoseconds latency, bool ok);
   // The active segment based at `closed_base` (`closed_bytes` data bytes)
   // was closed; `new_base` is the new active segment.
-  void OnRoll(Offset closed_base, uint64_t closed_bytes, Offset new_base);
+  // `from_spare`: the new segment was a spare prepared ahead (else the roll
+  // allocated it on the append path).
+  void OnRoll(Offset closed_base, uint64_t closed_bytes, Offset new_base,
+              bool from_spare);
+  // A spare segment was prepared (allocated and prefaulted) ahead of a roll.
+  void OnSparePrepared() {
+    c_.segments_prepared.fetch_add(1, std::memory_order_relaxed);
+  }
   // `segments` oldest segments (`bytes` data bytes) left the log; it now
   // starts at `new_start`.
   void OnSegmentsDeleted(int64_t segments, uint64_t bytes, Offset new_start);
   // The closed segment based at `base` was swapped for its compacted copy.
-  void OnSegmentCompacted(Offset base, uint64_t bytes_before, uint64_t bytes_after);
+  void OnSegmentCompacted(Offset base, uint64_t bytes_before,
+                          uint64_t bytes_after);
   // The log went fail-stop with `failure` (called once).
   void OnFailed(const absl::Status& failure);
 
@@ -99,13 +110,16 @@ class PartitionObserver {
 
   // ---- For snapshots ----
   PartitionCounts Counts() const;
-  int64_t retention_held() const { return retention_held_.load(std::memory_order_relaxed); }
+  int64_t retention_held() const {
+    return retention_held_.load(std::memory_order_relaxed);
+  }
 
  private:
   // An increment without a locked instruction, for counters with one
   // writer at a time; readers still see whole values.
   static void AddSingleWriter(std::atomic<int64_t>& counter, int64_t n) {
-    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    counter.store(counter.load(std::memory_order_relaxed) + n,
+                  std::memory_order_relaxed);
   }
 
   struct Counters {
@@ -115,6 +129,8 @@ class PartitionObserver {
     std::atomic<int64_t> syncs{0};
     std::atomic<int64_t> sync_errors{0};
     std::atomic<int64_t> segments_rolled{0};
+    std::atomic<int64_t> rolls_without_spare{0};
+    std::atomic<int64_t> segments_prepared{0};
     std::atomic<int64_t> failures{0};
     std::atomic<int64_t> segments_deleted{0};
     std::atomic<int64_t> bytes_deleted{0};
@@ -142,7 +158,8 @@ class SyncTimer {
         start_(observer ? std::chrono::steady_clock::now()
                         : std::chrono::steady_clock::time_point()) {}
   void Done(bool ok) {
-    if (observer_ != nullptr) observer_->OnSync(std::chrono::steady_clock::now() - start_, ok);
+    if (observer_ != nullptr)
+      observer_->OnSync(std::chrono::steady_clock::now() - start_, ok);
   }
 
  private:

@@ -1,8 +1,8 @@
 #include "observability/store_observer.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "evlog/fmt.h"
 
@@ -22,11 +22,10 @@ std::string_view ToString(LogLevel level) {
   return "UNKNOWN";
 }
 
-std::shared_ptr<PartitionObserver> StoreObserver::AddPartition(const std::string& topic,
-                                                               uint64_t topic_id,
-                                                               PartitionId p) {
-  auto observer =
-      std::make_shared<PartitionObserver>(this, TopicPartition{topic, p}, topic_id);
+std::shared_ptr<PartitionObserver> StoreObserver::AddPartition(
+    const std::string& topic, uint64_t topic_id, PartitionId p) {
+  auto observer = std::make_shared<PartitionObserver>(
+      this, TopicPartition{topic, p}, topic_id);
   MutexLock l(&mu_);
   partitions_.push_back(observer);
   return observer;
@@ -37,10 +36,12 @@ void StoreObserver::RetireTopic(uint64_t topic_id) {
   for (const auto& p : partitions_) {
     if (p->topic_id() == topic_id) retired_ += p->Counts();
   }
-  std::erase_if(partitions_, [&](const auto& p) { return p->topic_id() == topic_id; });
+  std::erase_if(partitions_,
+                [&](const auto& p) { return p->topic_id() == topic_id; });
 }
 
-void StoreObserver::OnRecovery(const TopicPartition& tp, const RecoveryResult& r) {
+void StoreObserver::OnRecovery(const TopicPartition& tp,
+                               const RecoveryResult& r) {
   constexpr auto rel = std::memory_order_relaxed;
   if (r.segments_scanned == 0) return;  // a new partition: nothing recovered
   recoveries_.fetch_add(1, rel);
@@ -54,12 +55,14 @@ void StoreObserver::OnRecovery(const TopicPartition& tp, const RecoveryResult& r
   if (logging()) {
     if (cut) {
       Log(LogLevel::kWarning, "recovery",
-          fmt::format("{}: cut {} bytes and removed {} segments: {}", tp, r.bytes_truncated,
-                      r.segments_removed, r.detail));
+          fmt::format("{}: cut {} bytes and removed {} segments: {}", tp,
+                      r.bytes_truncated, r.segments_removed, r.detail));
     } else {
       Log(LogLevel::kInfo, "recovery",
-          fmt::format("{}: recovered {} segments, scanned {} bytes, removed {} segments", tp,
-                      r.segments_scanned, r.bytes_scanned, r.segments_removed));
+          fmt::format("{}: recovered {} segments, scanned {} bytes, removed {} "
+                      "segments",
+                      tp, r.segments_scanned, r.bytes_scanned,
+                      r.segments_removed));
     }
   }
   if (cut && listener_ != nullptr) {
@@ -71,13 +74,16 @@ void StoreObserver::OnRecovery(const TopicPartition& tp, const RecoveryResult& r
   }
 }
 
-void StoreObserver::OnOpenFailed(const TopicPartition& tp, const absl::Status& status) {
+void StoreObserver::OnOpenFailed(const TopicPartition& tp,
+                                 const absl::Status& status) {
   if (logging()) {
-    Log(LogLevel::kError, "recovery", fmt::format("{}: open failed: {}", tp, status.ToString()));
+    Log(LogLevel::kError, "recovery",
+        fmt::format("{}: open failed: {}", tp, status.ToString()));
   }
   if (absl::IsDataLoss(status) && listener_ != nullptr) {
-    listener_->OnCorruptionFound(
-        {.tp = tp, .open_failed = true, .detail = std::string(status.message())});
+    listener_->OnCorruptionFound({.tp = tp,
+                                  .open_failed = true,
+                                  .detail = std::string(status.message())});
   }
 }
 
@@ -86,8 +92,8 @@ void StoreObserver::OnRebalance(const std::string& group_id, int64_t generation,
   rebalances_.fetch_add(1, std::memory_order_relaxed);
   if (logging()) {
     Log(LogLevel::kInfo, "group",
-        fmt::format("{}: rebalance to generation {} with {} members", group_id, generation,
-                    members));
+        fmt::format("{}: rebalance to generation {} with {} members", group_id,
+                    generation, members));
   }
   if (listener_ != nullptr) {
     listener_->OnRebalance(
@@ -110,7 +116,8 @@ void StoreObserver::OnMaintenanceRound(const absl::Status& status) {
         fmt::format("maintenance round failed: {}", status.ToString()));
   }
   if (listener_ != nullptr) {
-    listener_->OnBackgroundError({.component = "maintenance", .tp = {}, .status = status});
+    listener_->OnBackgroundError(
+        {.component = "maintenance", .tp = {}, .status = status});
   }
 }
 
@@ -129,6 +136,8 @@ StoreCounters StoreObserver::Counters() const {
   c.syncs = sum.syncs;
   c.sync_errors = sum.sync_errors;
   c.segments_rolled = sum.segments_rolled;
+  c.rolls_without_spare = sum.rolls_without_spare;
+  c.segments_prepared = sum.segments_prepared;
   c.partitions_failed = sum.failures;
   c.recoveries = recoveries_.load(r);
   c.recovery_bytes_scanned = recovery_bytes_scanned_.load(r);

@@ -158,7 +158,8 @@ absl::Status PartitionLog::RollLocked() {
   // The old segment is sealed later (SealPendingLocked), outside this lock.
   std::shared_ptr<Segment> next;
   int64_t now = env_->clock()->NowMs();
-  if (spare_ != nullptr) {
+  const bool from_spare = spare_ != nullptr;
+  if (from_spare) {
     std::unique_ptr<Spare> spare = std::move(spare_);
     std::string path = absl::StrCat(
         dir_, "/",
@@ -185,7 +186,8 @@ absl::Status PartitionLog::RollLocked() {
     segments_.push_back(active_);
   }
   if (observer_)
-    observer_->OnRoll(closed_base, closed_bytes, active_->base_offset());
+    observer_->OnRoll(closed_base, closed_bytes, active_->base_offset(),
+                      from_spare);
   return absl::OkStatus();
 }
 
@@ -225,6 +227,7 @@ absl::Status PartitionLog::PrepareSpare() {
     return absl::OkStatus();
   }
   spare_ = std::move(spare);
+  if (observer_) observer_->OnSparePrepared();
   return absl::OkStatus();
 }
 

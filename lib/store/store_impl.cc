@@ -599,6 +599,8 @@ MetricsSnapshot StoreImpl::Metrics() const {
         pm.bytes_appended = c.bytes_appended;
         pm.syncs = c.syncs;
         pm.segments_rolled = c.segments_rolled;
+        pm.rolls_without_spare = c.rolls_without_spare;
+        pm.segments_prepared = c.segments_prepared;
         pm.segments_deleted = c.segments_deleted;
         pm.retention_held_segments = o->retention_held();
       }

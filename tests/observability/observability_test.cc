@@ -5,7 +5,6 @@
 #include "evlog/observability.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -19,6 +18,7 @@
 #include "observability/latency_recorder.h"
 #include "observability/store_observer.h"
 #include "partition/log_test_util.h"
+#include "store/store_impl.h"
 
 namespace evlog {
 namespace {
@@ -39,15 +39,26 @@ struct Recorder : EventListener {
   };
   std::vector<Line> lines;
 
-  void OnSegmentRolled(const SegmentRollInfo& i) override { rolls.push_back(i); }
-  void OnSegmentsDeleted(const SegmentsDeletedInfo& i) override { deletions.push_back(i); }
-  void OnCompaction(const CompactionInfo& i) override { compactions.push_back(i); }
-  void OnCorruptionFound(const CorruptionInfo& i) override { corruptions.push_back(i); }
+  void OnSegmentRolled(const SegmentRollInfo& i) override {
+    rolls.push_back(i);
+  }
+  void OnSegmentsDeleted(const SegmentsDeletedInfo& i) override {
+    deletions.push_back(i);
+  }
+  void OnCompaction(const CompactionInfo& i) override {
+    compactions.push_back(i);
+  }
+  void OnCorruptionFound(const CorruptionInfo& i) override {
+    corruptions.push_back(i);
+  }
   void OnRebalance(const RebalanceInfo& i) override { rebalances.push_back(i); }
-  void OnBackgroundError(const BackgroundErrorInfo& i) override { errors.push_back(i); }
+  void OnBackgroundError(const BackgroundErrorInfo& i) override {
+    errors.push_back(i);
+  }
 
   Logger logger() {
-    return [this](LogLevel level, std::string_view component, std::string_view message) {
+    return [this](LogLevel level, std::string_view component,
+                  std::string_view message) {
       lines.push_back({level, std::string(component), std::string(message)});
     };
   }
@@ -87,7 +98,9 @@ struct Fixture {
   void Send(const std::string& topic, int n, PartitionId p = PartitionId(0)) {
     std::string value(200, 'v');
     for (int i = 0; i < n; ++i) {
-      REQUIRE(producer->Send(topic, {.key = "k", .value = value}, {.partition = p}).ok());
+      REQUIRE(
+          producer->Send(topic, {.key = "k", .value = value}, {.partition = p})
+              .ok());
     }
   }
   PartitionDescription Describe(const std::string& topic, int p = 0) {
@@ -96,6 +109,26 @@ struct Fixture {
     return d->partitions[p];
   }
 };
+
+TEST_CASE(
+    "a roll into a prepared spare is counted apart from one that allocates",
+    "[observability]") {
+  Fixture f;
+  REQUIRE(f.store->CreateTopic("t", 1, testing::SmallSegments(4096)).ok());
+  f.Send("t", 1);
+  // What the maintenance thread does when the log asks for a spare.
+  auto topic = static_cast<StoreImpl*>(f.store.get())->FindTopic("t");
+  REQUIRE(topic.ok());
+  REQUIRE((*topic)->partition(PartitionId(0))->PrepareSpare().ok());
+  while (f.Describe("t").segments < 3) f.Send("t", 1);
+  MetricsSnapshot m = f.store->Metrics();
+  CHECK(m.counters.segments_rolled == 2);
+  CHECK(m.counters.segments_prepared == 1);
+  CHECK(m.counters.rolls_without_spare == 1);  // the second roll found none
+  REQUIRE(m.partitions.size() == 1);
+  CHECK(m.partitions[0].segments_prepared == 1);
+  CHECK(m.partitions[0].rolls_without_spare == 1);
+}
 
 TEST_CASE("appends, syncs and rolls move the counters and fire roll events",
           "[observability]") {
@@ -123,6 +156,10 @@ TEST_CASE("appends, syncs and rolls move the counters and fire roll events",
   CHECK(m.partitions[0].appends == 40);
   CHECK(m.partitions[0].syncs == m.counters.syncs);
   CHECK(m.partitions[0].segments_rolled == d.segments - 1);
+  // No maintenance thread here: nobody prepares spares.
+  CHECK(m.partitions[0].rolls_without_spare == d.segments - 1);
+  CHECK(m.counters.rolls_without_spare == d.segments - 1);
+  CHECK(m.counters.segments_prepared == 0);
 
   REQUIRE(static_cast<int64_t>(f.rec.rolls.size()) == d.segments - 1);
   CHECK(f.rec.rolls[0].tp == TopicPartition{"t", PartitionId(0)});
@@ -130,7 +167,9 @@ TEST_CASE("appends, syncs and rolls move the counters and fire roll events",
   uint64_t closed = 0;
   for (size_t i = 0; i < f.rec.rolls.size(); ++i) {
     closed += f.rec.rolls[i].closed_bytes;
-    if (i > 0) CHECK(f.rec.rolls[i].closed_base_offset == f.rec.rolls[i - 1].new_base_offset);
+    if (i > 0)
+      CHECK(f.rec.rolls[i].closed_base_offset ==
+            f.rec.rolls[i - 1].new_base_offset);
   }
   CHECK(closed < d.bytes);  // the rest is in the active segment
   const Recorder::Line* roll_line = f.rec.FindLine("partition");
@@ -186,12 +225,14 @@ TEST_CASE("retention deletions are counted and reported", "[observability]") {
   CHECK(m.partitions[0].records == 0);
   const Recorder::Line* line = f.rec.FindLine("retention");
   REQUIRE(line != nullptr);
-  CHECK(line->message == fmt::format("quiet-0: deleted 1 segments ({} bytes), log starts at 5",
-                                     bytes));
+  CHECK(line->message ==
+        fmt::format("quiet-0: deleted 1 segments ({} bytes), log starts at 5",
+                    bytes));
 }
 
-TEST_CASE("recovery is logged; a cut tail is counted and reported as corruption",
-          "[observability]") {
+TEST_CASE(
+    "recovery is logged; a cut tail is counted and reported as corruption",
+    "[observability]") {
   Fixture f;
   REQUIRE(f.store->CreateTopic("t", 2).ok());
   f.Send("t", 3);
@@ -228,7 +269,8 @@ TEST_CASE("recovery is logged; a cut tail is counted and reported as corruption"
     {
       auto region = f.mem.MapFile(seg, /*writable=*/true);
       REQUIRE(region.ok());
-      std::memset((*region)->data() + format::kSegmentHeaderSize + bytes, 0x5a, 40);
+      std::memset((*region)->data() + format::kSegmentHeaderSize + bytes, 0x5a,
+                  40);
     }
     f.rec.lines.clear();
     f.Open();
@@ -254,7 +296,8 @@ TEST_CASE("recovery is logged; a cut tail is counted and reported as corruption"
   }
 }
 
-TEST_CASE("the snapshot matches DescribeTopic and sums group lag", "[observability]") {
+TEST_CASE("the snapshot matches DescribeTopic and sums group lag",
+          "[observability]") {
   Fixture f;
   REQUIRE(f.store->CreateTopic("a", 3, testing::SmallSegments(4096)).ok());
   REQUIRE(f.store->CreateTopic("b", 1).ok());
@@ -297,7 +340,8 @@ TEST_CASE("the snapshot matches DescribeTopic and sums group lag", "[observabili
   CHECK(g.partitions_without_commit == 0);
 }
 
-TEST_CASE("a consumer joining a group fires a rebalance event", "[observability]") {
+TEST_CASE("a consumer joining a group fires a rebalance event",
+          "[observability]") {
   Fixture f;
   REQUIRE(f.store->CreateTopic("t", 2).ok());
   ConsumerOptions o;
@@ -319,7 +363,8 @@ TEST_CASE("a consumer joining a group fires a rebalance event", "[observability]
   CHECK(line->message == "billing: rebalance to generation 1 with 1 members");
 }
 
-TEST_CASE("a failed sync is a background error, reported once", "[observability]") {
+TEST_CASE("a failed sync is a background error, reported once",
+          "[observability]") {
   Fixture f;
   TopicConfig c = testing::SmallSegments(64 << 10);
   c.durability = Durability::kEveryAppend;
@@ -327,7 +372,8 @@ TEST_CASE("a failed sync is a background error, reported once", "[observability]
   f.Send("t", 1);
   f.fault.FailOp(FaultEnv::Op::kRegionSync, true);
   CHECK_FALSE(f.producer->Send("t", {.value = "x"}).ok());
-  CHECK_FALSE(f.producer->Send("t", {.value = "y"}).ok());  // sticky, not re-reported
+  CHECK_FALSE(
+      f.producer->Send("t", {.value = "y"}).ok());  // sticky, not re-reported
   REQUIRE(f.rec.errors.size() == 1);
   CHECK(f.rec.errors[0].component == "partition");
   CHECK(f.rec.errors[0].tp == TopicPartition{"t", PartitionId(0)});
@@ -350,7 +396,8 @@ TEST_CASE("compaction swaps are counted; a pass fires a compaction event",
   REQUIRE(f.store->CreateTopic("table", 1, c).ok());
   std::string pad(150, 'p');
   for (int i = 0; i < 200; ++i) {
-    std::string key = "k" + std::to_string(i % 10), value = pad + std::to_string(i);
+    std::string key = "k" + std::to_string(i % 10),
+                value = pad + std::to_string(i);
     REQUIRE(f.producer->Send("table", {.key = key, .value = value}).ok());
   }
   REQUIRE(f.store->RunMaintenance().ok());
@@ -380,7 +427,8 @@ TEST_CASE("compaction swaps are counted; a pass fires a compaction event",
   CHECK(po->retention_held() == 4);
 }
 
-TEST_CASE("a deleted topic's counters stay in the store totals", "[observability]") {
+TEST_CASE("a deleted topic's counters stay in the store totals",
+          "[observability]") {
   Fixture f;
   REQUIRE(f.store->CreateTopic("gone", 2).ok());
   f.Send("gone", 6);
@@ -388,7 +436,8 @@ TEST_CASE("a deleted topic's counters stay in the store totals", "[observability
   MetricsSnapshot m = f.store->Metrics();
   CHECK(m.partitions.empty());
   CHECK(m.counters.appends == 6);
-  REQUIRE(f.store->CreateTopic("gone", 1).ok());  // a new topic of the same name
+  REQUIRE(
+      f.store->CreateTopic("gone", 1).ok());  // a new topic of the same name
   f.Send("gone", 1);
   m = f.store->Metrics();
   CHECK(m.counters.appends == 7);
@@ -427,7 +476,8 @@ TEST_CASE("without logger and listener a store reports nothing and works",
   CHECK(m.groups.empty());
 }
 
-TEST_CASE("latency histogram: power-of-two buckets and percentiles", "[observability]") {
+TEST_CASE("latency histogram: power-of-two buckets and percentiles",
+          "[observability]") {
   CHECK(LatencyRecorder::BucketFor(0) == 0);
   CHECK(LatencyRecorder::BucketFor(1) == 0);
   CHECK(LatencyRecorder::BucketFor(2) == 1);
@@ -435,15 +485,17 @@ TEST_CASE("latency histogram: power-of-two buckets and percentiles", "[observabi
   CHECK(LatencyRecorder::BucketFor(4) == 2);
   CHECK(LatencyRecorder::BucketFor(5) == 3);
   CHECK(LatencyRecorder::BucketFor(int64_t{1} << 25) == 25);
-  CHECK(LatencyRecorder::BucketFor((int64_t{1} << 25) + 1) == LatencyRecorder::kBounded);
-  CHECK(LatencyRecorder::BucketFor(int64_t{1} << 50) == LatencyRecorder::kBounded);
+  CHECK(LatencyRecorder::BucketFor((int64_t{1} << 25) + 1) ==
+        LatencyRecorder::kBounded);
+  CHECK(LatencyRecorder::BucketFor(int64_t{1} << 50) ==
+        LatencyRecorder::kBounded);
 
   LatencyRecorder r;
   CHECK(r.Snapshot().Percentile(0.5) == 0);
   using std::chrono::microseconds;
   for (int i = 0; i < 98; ++i) r.Record(microseconds(3));  // bucket <= 4 us
-  r.Record(microseconds(900));                              // <= 1024 us
-  r.Record(microseconds(5000));                             // <= 8192 us
+  r.Record(microseconds(900));                             // <= 1024 us
+  r.Record(microseconds(5000));                            // <= 8192 us
   LatencyHistogram h = r.Snapshot();
   CHECK(h.count == 100);
   CHECK(h.sum_us == 98 * 3 + 900 + 5000);
@@ -479,9 +531,14 @@ TEST_CASE("fmt formats evlog's value types", "[observability]") {
   HeaderView hdr[] = {{"trace", "abc"}};
   const std::string long_key(40, 'x');
   Record records[] = {
-      {.key = "user-7", .value = "hello world", .headers = hdr, .timestamp_ms = 1000},
+      {.key = "user-7",
+       .value = "hello world",
+       .headers = hdr,
+       .timestamp_ms = 1000},
       {.key = std::nullopt, .value = std::nullopt, .timestamp_ms = 1001},
-      {.key = std::string_view("a\"b\n\xff", 5), .value = "", .timestamp_ms = 1002},
+      {.key = std::string_view("a\"b\n\xff", 5),
+       .value = "",
+       .timestamp_ms = 1002},
       {.key = long_key, .value = "v", .timestamp_ms = 1003},
   };
   REQUIRE((*log)->Append(records).ok());
@@ -497,13 +554,16 @@ TEST_CASE("fmt formats evlog's value types", "[observability]") {
   REQUIRE(got.size() == 4);
   CHECK(got[0] == "offset=0 ts=1000 key=\"user-7\" value=11B headers=1");
   CHECK(got[1] == "offset=1 ts=1001 key=null value=tombstone headers=0");
-  CHECK(got[2] == "offset=2 ts=1002 key=\"a\\\"b\\x0a\\xff\" value=0B headers=0");
-  CHECK(got[3] == "offset=3 ts=1003 key=\"" + std::string(32, 'x') + "\"... value=1B headers=0");
+  CHECK(got[2] ==
+        "offset=2 ts=1002 key=\"a\\\"b\\x0a\\xff\" value=0B headers=0");
+  CHECK(got[3] == "offset=3 ts=1003 key=\"" + std::string(32, 'x') +
+                      "\"... value=1B headers=0");
 
   LatencyRecorder r;
   r.Record(std::chrono::microseconds(3));
   r.Record(std::chrono::microseconds(5));
-  CHECK(fmt::format("{}", r.Snapshot()) == "count=2 mean=4.0us p50=4us p99=5us max=5us");
+  CHECK(fmt::format("{}", r.Snapshot()) ==
+        "count=2 mean=4.0us p50=4us p99=5us max=5us");
 }
 
 }  // namespace

@@ -47,8 +47,8 @@ absl::Status WriteSegmentFile(Env* env, const std::string& path,
   char header[format::kSegmentHeaderSize];
   format::EncodeSegmentHeader({old.base_offset(), old.created_ms(), size},
                               header);
-  auto file =
-      env->NewWritableFile(path);  // truncates a failed attempt's leftover
+  // Truncates what a failed attempt may have left.
+  auto file = env->NewWritableFile(path);
   if (!file.ok()) return file.status();
   absl::Status s = (*file)->Append(std::string_view(header, sizeof(header)));
   if (s.ok()) s = (*file)->Append(frames);

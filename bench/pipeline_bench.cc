@@ -48,7 +48,8 @@
 // that its seal -- an msync of 64 MiB, which the maintenance thread does
 // within a second of each roll, i.e. once every ~4 s at 100k records/s --
 // does not fall into every measurement window (it would in 100 % of them
-// instead of ~1 in 3; docs/PERFORMANCE.md shows its effect). Throughput
+// instead of ~1 in 3; docs/PERFORMANCE.md shows its effect); likewise the
+// preparation of the next spare segment, which the roll requests. Throughput
 // runs start on a fresh topic and roll several segments: page faults of the
 // first segment, rolls and seals are included.
 //
@@ -58,21 +59,21 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/lockfree/spsc_queue.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <span>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <boost/lockfree/spsc_queue.hpp>
-
 #include "bench_util.h"
 #include "evlog/consumer.h"
+#include "evlog/observability.h"
 #include "evlog/options.h"
 #include "evlog/producer.h"
 #include "evlog/store.h"
@@ -248,6 +249,15 @@ class EvlogTransport {
       // fsync) rather than on the maintenance thread during the
       // measurement; see "Steady state" above.
       if (auto s = store_->Flush(); !s.ok()) return std::string(s.message());
+      // The roll asked the maintenance thread for the next spare segment
+      // (allocate + prefault 64 MiB: tens of ms of one core); let it finish
+      // before measuring, for the same reason.
+      // Ready when more spares were prepared than rolls adopted.
+      while (Metric(&PartitionMetrics::segments_prepared) <=
+             Metric(&PartitionMetrics::segments_rolled) -
+                 Metric(&PartitionMetrics::rolls_without_spare)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
     }
     ConsumerOptions co;
     co.auto_offset_reset = AutoOffsetReset::kLatest;
@@ -259,7 +269,8 @@ class EvlogTransport {
       return std::string(s.message());
     }
     // The first Poll resolves the position (kLatest) before anything is sent.
-    if (auto s = consumer_->Poll(std::chrono::milliseconds(0), &batch_); !s.ok()) {
+    if (auto s = consumer_->Poll(std::chrono::milliseconds(0), &batch_);
+        !s.ok()) {
       return std::string(s.message());
     }
     return "";
@@ -315,6 +326,12 @@ class EvlogTransport {
     return error_;
   }
 
+  // A counter of the topic's partition (Store::Metrics).
+  int64_t Metric(int64_t PartitionMetrics::*counter) const {
+    MetricsSnapshot m = store_->Metrics();
+    return m.partitions.empty() ? -1 : m.partitions[0].*counter;
+  }
+
   // Records in the log (they persist in the store's directory).
   int64_t LogEnd() const {
     auto d = store_->DescribeTopic("pipe");
@@ -333,8 +350,8 @@ class EvlogTransport {
   std::unique_ptr<Producer> producer_;
   std::unique_ptr<Consumer> consumer_;
   PollResult batch_;
-  std::vector<Msg> pending_;      // batching producer: records not yet sent
-  std::vector<Record> records_;   // views of pending_
+  std::vector<Msg> pending_;     // batching producer: records not yet sent
+  std::vector<Record> records_;  // views of pending_
   size_t npending_ = 0;
   mutable std::mutex error_mu_;
   std::string error_;
@@ -386,7 +403,8 @@ void RunThroughput(benchmark::State& state, T& t) {
   std::string consumer_error;
   std::thread consumer([&] {
     ready.store(true, std::memory_order_release);
-    consumer_ok = ConsumeAll(t, total, [](int64_t, int64_t) {}, &consumer_error);
+    consumer_ok = ConsumeAll(
+        t, total, [](int64_t, int64_t) {}, &consumer_error);
     last_receive_ns = NowNs();
   });
   while (!ready.load(std::memory_order_acquire)) CpuRelax();
@@ -437,7 +455,8 @@ void RunLatency(benchmark::State& state, T& t) {
         t, total,
         [&](int64_t i, int64_t ts) {
           int64_t now = NowNs();
-          if (i >= warmup) latencies[static_cast<size_t>(i - warmup)] = now - ts;
+          if (i >= warmup)
+            latencies[static_cast<size_t>(i - warmup)] = now - ts;
         },
         &consumer_error);
   });
@@ -469,7 +488,8 @@ void RunLatency(benchmark::State& state, T& t) {
   }
   std::sort(latencies.begin(), latencies.end());
   auto pct = [&](double p) {
-    size_t k = static_cast<size_t>(p * static_cast<double>(latencies.size() - 1));
+    size_t k =
+        static_cast<size_t>(p * static_cast<double>(latencies.size() - 1));
     return static_cast<double>(latencies[k]) * 1e-3;  // microseconds
   };
   state.SetIterationTime((end_ns - measure_start_ns) * 1e-9);
@@ -500,6 +520,8 @@ void Run(benchmark::State& state, Transport which) {
     EvlogTransport t(w, batch);
     go(t, t.Setup(/*prefill=*/kLatency));
     state.counters["log_records"] = static_cast<double>(t.LogEnd());
+    state.counters["rolls_without_spare"] =
+        static_cast<double>(t.Metric(&PartitionMetrics::rolls_without_spare));
   };
   switch (which) {
     case Transport::kSpsc: {
@@ -539,7 +561,7 @@ void BM_Latency(benchmark::State& state, Transport which) {
 // Registration: one iteration per repetition, manual time.
 // ---------------------------------------------------------------------------
 
-#define PIPELINE_THROUGHPUT(name, which)  \
+#define PIPELINE_THROUGHPUT(name, which)        \
   BENCHMARK_CAPTURE(BM_Throughput, name, which) \
       ->Iterations(1)                           \
       ->UseManualTime()                         \
@@ -547,7 +569,7 @@ void BM_Latency(benchmark::State& state, Transport which) {
 
 // 100k/s: spin-then-block (spin_us 50) never gets to block (a record every
 // 10 us). 10k/s: a record every 100 us, so it spins 50 us, then sleeps.
-#define PIPELINE_LATENCY(name, which)         \
+#define PIPELINE_LATENCY(name, which)        \
   BENCHMARK_CAPTURE(BM_Latency, name, which) \
       ->ArgName("rate")                      \
       ->Arg(100'000)                         \

@@ -401,17 +401,16 @@ void PartitionLog::RemoveWaiter(Waiter* w) {
                  waiters_.end());
 }
 
-// The two fences pair up (Dekker): either the reader's last look after
-// StartWaiting sees what was published before NotifyWaiters, or
-// NotifyWaiters sees the reader's announcement and wakes it.
-void PartitionLog::StartWaiting() {
-  sleepers_.fetch_add(1, std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-}
+// Dekker on one variable: the reader's increment and the writer's
+// read-modify-write of sleepers_ are ordered. If the increment comes first,
+// NotifyWaiters sees it and wakes the reader; if the writer's comes first,
+// the reader's increment synchronises with it and its last look sees what
+// the writer published before. (Read-modify-writes rather than fences:
+// ThreadSanitizer understands them.)
+void PartitionLog::StartWaiting() { sleepers_.fetch_add(1, std::memory_order_seq_cst); }
 
 void PartitionLog::NotifyWaiters() {
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (sleepers_.load(std::memory_order_relaxed) == 0) return;
+  if (sleepers_.fetch_add(0, std::memory_order_seq_cst) == 0) return;
   MutexLock l(&waiters_mu_);
   for (Waiter* w : waiters_) w->Notify();
 }

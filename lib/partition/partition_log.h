@@ -148,7 +148,7 @@ class PartitionLog {
   // waiter if there is none, and calls StopWaiting() when it wakes. Appends
   // and advances of durable_end_offset() notify the registered waiters only
   // while some reader is between StartWaiting and StopWaiting, so an append
-  // nobody sleeps for costs a fence and a load.
+  // nobody sleeps for costs one uncontended atomic read-modify-write.
   void AddWaiter(Waiter* w);
   void RemoveWaiter(Waiter* w);
   void StartWaiting();

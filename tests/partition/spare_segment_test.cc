@@ -94,7 +94,8 @@ TEST_CASE("without a prepared spare, every roll asks again", "[partition]") {
   PartitionLog* log = opened->get();
   int requests = 0;
   log->SetSpareRequester([&] { ++requests; });
-  Record r = KV("k", std::string(300, 's'));
+  const std::string value(300, 's');
+  Record r = KV("k", value);
   while (log->Segments().size() < 5) REQUIRE(log->Append({&r, 1}).ok());
   // One request per segment: the requests were not served, so each new
   // (cold) segment asks once, and never once per append.

@@ -195,16 +195,21 @@ absl::Status PartitionLog::PrepareSpare() {
   if (read_only_ || closed_.load()) return absl::OkStatus();
   MutexLock spare_lock(&spare_mu_);
   std::shared_ptr<Segment> cold;
+  bool have_spare;
   {
     MutexLock l(&append_mu_);
     if (active_cold_) cold = active_;
     active_cold_ = false;
+    have_spare = spare_ != nullptr;
   }
+  // The next segment first: the next roll waits for it, while an appender
+  // already writing a cold segment only pays page faults.
+  absl::Status s = have_spare ? absl::OkStatus() : PrepareNextSegment();
   if (cold != nullptr) cold->Prefault();
-  {
-    MutexLock l(&append_mu_);
-    if (spare_ != nullptr) return absl::OkStatus();
-  }
+  return s;
+}
+
+absl::Status PartitionLog::PrepareNextSegment() {
   auto spare = std::make_unique<Spare>();
   spare->path = absl::StrCat(dir_, "/spare.log", kTmpSuffix);
   env_->RemoveFile(spare->path).IgnoreError();
@@ -407,7 +412,9 @@ void PartitionLog::RemoveWaiter(Waiter* w) {
 // the reader's increment synchronises with it and its last look sees what
 // the writer published before. (Read-modify-writes rather than fences:
 // ThreadSanitizer understands them.)
-void PartitionLog::StartWaiting() { sleepers_.fetch_add(1, std::memory_order_seq_cst); }
+void PartitionLog::StartWaiting() {
+  sleepers_.fetch_add(1, std::memory_order_seq_cst);
+}
 
 void PartitionLog::NotifyWaiters() {
   if (sleepers_.fetch_add(0, std::memory_order_seq_cst) == 0) return;

@@ -239,6 +239,8 @@ class PartitionLog {
   // Seals the segments rolled since the last seal. Requires sync_mu_.
   absl::Status SealPendingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
   absl::Status Fail(absl::Status s);
+  // PrepareSpare's allocation of the next segment. Requires spare_mu_.
+  absl::Status PrepareNextSegment() ABSL_EXCLUSIVE_LOCKS_REQUIRED(spare_mu_);
   void NotifyWaiters();
 
   Env* const env_;

@@ -44,11 +44,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include <string_view>
 
 namespace evlog {
 
@@ -72,7 +72,8 @@ class Clock {
 // A clock that only moves when told to. Thread-safe.
 class FakeClock : public Clock {
  public:
-  explicit FakeClock(int64_t start_ms = 1'700'000'000'000) : now_ms_(start_ms) {}
+  explicit FakeClock(int64_t start_ms = 1'700'000'000'000)
+      : now_ms_(start_ms) {}
   int64_t NowMs() override;
   void AdvanceMs(int64_t delta_ms);
   void SetMs(int64_t now_ms);
@@ -116,11 +117,11 @@ class MappedRegion {
   virtual char* data() = 0;
   virtual size_t size() const = 0;
   virtual bool writable() const = 0;
-  // Hint that the whole region is about to be written: populate its page
-  // tables now (MADV_POPULATE_WRITE, falling back to read-touching each page)
-  // so that later writes do not fault. Best effort, no error; changes no
-  // byte. Default: nothing.
-  virtual void Prefault() {}
+  // Hint that [offset, offset + length) (clipped to the region) is about to
+  // be written: populate its page tables now (MADV_POPULATE_WRITE, falling
+  // back to read-touching each page) so that later writes do not fault.
+  // Best effort, no error; changes no byte. Default: nothing.
+  virtual void Prefault(size_t offset, size_t length) {}
   // msync(MS_SYNC) of [offset, offset + length), rounded out to whole pages.
   // Rely only on the requested bytes being durable: the in-memory Env's
   // crash model makes just those durable. A zero `length` is OK. Fails with

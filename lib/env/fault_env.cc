@@ -50,7 +50,9 @@ class FaultEnv::Region final : public MappedRegion {
   char* data() override { return base_->data(); }
   size_t size() const override { return base_->size(); }
   bool writable() const override { return base_->writable(); }
-  void Prefault() override { base_->Prefault(); }
+  void Prefault(size_t offset, size_t length) override {
+    base_->Prefault(offset, length);
+  }
   absl::Status Sync(size_t offset, size_t length) override {
     absl::Status status = env_->Check(Op::kRegionSync, path_);
     return status.ok() ? base_->Sync(offset, length) : status;

@@ -94,14 +94,19 @@ class PosixMappedRegion final : public MappedRegion {
   size_t size() const override { return size_; }
   bool writable() const override { return writable_; }
 
-  void Prefault() override {
+  void Prefault(size_t offset, size_t length) override {
+    const size_t begin = offset / PageSize() * PageSize();
+    if (begin >= size_) return;
+    const size_t end = length >= size_ - offset ? size_ : offset + length;
 #ifdef MADV_POPULATE_WRITE
-    if (writable_ && ::madvise(base_, size_, MADV_POPULATE_WRITE) == 0) return;
+    if (writable_ &&
+        ::madvise(base_ + begin, end - begin, MADV_POPULATE_WRITE) == 0)
+      return;
 #endif
     // Older kernels: a read fault maps each page-cache page; the later write
     // then only marks it dirty.
     volatile const char* p = base_;
-    for (size_t i = 0; i < size_; i += PageSize()) (void)p[i];
+    for (size_t i = begin; i < end; i += PageSize()) (void)p[i];
   }
 
   absl::Status Sync(size_t offset, size_t length) override {

@@ -205,7 +205,7 @@ absl::Status PartitionLog::PrepareSpare() {
   // The next segment first: the next roll waits for it, while an appender
   // already writing a cold segment only pays page faults.
   absl::Status s = have_spare ? absl::OkStatus() : PrepareNextSegment();
-  if (cold != nullptr) cold->Prefault();
+  if (cold != nullptr) cold->PrefaultUnwritten();
   return s;
 }
 
@@ -222,7 +222,7 @@ absl::Status PartitionLog::PrepareNextSegment() {
     env_->RemoveFile(spare->path).IgnoreError();
     return region.status();
   }
-  (*region)->Prefault();
+  (*region)->Prefault(0, (*region)->size());
   spare->region = *std::move(region);
   MutexLock l(&append_mu_);
   if (closed_.load()) {  // raced with Close: do not leave the file behind

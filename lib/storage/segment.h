@@ -107,9 +107,12 @@ class Segment {
   // ---- Writer side (externally serialised) ----
   size_t free_bytes() const { return capacity() - end_position(); }
   char* write_pointer() { return region_->data() + end_position(); }
-  // Faults in the mapping's pages ahead of the writer (MappedRegion::
-  // Prefault); safe while appends run.
-  void Prefault() { region_->Prefault(); }
+  // Faults in the mapping's pages from the write position on, ahead of the
+  // writer (MappedRegion::Prefault); safe while appends run.
+  void PrefaultUnwritten() {
+    size_t from = end_position();
+    region_->Prefault(from, capacity() - from);
+  }
   // Publishes the frame just written at write_pointer().
   void Publish(const format::FrameInfo& frame);
   // Makes [from, to) durable (msync).

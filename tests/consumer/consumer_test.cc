@@ -318,18 +318,25 @@ TEST_CASE("Wakeup interrupts a blocked poll from another thread",
   }
 }
 
+// A consumer assigned both partitions of a new two-partition topic "t".
+std::unique_ptr<Consumer> FollowTwoPartitions(StoreFixture& f,
+                                              const ConsumerOptions& o) {
+  REQUIRE(f.store->CreateTopic("t", 2).ok());
+  auto c = f.NewConsumer(o);
+  REQUIRE(c->Assign({TP("t", 0), TP("t", 1)}).ok());
+  return c;
+}
+
 TEST_CASE(
     "a consumer thread follows a producer thread under every wait strategy",
     "[consumer][concurrency]") {
   for (WaitStrategy ws : {WaitStrategy::kBlock, WaitStrategy::kSpinThenBlock,
                           WaitStrategy::kBusySpin}) {
     StoreFixture f;
-    REQUIRE(f.store->CreateTopic("t", 2).ok());
     ConsumerOptions o = Manual();
     o.wait_strategy = ws;
     o.max_poll_records = 64;
-    auto c = f.NewConsumer(o);
-    REQUIRE(c->Assign({TP("t", 0), TP("t", 1)}).ok());
+    auto c = FollowTwoPartitions(f, o);
     constexpr int kRecords = 4000;
     std::atomic<int> send_errors{0};
     std::thread producer([&] {
@@ -371,12 +378,10 @@ TEST_CASE("a consumer asleep when each record arrives receives every one",
           "[consumer][concurrency]") {
   for (WaitStrategy ws : {WaitStrategy::kBlock, WaitStrategy::kSpinThenBlock}) {
     StoreFixture f;
-    REQUIRE(f.store->CreateTopic("t", 2).ok());
     ConsumerOptions o = Manual();
     o.wait_strategy = ws;
     o.spin_us = 1;
-    auto c = f.NewConsumer(o);
-    REQUIRE(c->Assign({TP("t", 0), TP("t", 1)}).ok());
+    auto c = FollowTwoPartitions(f, o);
     constexpr int kRecords = 2000;
     std::counting_semaphore<> received_one{0};
     std::atomic<int> send_errors{0};

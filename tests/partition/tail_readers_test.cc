@@ -21,13 +21,19 @@ std::string Payload(int64_t i) {
   return std::to_string(i) + std::string(static_cast<size_t>(i % 50), 'p');
 }
 
-TEST_CASE("readers follow the tail while one writer appends",
-          "[partition][concurrency]") {
-  MemEnv env;
+// A log of 16 KiB segments in `env`.
+std::unique_ptr<PartitionLog> OpenLog(MemEnv& env) {
   REQUIRE(env.CreateDir("/log").ok());
   auto opened = PartitionLog::Open(&env, "/log", testing::SmallSegments(16384));
   REQUIRE(opened.ok());
-  PartitionLog* log = opened->get();
+  return *std::move(opened);
+}
+
+TEST_CASE("readers follow the tail while one writer appends",
+          "[partition][concurrency]") {
+  MemEnv env;
+  std::unique_ptr<PartitionLog> opened = OpenLog(env);
+  PartitionLog* log = opened.get();
   constexpr int64_t kRecords = 20000;
   constexpr int kReaders = 3;
   std::atomic<int> failures{0};
@@ -139,10 +145,8 @@ TEST_CASE("concurrent appenders with group commit",
 TEST_CASE("no wake-up is lost when every append finds the reader asleep",
           "[partition][concurrency]") {
   MemEnv env;
-  REQUIRE(env.CreateDir("/log").ok());
-  auto opened = PartitionLog::Open(&env, "/log", testing::SmallSegments(16384));
-  REQUIRE(opened.ok());
-  PartitionLog* log = opened->get();
+  std::unique_ptr<PartitionLog> opened = OpenLog(env);
+  PartitionLog* log = opened.get();
   constexpr int kRecords = 3000;
   std::counting_semaphore<> read_one{0};
   std::atomic<int> append_errors{0};

@@ -28,6 +28,7 @@
 #include <benchmark/benchmark.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -191,9 +192,11 @@ void BM_Retention_Sweep(benchmark::State& state) {
   int64_t deleted = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    ScratchDir dir("retention_sweep");
-    auto log = ManySegments(dir.path() + "/p", kSegments, 64 << 10);
-    if (!dir.ok() || log == nullptr || !log->Flush().ok()) {
+    // Removed while the timer is paused, like the log (below).
+    std::optional<ScratchDir> dir;
+    dir.emplace("retention_sweep");
+    auto log = ManySegments(dir->path() + "/p", kSegments, 64 << 10);
+    if (!dir->ok() || log == nullptr || !log->Flush().ok()) {
       return state.SkipWithError("setup failed");
     }
     int64_t later = Env::Default()->clock()->NowMs() + 8ll * 24 * 3600 * 1000;
@@ -203,6 +206,7 @@ void BM_Retention_Sweep(benchmark::State& state) {
     if (!plan.ok()) return state.SkipWithError("retention failed");
     deleted += static_cast<int64_t>(plan->segments);
     log.reset();
+    dir.reset();
     state.ResumeTiming();
   }
   state.SetItemsProcessed(deleted);

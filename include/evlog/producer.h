@@ -15,8 +15,10 @@
 // ProducerOptions::partitioner if set; else, for a record with a key,
 // XXH3-64(key bytes, seed 0) modulo the partition count (stable across runs
 // and versions: the same key always lands in the same partition while the
-// count is unchanged); else a sticky spread: records without a key go to one
-// partition for `sticky_records` sends, then to the next.
+// count is unchanged); else a sticky spread: records without a key sent by
+// one thread go to one partition for `sticky_records` of that thread's
+// sends, then to the next (each thread keeps its own count and starts at
+// its own partition, so concurrent senders spread over the partitions).
 //
 // Thread safety: thread-safe; any number of threads may send through one
 // producer at once, to the same or different partitions.

@@ -1,5 +1,9 @@
 #include "producer/producer_impl.h"
 
+#include <functional>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "format/coding.h"
@@ -11,18 +15,20 @@ namespace evlog {
 PartitionId PartitionForKey(std::string_view key, int32_t num_partitions) {
   // Part of the contract (pinned by a test): changing it would move keys.
   uint64_t h = format::Checksum(key.data(), key.size());
-  return PartitionId(static_cast<int32_t>(h % static_cast<uint64_t>(num_partitions)));
+  return PartitionId(
+      static_cast<int32_t>(h % static_cast<uint64_t>(num_partitions)));
 }
 
-absl::StatusOr<PartitionId> ProducerImpl::Choose(Topic& topic,
-                                                 std::span<const Record> records,
-                                                 const SendOptions& options) const {
+absl::StatusOr<PartitionId> ProducerImpl::Choose(
+    Topic& topic, std::span<const Record> records,
+    const SendOptions& options) const {
   int32_t n = topic.partition_count();
   if (options.partition) {
     if (options.partition->value() < 0 || options.partition->value() >= n) {
-      return absl::OutOfRangeError(absl::StrCat(
-          "partition ", options.partition->value(), " is out of range for topic ",
-          topic.name(), " (", n, " partitions)"));
+      return absl::OutOfRangeError(
+          absl::StrCat("partition ", options.partition->value(),
+                       " is out of range for topic ", topic.name(), " (", n,
+                       " partitions)"));
     }
     return *options.partition;
   }
@@ -34,8 +40,8 @@ absl::StatusOr<PartitionId> ProducerImpl::Choose(Topic& topic,
                         : PartitionForKey(*r.key, n);
     if (p.value() < 0 || p.value() >= n) {
       return absl::OutOfRangeError(absl::StrCat(
-          "the partitioner chose partition ", p.value(), " of topic ", topic.name(),
-          ", which has ", n, " partitions"));
+          "the partitioner chose partition ", p.value(), " of topic ",
+          topic.name(), ", which has ", n, " partitions"));
     }
     if (chosen && *chosen != p) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -47,33 +53,45 @@ absl::StatusOr<PartitionId> ProducerImpl::Choose(Topic& topic,
   }
   if (chosen) return *chosen;
   if (n == 1) return PartitionId(0);  // no shared counter to touch
-  // Sticky spread for records without a key.
-  uint64_t ticket = topic.sticky_counter().fetch_add(1, std::memory_order_relaxed);
+  // Sticky spread for records without a key, per sending thread: threads
+  // share no counter, and start at different partitions so that
+  // concurrent senders do not queue on one partition's lock.
+  thread_local absl::flat_hash_map<const Topic*, uint64_t> sends;
+  auto [it, fresh] = sends.try_emplace(&topic, 0);
+  if (fresh) {
+    it->second = std::hash<std::thread::id>()(std::this_thread::get_id()) %
+                 1024 * static_cast<uint64_t>(options_.sticky_records);
+  }
+  uint64_t ticket = it->second++;
   return PartitionId(static_cast<int32_t>(
-      (ticket / static_cast<uint64_t>(options_.sticky_records)) % static_cast<uint64_t>(n)));
+      (ticket / static_cast<uint64_t>(options_.sticky_records)) %
+      static_cast<uint64_t>(n)));
 }
 
-absl::StatusOr<BatchSendResult> ProducerImpl::SendBatch(std::string_view topic_name,
-                                                        std::span<const Record> records,
-                                                        const SendOptions& options) {
+absl::StatusOr<BatchSendResult> ProducerImpl::SendBatch(
+    std::string_view topic_name, std::span<const Record> records,
+    const SendOptions& options) {
   if (closed_.load(std::memory_order_acquire)) {
     return absl::FailedPreconditionError("producer is closed");
   }
   if (records.empty()) return absl::InvalidArgumentError("empty batch");
   BatchSendResult result;
-  absl::Status s = store_->WithTopic(topic_name, [&](Topic& topic) -> absl::Status {
-    auto p = Choose(topic, records, options);
-    if (!p.ok()) return p.status();
-    PartitionLog* log = topic.partition(*p);
-    auto appended = log->Append(records, options.expected_end_offset);
-    if (!appended.ok()) {
-      return absl::Status(appended.status().code(),
-                          absl::StrCat("topic ", topic.name(), " partition ", p->value(),
-                                       ": ", appended.status().message()));
-    }
-    result = {*p, appended->base_offset, appended->last_offset, appended->timestamp_ms};
-    return absl::OkStatus();
-  });
+  absl::Status s =
+      store_->WithTopic(topic_name, [&](Topic& topic) -> absl::Status {
+        auto p = Choose(topic, records, options);
+        if (!p.ok()) return p.status();
+        PartitionLog* log = topic.partition(*p);
+        auto appended = log->Append(records, options.expected_end_offset);
+        if (!appended.ok()) {
+          return absl::Status(
+              appended.status().code(),
+              absl::StrCat("topic ", topic.name(), " partition ", p->value(),
+                           ": ", appended.status().message()));
+        }
+        result = {*p, appended->base_offset, appended->last_offset,
+                  appended->timestamp_ms};
+        return absl::OkStatus();
+      });
   if (!s.ok()) return s;
   return result;
 }

@@ -24,7 +24,10 @@ inline constexpr int32_t kMaxPartitions = 10000;
 class Topic {
  public:
   Topic(std::string name, uint64_t id, TopicConfig config, std::string dir)
-      : name_(std::move(name)), id_(id), config_(config), dir_(std::move(dir)) {}
+      : name_(std::move(name)),
+        id_(id),
+        config_(config),
+        dir_(std::move(dir)) {}
   Topic(const Topic&) = delete;
   Topic& operator=(const Topic&) = delete;
 
@@ -34,7 +37,9 @@ class Topic {
   // Directory holding one sub-directory per partition ("0", "1", ...).
   const std::string& dir() const { return dir_; }
 
-  int32_t partition_count() const { return count_.load(std::memory_order_acquire); }
+  int32_t partition_count() const {
+    return count_.load(std::memory_order_acquire);
+  }
 
   // The partition's log, or null if `p` is out of range.
   PartitionLog* partition(PartitionId p) const {
@@ -50,13 +55,11 @@ class Topic {
   // kMaxPartitions.
   void AddPartition(std::shared_ptr<PartitionLog> log) {
     int32_t n = count_.load(std::memory_order_relaxed);
-    if (chunks_[n / kChunk] == nullptr) chunks_[n / kChunk] = std::make_unique<Chunk>();
+    if (chunks_[n / kChunk] == nullptr)
+      chunks_[n / kChunk] = std::make_unique<Chunk>();
     chunks_[n / kChunk]->logs[n % kChunk] = std::move(log);
     count_.store(n + 1, std::memory_order_release);
   }
-
-  // Sticky-partitioner state for records without a key.
-  std::atomic<uint64_t>& sticky_counter() { return sticky_; }
 
  private:
   static constexpr int32_t kChunk = 128;
@@ -71,7 +74,6 @@ class Topic {
   // Chunks are written before count_ is published and never change after.
   std::unique_ptr<Chunk> chunks_[(kMaxPartitions + kChunk - 1) / kChunk];
   std::atomic<int32_t> count_{0};
-  std::atomic<uint64_t> sticky_{0};
 };
 
 }  // namespace evlog

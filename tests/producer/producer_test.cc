@@ -88,6 +88,33 @@ TEST_CASE("records without a key stick, then spread", "[producer]") {
     CHECK(sequence[i] == sequence[i - i % 64]);
 }
 
+TEST_CASE("each sending thread sticks on its own", "[producer][concurrency]") {
+  Fixture f(3);
+  std::vector<int32_t> sequences[2];
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 64 * 6; ++i) {
+        auto sent = f.producer->Send("t", {.value = "v"});
+        sequences[t].push_back(sent.ok() ? sent->partition.value() : -1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& seq : sequences) {
+    REQUIRE(seq.size() == 64 * 6);
+    std::map<int32_t, int> per_partition;
+    for (size_t i = 0; i < seq.size(); ++i) {
+      CHECK(seq[i] >= 0);
+      // Another thread's sends never break a thread's run of 64.
+      CHECK(seq[i] == seq[i - i % 64]);
+      per_partition[seq[i]]++;
+    }
+    CHECK(per_partition.size() == 3);
+    for (auto& [p, n] : per_partition) CHECK(n == 128);
+  }
+}
+
 TEST_CASE("explicit partitions and user partitioners", "[producer]") {
   Fixture f(4);
   auto sent = f.producer->Send("t", {.key = "k", .value = "v"},

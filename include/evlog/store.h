@@ -74,6 +74,16 @@ struct StoreOptions {
   // retention, compaction), in ms. 0 disables the thread; call
   // RunMaintenance() yourself (tests do, with a FakeClock). Default 1000.
   int64_t maintenance_interval_ms = 1000;
+  // Memory limit of one compaction pass (Kafka's
+  // log.cleaner.dedupe.buffer.size): its table of the latest offset of each
+  // key, which grows with the distinct keys of the log. A pass that fills it
+  // compacts the oldest part of the log it indexed whole and leaves the rest
+  // to the next passes, of later maintenance rounds. A partition with one
+  // segment whose keys alone do not fit is not compacted past that segment;
+  // maintenance reports kResourceExhausted naming this option (nothing is
+  // removed). Allocated as needed, not up front; passes of different
+  // partitions do not overlap. Default 128 MiB. Range 1 MiB .. 2^40.
+  uint64_t compaction_buffer_bytes = 128ull << 20;
   // Open without taking the lock and without writing anything: for tools that
   // inspect a store another process holds. Every write fails with
   // kFailedPrecondition. Default false.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "compaction/offset_map.h"
 #include "format/batch_codec.h"
@@ -15,9 +16,12 @@ namespace evlog {
 
 namespace {
 
+// Marks the kResourceExhausted of a buffer too small for one segment.
+constexpr char kBufferTooSmallUrl[] = "evlog/compaction-buffer-too-small";
+
 // Calls fn(frame, position) for every frame of `seg`, validating each
 // unless `trusted` (validated earlier in the same pass: closed segments are
-// immutable) or verified by the segment already.
+// immutable) or verified by the segment already, until fn returns false.
 template <typename Fn>
 absl::Status ForEachFrame(const Segment& seg, bool trusted, Fn fn) {
   size_t pos = format::kSegmentHeaderSize;
@@ -32,7 +36,7 @@ absl::Status ForEachFrame(const Segment& seg, bool trusted, Fn fn) {
       return absl::DataLossError(absl::StrCat(
           seg.path(), ": corrupt frame at position ", pos, ": ", why));
     }
-    fn(frame, pos);
+    if (!fn(frame, pos)) break;
     pos += frame.frame_size;
   }
   return absl::OkStatus();
@@ -64,52 +68,100 @@ absl::Status WriteSegmentFile(Env* env, const std::string& path,
 // The pass over one log.
 class Pass {
  public:
-  Pass(Env* env, PartitionLog* log, int64_t now_ms)
-      : env_(env), log_(log), config_(log->config()), now_ms_(now_ms) {}
+  Pass(Env* env, PartitionLog* log, int64_t now_ms,
+       const CompactionOptions& options)
+      : env_(env),
+        log_(log),
+        config_(log->config()),
+        now_ms_(now_ms),
+        options_(options) {}
 
   absl::StatusOr<CompactionStats> Run() {
     std::vector<std::shared_ptr<Segment>> segments = log_->Segments();
     segments.pop_back();  // the active segment (or newer) is never touched
-    stats_.clean_end = segments.empty() ? log_->start_offset()
-                                        : segments.back()->next_offset();
     has_keyless_.assign(segments.size(), false);
-    for (size_t i = 0; i < segments.size(); ++i) {
-      if (absl::Status s = Index(*segments[i], i); !s.ok()) return s;
+    // Segments [0, first_dirty_) were compacted by earlier passes.
+    first_dirty_ = 0;
+    while (first_dirty_ < segments.size() &&
+           segments[first_dirty_]->next_offset() <= options_.clean_end) {
+      ++first_dirty_;
     }
-    latest_offsets_ = latest_.SortedOffsets();
+    // Pass 1 over segments [0, end): the dirty ones until the table is full.
+    size_t end = segments.size();
     for (size_t i = 0; i < segments.size(); ++i) {
+      bool full = false;
+      if (absl::Status s = Index(*segments[i], i, &full); !s.ok()) return s;
+      if (full) {
+        end = i;
+        break;
+      }
+    }
+    if (end == first_dirty_ && end < segments.size()) {
+      absl::Status s = absl::ResourceExhaustedError(absl::StrCat(
+          segments[end]->path(),
+          ": the keys of this segment do not fit in the compaction buffer of ",
+          options_.buffer_bytes,
+          " bytes (StoreOptions::compaction_buffer_bytes); nothing compacted"));
+      s.SetPayload(kBufferTooSmallUrl, absl::Cord());
+      return s;
+    }
+    stats_.buffer_full = end < segments.size();
+    stats_.clean_end =
+        end == 0 ? log_->start_offset() : segments[end - 1]->next_offset();
+    latest_offsets_ = latest_.SortedOffsets();
+    for (size_t i = 0; i < end; ++i) {
       if (absl::Status s = Clean(*segments[i], i); !s.ok()) return s;
     }
     return stats_;
   }
 
  private:
-  // Pass 1: the latest offset of each key, the keys of segment-final
-  // records (which are always kept), and whether segment `i` has records
-  // without a key.
-  absl::Status Index(const Segment& seg, size_t i) {
-    ++stats_.segments_scanned;
+  // True if the tables could pass the buffer while the keyed records in
+  // keyed_ are put.
+  bool WouldOverflow() const {
+    const uint64_t bytes =
+        latest_.PeakBytesToPutAll(keyed_) +
+        (latest_.size() + keyed_.size()) * sizeof(int64_t) +  // SortedOffsets
+        pinned_.MemoryBytes();
+    return bytes > options_.buffer_bytes;
+  }
+
+  // Pass 1: the latest offset of each key of a dirty segment, the keys of
+  // segment-final records (which are always kept), and whether segment `i`
+  // has records without a key. Sets *full and stops before a batch that
+  // would take the tables past the buffer; the keys of the batches before it
+  // stay in latest_ (they are later than everything that will be cleaned,
+  // so a record they supersede may go).
+  absl::Status Index(const Segment& seg, size_t i, bool* full) {
+    const bool dirty = i >= first_dirty_;
     RecordView r;
     std::optional<std::string_view> last_key;
+    int64_t records = 0;
     absl::Status s = ForEachFrame(
         seg, /*trusted=*/false, [&](const format::FrameInfo& frame, size_t) {
           keyed_.clear();
           format::RecordIterator it(frame);
           while (!it.Done()) {
             it.Next(&r);
-            ++stats_.records_read;
+            ++records;
             if (r.key()) {
-              keyed_.push_back({*r.key(), r.offset().value()});
+              if (dirty) keyed_.push_back({*r.key(), r.offset().value()});
             } else {
               has_keyless_[i] = true;
             }
             last_key = r.key();
           }
+          if (!keyed_.empty() && WouldOverflow()) {
+            *full = true;
+            return false;
+          }
           latest_.PutAll(keyed_);
+          return true;
         });
-    if (s.ok() && last_key) {
-      pinned_.Put(*last_key, seg.next_offset().value() - 1);
-    }
+    if (!s.ok() || *full) return s;
+    ++stats_.segments_scanned;
+    stats_.records_read += records;
+    if (last_key) pinned_.Put(*last_key, seg.next_offset().value() - 1);
     return s;
   }
 
@@ -130,10 +182,15 @@ class Pass {
   // identifies one record, hence one key: no key comparison is needed).
   bool IsLatest(Offset o) { return AnyLatestIn(o, o); }
 
-  bool Keep(const RecordView& r, Offset segment_last) {
+  // In a segment compacted earlier (`dirty` false), a keyed record is
+  // superseded exactly when its key is in latest_ (every record there is
+  // later); otherwise it is the latest of its key below the pass's end.
+  bool Keep(const RecordView& r, Offset segment_last, bool dirty) {
     if (!r.key()) return true;
     if (r.offset() == segment_last) return true;
-    if (!IsLatest(r.offset())) return false;
+    if (dirty ? !IsLatest(r.offset()) : latest_.Get(*r.key()).has_value()) {
+      return false;
+    }
     if (!r.is_tombstone()) return true;
     int64_t expiry = r.timestamp_ms() + config_.delete_retention_ms;
     if (now_ms_ < expiry) {
@@ -154,6 +211,7 @@ class Pass {
   // anything.
   absl::Status Clean(const Segment& seg, size_t i) {
     const Offset segment_last = seg.next_offset() - 1;
+    const bool dirty = i >= first_dirty_;
     out_.clear();
     int64_t removed = 0;
     std::vector<RecordView> kept;
@@ -161,17 +219,19 @@ class Pass {
         seg, /*trusted=*/true, [&](const format::FrameInfo& frame, size_t pos) {
           // A batch with no latest record, no record without a key and not the
           // segment's last record goes whole, without decoding its records.
-          if (!AnyLatestIn(frame.base_offset, frame.last_offset()) &&
+          // (Only in a dirty segment: the others have no offsets in
+          // latest_offsets_.)
+          if (dirty && !AnyLatestIn(frame.base_offset, frame.last_offset()) &&
               !has_keyless_[i] && frame.last_offset() != segment_last) {
             removed += frame.record_count;
-            return;
+            return true;
           }
           kept.clear();
           format::RecordIterator it(frame);
           RecordView r;
           while (!it.Done()) {
             it.Next(&r);
-            if (Keep(r, segment_last)) kept.push_back(r);
+            if (Keep(r, segment_last, dirty)) kept.push_back(r);
           }
           removed += frame.record_count - kept.size();
           if (kept.size() == frame.record_count) {
@@ -179,6 +239,7 @@ class Pass {
           } else if (!kept.empty()) {
             AppendFrame(kept, frame.attributes);
           }
+          return true;
         });
     if (!s.ok()) return s;
     if (removed == 0) return absl::OkStatus();
@@ -221,9 +282,11 @@ class Pass {
   PartitionLog* const log_;
   const TopicConfig& config_;
   const int64_t now_ms_;
+  const CompactionOptions options_;
   CompactionStats stats_;
+  size_t first_dirty_ = 0;  // index of the first segment not compacted yet
   // From pass 1.
-  OffsetMap latest_;  // key -> offset of its latest record
+  OffsetMap latest_;  // key -> offset of its latest record (dirty segments)
   OffsetMap pinned_;  // key -> offset, for the last record of each segment
   std::vector<bool> has_keyless_;        // per segment
   std::vector<OffsetMap::Entry> keyed_;  // keyed records of one batch
@@ -239,8 +302,14 @@ class Pass {
 }  // namespace
 
 absl::StatusOr<CompactionStats> CompactLog(Env* env, PartitionLog* log,
-                                           int64_t now_ms) {
-  return Pass(env, log, now_ms).Run();
+                                           int64_t now_ms,
+                                           const CompactionOptions& options) {
+  return Pass(env, log, now_ms, options).Run();
+}
+
+bool IsCompactionBufferTooSmall(const absl::Status& status) {
+  return absl::IsResourceExhausted(status) &&
+         status.GetPayload(kBufferTooSmallUrl).has_value();
 }
 
 double DirtyRatio(const std::vector<std::shared_ptr<Segment>>& segments,
@@ -256,6 +325,7 @@ double DirtyRatio(const std::vector<std::shared_ptr<Segment>>& segments,
 
 bool CompactionDue(const PartitionLog& log, const CompactionState& state,
                    int64_t now_ms) {
+  if (state.buffer_full) return true;
   if (state.next_tombstone_expiry_ms >= 0 &&
       now_ms >= state.next_tombstone_expiry_ms) {
     return true;

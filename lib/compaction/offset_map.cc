@@ -38,6 +38,30 @@ void OffsetMap::Grow() {
   }
 }
 
+void OffsetMap::GrowArena(size_t n) {
+  keys_.reserve(std::max(2 * keys_.capacity(), keys_.size() + n));
+}
+
+size_t OffsetMap::PeakBytesToPutAll(std::span<const Entry> entries) const {
+  // The slot table once every entry is in (Put grows before an insertion
+  // that would pass 3/4), and at its last doubling the old half too.
+  size_t slots = slots_.size();
+  while (4 * (size_ + entries.size()) > 3 * slots) slots *= 2;
+  size_t slot_peak = slots == slots_.size() ? slots : slots + slots / 2;
+  // The arena, growing as Put does; at each growth the old copy exists too.
+  size_t cap = keys_.capacity(), used = keys_.size(), arena_peak = cap;
+  for (const Entry& e : entries) {
+    used += 4 + e.key.size();
+    if (used > cap) {
+      size_t grown = std::max(2 * cap, used);
+      arena_peak = std::max(arena_peak, cap + grown);
+      cap = grown;
+    }
+  }
+  return slot_peak * sizeof(Slot) + arena_peak +
+         std::max(hashes_.capacity(), entries.size()) * sizeof(uint64_t);
+}
+
 std::vector<int64_t> OffsetMap::SortedOffsets() const {
   std::vector<int64_t> offsets;
   offsets.reserve(size_);

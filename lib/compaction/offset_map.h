@@ -14,7 +14,10 @@
 // slots, about 200 KB of arena), instead of one cold cache line of a
 // segment per key; a compaction pass over 1M records in memory went from 44
 // to 23 ms with it (bench/compaction_bench.cc). Memory: per key, 24 bytes /
-// load factor (0.375 to 0.75) plus the key's size + 4.
+// load factor (0.375 to 0.75) plus the key's size + 4 (the arena doubles
+// too, so up to twice that). MemoryBytes() tells it and PeakBytesToPutAll()
+// what a batch may take, so that a pass can stay within its buffer
+// (StoreOptions::compaction_buffer_bytes).
 //
 // Example:
 //   OffsetMap latest;
@@ -71,6 +74,18 @@ class OffsetMap {
   // Number of distinct keys.
   size_t size() const { return size_; }
 
+  // Bytes the map holds: slot table, key arena and PutAll's scratch, by
+  // capacity (what is allocated, not what is used).
+  size_t MemoryBytes() const {
+    return slots_.capacity() * sizeof(Slot) + keys_.capacity() +
+           hashes_.capacity() * sizeof(uint64_t);
+  }
+
+  // An upper bound of MemoryBytes() at any moment of PutAll(entries),
+  // counting every key as new and the moment a table grows (its old and new
+  // copies both exist then).
+  size_t PeakBytesToPutAll(std::span<const Entry> entries) const;
+
   // The offset of every key, ascending.
   std::vector<int64_t> SortedOffsets() const;
 
@@ -108,6 +123,9 @@ class OffsetMap {
     if (s.offset < 0) {
       s.hash = hash;
       s.key_pos = keys_.size();
+      if (keys_.size() + 4 + key.size() > keys_.capacity()) {
+        GrowArena(4 + key.size());
+      }
       char size[4];
       format::Store<uint32_t>(size, static_cast<uint32_t>(key.size()));
       keys_.append(size, sizeof(size));
@@ -119,6 +137,10 @@ class OffsetMap {
 
   // Doubles the table.
   void Grow();
+
+  // Makes room for `n` more arena bytes: at least doubles the arena, so
+  // that PeakBytesToPutAll can tell its growth in advance.
+  void GrowArena(size_t n);
 
   const uint64_t hash_mask_;
   std::vector<Slot> slots_;  // a power of two, at most 3/4 full

@@ -9,9 +9,14 @@ LogMaintainer::Counters LogMaintainer::counters() const {
   return counters_;
 }
 
-absl::Status LogMaintainer::Run(Env* env,
-                                const std::vector<MaintainedPartition>& partitions,
-                                int64_t now_ms, const MinCommittedFn& min_committed) {
+void LogMaintainer::set_compaction_buffer_bytes(uint64_t bytes) {
+  MutexLock l(&mu_);
+  compaction_buffer_bytes_ = bytes;
+}
+
+absl::Status LogMaintainer::Run(
+    Env* env, const std::vector<MaintainedPartition>& partitions,
+    int64_t now_ms, const MinCommittedFn& min_committed) {
   MutexLock l(&mu_);
   absl::Status first;
   absl::flat_hash_set<std::string> seen;
@@ -19,12 +24,14 @@ absl::Status LogMaintainer::Run(Env* env,
     seen.insert(p.log->dir());
     first.Update(RunOne(env, p, now_ms, min_committed));
   }
-  absl::erase_if(compaction_, [&](const auto& kv) { return !seen.contains(kv.first); });
+  absl::erase_if(compaction_,
+                 [&](const auto& kv) { return !seen.contains(kv.first); });
   return first;
 }
 
 absl::Status LogMaintainer::RunOne(Env* env, const MaintainedPartition& p,
-                                   int64_t now_ms, const MinCommittedFn& min_committed) {
+                                   int64_t now_ms,
+                                   const MinCommittedFn& min_committed) {
   PartitionLog* log = p.log.get();
   if (!log->health().ok()) return log->health();
   const TopicConfig& config = log->config();
@@ -33,7 +40,8 @@ absl::Status LogMaintainer::RunOne(Env* env, const MaintainedPartition& p,
   if (del) {
     std::optional<Offset> consumed;
     if (!config.retention_wait_for_groups.empty() && min_committed) {
-      consumed = min_committed(p.topic, p.partition, config.retention_wait_for_groups);
+      consumed =
+          min_committed(p.topic, p.partition, config.retention_wait_for_groups);
     }
     auto plan = ApplyRetention(log, now_ms, consumed);
     if (!plan.ok()) return plan.status();
@@ -44,12 +52,24 @@ absl::Status LogMaintainer::RunOne(Env* env, const MaintainedPartition& p,
   }
   if (compact) {
     auto [it, inserted] = compaction_.try_emplace(log->dir());
-    if (inserted) it->second.clean_end = log->start_offset();
-    if (!CompactionDue(*log, it->second, now_ms)) return absl::OkStatus();
-    auto stats = CompactLog(env, log, now_ms);
+    PartitionState& state = it->second;
+    if (inserted) state.compaction.clean_end = log->start_offset();
+    if (!state.too_large.ok()) {
+      if (log->start_offset() == state.too_large_start) return state.too_large;
+      state.too_large = absl::OkStatus();
+    }
+    if (!CompactionDue(*log, state.compaction, now_ms)) return absl::OkStatus();
+    auto stats = CompactLog(env, log, now_ms,
+                            {.clean_end = state.compaction.clean_end,
+                             .buffer_bytes = compaction_buffer_bytes_});
+    if (IsCompactionBufferTooSmall(stats.status())) {
+      state.too_large = stats.status();
+      state.too_large_start = log->start_offset();
+    }
     if (!stats.ok()) return stats.status();
-    it->second.clean_end = stats->clean_end;
-    it->second.next_tombstone_expiry_ms = stats->next_tombstone_expiry_ms;
+    state.compaction.clean_end = stats->clean_end;
+    state.compaction.next_tombstone_expiry_ms = stats->next_tombstone_expiry_ms;
+    state.compaction.buffer_full = stats->buffer_full;
     ++counters_.compaction_passes;
     counters_.records_compacted_away += stats->records_removed;
     if (PartitionObserver* o = log->observer()) {

@@ -10,6 +10,14 @@
 //                   compaction
 // Errors of one partition do not stop the round; the first is returned.
 //
+// Compaction passes are bounded by the compaction buffer
+// (set_compaction_buffer_bytes): a pass that fills it cleans a prefix of the
+// dirty log and the next passes go on from its clean_end. A partition whose
+// first dirty segment alone does not fit fails with kResourceExhausted; the
+// maintainer then returns that error each round without another pass until
+// the log's start moves (retention deleted segments) -- the compacted part
+// stays readable and intact, later segments are not compacted.
+//
 // Thread safety: thread-safe; rounds are serialised (a round started while
 // another runs waits for it), which also keeps a partition's retention and
 // compaction from overlapping.
@@ -48,7 +56,8 @@ class LogMaintainer {
   // deletes). Forgets the compaction state of partitions not listed
   // (deleted topics).
   absl::Status Run(Env* env, const std::vector<MaintainedPartition>& partitions,
-                   int64_t now_ms, const MinCommittedFn& min_committed = nullptr);
+                   int64_t now_ms,
+                   const MinCommittedFn& min_committed = nullptr);
 
   // Totals since construction, for tests and monitoring.
   struct Counters {
@@ -58,15 +67,32 @@ class LogMaintainer {
   };
   Counters counters() const;
 
+  // Limit of each compaction pass's tables (CompactionOptions::buffer_bytes),
+  // from StoreOptions::compaction_buffer_bytes. Default
+  // kDefaultCompactionBufferBytes. Applies from the next pass.
+  void set_compaction_buffer_bytes(uint64_t bytes);
+
  private:
   absl::Status RunOne(Env* env, const MaintainedPartition& p, int64_t now_ms,
                       const MinCommittedFn& min_committed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // A partition's scheduling state, and the error of a pass whose first
+  // dirty segment did not fit in the buffer (with the log start then: the
+  // pass is not retried before it moves).
+  struct PartitionState {
+    CompactionState compaction;
+    absl::Status too_large;
+    Offset too_large_start;
+  };
+
   mutable Mutex mu_;
   // Keyed by partition directory (unique: topic dirs carry the topic id).
-  absl::flat_hash_map<std::string, CompactionState> compaction_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, PartitionState> compaction_
+      ABSL_GUARDED_BY(mu_);
   Counters counters_ ABSL_GUARDED_BY(mu_);
+  uint64_t compaction_buffer_bytes_ ABSL_GUARDED_BY(mu_) =
+      kDefaultCompactionBufferBytes;
 };
 
 }  // namespace evlog

@@ -80,8 +80,15 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> StoreImpl::Open(
   if (options.maintenance_interval_ms < 0) {
     return absl::InvalidArgumentError("maintenance_interval_ms must be >= 0");
   }
+  if (options.compaction_buffer_bytes < (1ull << 20) ||
+      options.compaction_buffer_bytes > (1ull << 40)) {
+    return absl::InvalidArgumentError(
+        "compaction_buffer_bytes must be in [1 MiB, 2^40]");
+  }
   std::unique_ptr<StoreImpl> store(
       new StoreImpl(dir, options, std::move(owned_env)));
+  store->log_maintainer_.set_compaction_buffer_bytes(
+      options.compaction_buffer_bytes);
   if (absl::Status s = store->Load(); !s.ok()) {
     store->closed_.store(true);
     return s;

@@ -9,24 +9,6 @@
 
 namespace evlog {
 
-// Fills RecordView's private fields; the only writer of them.
-class RecordViewBuilder {
- public:
-  static void Set(RecordView* v, Offset offset, int64_t ts,
-                  std::optional<std::string_view> key,
-                  std::optional<std::string_view> value, const char* hbegin,
-                  const char* hend, uint32_t hcount) {
-    v->offset_ = offset;
-    v->timestamp_ms_ = ts;
-    v->key_ = key;
-    v->value_ = value;
-    v->headers_begin_ = hbegin;
-    v->headers_end_ = hend;
-    v->header_count_ = hcount;
-  }
-  static const char* HeadersBegin(const RecordView& v) { return v.headers_begin_; }
-};
-
 std::vector<HeaderView> RecordView::headers() const {
   std::vector<HeaderView> out;
   out.reserve(header_count_);
@@ -132,9 +114,9 @@ EncodedFrame EncodeFrame(std::span<const Record> records, Offset base,
     p = PutRecord(p, r, static_cast<uint32_t>(i), ts);
   }
   uint32_t count = static_cast<uint32_t>(records.size());
-  out.size = FinishFrame(dst, p, base, count, count - 1, out.first_timestamp,
-                         out.max_timestamp,
-                         log_append_time ? kAttrLogAppendTime : 0);
+  out.size =
+      FinishFrame(dst, p, base, count, count - 1, out.first_timestamp,
+                  out.max_timestamp, log_append_time ? kAttrLogAppendTime : 0);
   return out;
 }
 
@@ -187,12 +169,11 @@ FrameStatus ParseFrame(const char* data, size_t available, FrameInfo* info,
   uint32_t body_len = Load<uint32_t>(data);
   if (body_len == 0) return FrameStatus::kEnd;
   if (body_len < kBatchHeaderSize) {
-    *why = absl::StrFormat("frame body length %u is below the batch header size",
-                           body_len);
+    *why = absl::StrFormat(
+        "frame body length %u is below the batch header size", body_len);
     return FrameStatus::kCorrupt;
   }
-  if (available < kFrameHeaderSize ||
-      body_len > available - kFrameHeaderSize) {
+  if (available < kFrameHeaderSize || body_len > available - kFrameHeaderSize) {
     *why = absl::StrFormat("frame of %u bytes runs past the end (%u available)",
                            body_len, available);
     return FrameStatus::kTruncated;
@@ -234,7 +215,8 @@ FrameStatus ParseFrame(const char* data, size_t available, FrameInfo* info,
       return FrameStatus::kCorrupt;
     }
     uint32_t rec_len = Load<uint32_t>(p);
-    if (rec_len < kRecordFixedSize - 4 || rec_len > static_cast<size_t>(f.records_end - p - 4)) {
+    if (rec_len < kRecordFixedSize - 4 ||
+        rec_len > static_cast<size_t>(f.records_end - p - 4)) {
       *why = absl::StrFormat("record %u has a bad length", i);
       return FrameStatus::kCorrupt;
     }
@@ -255,8 +237,8 @@ FrameStatus ParseFrame(const char* data, size_t available, FrameInfo* info,
     }
     if (ts > max_ts) max_ts = ts;
     const char* q = p + 16;
-    bool ok = SkipOptional(q, rec_end, true) && SkipOptional(q, rec_end, true) &&
-              rec_end - q >= 4;
+    bool ok = SkipOptional(q, rec_end, true) &&
+              SkipOptional(q, rec_end, true) && rec_end - q >= 4;
     if (ok) {
       uint32_t hcount = Load<uint32_t>(q);
       q += 4;
@@ -291,31 +273,6 @@ void ParseTrustedFrame(const char* data, FrameInfo* f) {
   f->frame_size = kFrameHeaderSize + body_len;
   f->records = body + kBatchHeaderSize;
   f->records_end = body + body_len;
-}
-
-Offset RecordIterator::PeekOffset() const {
-  return base_ + Load<uint32_t>(pos_ + 4);
-}
-
-void RecordIterator::Next(RecordView* out) {
-  const char* p = pos_;
-  const char* end = p + 4 + Load<uint32_t>(p);
-  Offset offset = base_ + Load<uint32_t>(p + 4);
-  int64_t ts = Load<int64_t>(p + 8);
-  p += 16;
-  std::optional<std::string_view> fields[2];
-  for (auto& f : fields) {
-    int32_t len = Load<int32_t>(p);
-    p += 4;
-    if (len >= 0) {
-      f = std::string_view(p, len);
-      p += len;
-    }
-  }
-  uint32_t hcount = Load<uint32_t>(p);
-  p += 4;
-  RecordViewBuilder::Set(out, offset, ts, fields[0], fields[1], p, end, hcount);
-  pos_ = end;
 }
 
 }  // namespace format

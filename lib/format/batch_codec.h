@@ -13,11 +13,38 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "evlog/record.h"
 #include "evlog/types.h"
+#include "format/coding.h"
+
+namespace evlog {
+
+// Fills RecordView's private fields; the only writer of them.
+class RecordViewBuilder {
+ public:
+  static void Set(RecordView* v, Offset offset, int64_t ts,
+                  std::optional<std::string_view> key,
+                  std::optional<std::string_view> value, const char* hbegin,
+                  const char* hend, uint32_t hcount) {
+    v->offset_ = offset;
+    v->timestamp_ms_ = ts;
+    v->key_ = key;
+    v->value_ = value;
+    v->headers_begin_ = hbegin;
+    v->headers_end_ = hend;
+    v->header_count_ = hcount;
+  }
+  static const char* HeadersBegin(const RecordView& v) {
+    return v.headers_begin_;
+  }
+};
+
+}  // namespace evlog
 
 namespace evlog::format {
 
@@ -29,9 +56,9 @@ size_t EncodedFrameSize(std::span<const Record> records);
 
 // What the encoder decided about timestamps and offsets.
 struct EncodedFrame {
-  size_t size = 0;               // bytes written
-  int64_t first_timestamp = 0;   // of the first record
-  int64_t max_timestamp = 0;     // largest record timestamp
+  size_t size = 0;              // bytes written
+  int64_t first_timestamp = 0;  // of the first record
+  int64_t max_timestamp = 0;    // largest record timestamp
 };
 
 // Writes the frame for `records` (non-empty) to `dst`, which must have room
@@ -89,12 +116,34 @@ class RecordIterator {
         end_(frame.records_end),
         base_(frame.base_offset) {}
   bool Done() const { return pos_ >= end_; }
-  // Decodes the current record into *out and advances.
-  void Next(RecordView* out);
+  // Decodes the current record into *out and advances. Inline: it is the
+  // per-record step of every read and Poll.
+  void Next(RecordView* out) {
+    const char* p = pos_;
+    const char* end = p + 4 + Load<uint32_t>(p);
+    const Offset offset = base_ + Load<uint32_t>(p + 4);
+    const int64_t ts = Load<int64_t>(p + 8);
+    p += 16;
+    std::optional<std::string_view> key = Field(&p);
+    std::optional<std::string_view> value = Field(&p);
+    const uint32_t hcount = Load<uint32_t>(p);
+    RecordViewBuilder::Set(out, offset, ts, key, value, p + 4, end, hcount);
+    pos_ = end;
+  }
   // Offset of the current record without decoding the rest.
-  Offset PeekOffset() const;
+  Offset PeekOffset() const { return base_ + Load<uint32_t>(pos_ + 4); }
 
  private:
+  // A length-prefixed field (negative length: absent); advances *p.
+  static std::optional<std::string_view> Field(const char** p) {
+    const int32_t len = Load<int32_t>(*p);
+    *p += 4;
+    if (len < 0) return std::nullopt;
+    std::string_view f(*p, static_cast<size_t>(len));
+    *p += len;
+    return f;
+  }
+
   const char* pos_;
   const char* end_;
   Offset base_;

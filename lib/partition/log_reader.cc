@@ -12,7 +12,7 @@ void LogReader::Seek(Offset offset) {
   in_frame_ = false;
 }
 
-absl::StatusOr<bool> LogReader::Next(RecordView* out, Offset limit) {
+absl::StatusOr<bool> LogReader::NextSlow(RecordView* out, Offset limit) {
   while (true) {
     if (in_frame_) {
       while (!it_.Done()) {
@@ -43,8 +43,8 @@ absl::StatusOr<bool> LogReader::Next(RecordView* out, Offset limit) {
         format::ParseTrustedFrame(seg_->data() + pos_, &frame_);
       } else {
         std::string why;
-        if (format::ParseFrame(seg_->data() + pos_, end - pos_, &frame_, &why) !=
-            format::FrameStatus::kOk) {
+        if (format::ParseFrame(seg_->data() + pos_, end - pos_, &frame_,
+                               &why) != format::FrameStatus::kOk) {
           return absl::DataLossError(absl::StrCat(
               seg_->path(), ": corrupt frame at position ", pos_, ": ", why));
         }

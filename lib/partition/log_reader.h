@@ -35,7 +35,18 @@ class LogReader {
   // (pass end_offset() or durable_end_offset()). Returns false when there is
   // none yet. kDataLoss for a corrupt frame, naming segment and position;
   // the reader stays before that frame.
-  absl::StatusOr<bool> Next(RecordView* out, Offset limit);
+  absl::StatusOr<bool> Next(RecordView* out, Offset limit) {
+    // Inline fast path: the next record of the current frame.
+    if (in_frame_ && !it_.Done()) {
+      const Offset o = it_.PeekOffset();
+      if (o >= next_ && o < limit) {
+        it_.Next(out);
+        next_ = o + 1;
+        return true;
+      }
+    }
+    return NextSlow(out, limit);
+  }
 
   // The next offset this reader returns (or the first one after it that
   // exists, after compaction).
@@ -46,6 +57,10 @@ class LogReader {
   const std::shared_ptr<Segment>& segment() const { return seg_; }
 
  private:
+  // Everything else: skipping records before the position, the next frame,
+  // the next segment, validation.
+  absl::StatusOr<bool> NextSlow(RecordView* out, Offset limit);
+
   const PartitionLog* log_;
   Offset next_;
   std::shared_ptr<Segment> seg_;

@@ -17,6 +17,7 @@ namespace evlog {
 namespace {
 
 using testing::CheckAgainstHistory;
+using testing::Compacted;
 using testing::History;
 using testing::OwnedRecord;
 using testing::ReadAll;
@@ -25,12 +26,6 @@ using testing::RecordHolder;
 constexpr int64_t kMinute = 60 * 1000;
 constexpr uint64_t kUnbounded = ~uint64_t{0};
 
-TopicConfig Compacted() {
-  TopicConfig c = testing::SmallSegments(4096);
-  c.cleanup_policy = CleanupPolicy::kCompact;
-  c.delete_retention_ms = 10 * kMinute;
-  return c;
-}
 
 struct Log {
   FakeClock* clock;

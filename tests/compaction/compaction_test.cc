@@ -19,6 +19,7 @@ namespace evlog {
 namespace {
 
 using testing::CheckAgainstHistory;
+using testing::Compacted;
 using testing::History;
 using testing::OwnedRecord;
 using testing::ReadAll;
@@ -40,12 +41,6 @@ RecordHolder Tombstone(const std::string& key, int64_t ts) {
   return h;
 }
 
-TopicConfig Compacted() {
-  TopicConfig c = testing::SmallSegments(4096);
-  c.cleanup_policy = CleanupPolicy::kCompact;
-  c.delete_retention_ms = 10 * kMinute;
-  return c;
-}
 
 struct Fixture {
   FakeClock clock;

@@ -4,17 +4,24 @@
 #ifndef EVLOG_TESTS_COMPACTION_COMPACTION_TEST_UTIL_H_
 #define EVLOG_TESTS_COMPACTION_COMPACTION_TEST_UTIL_H_
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "partition/log_test_util.h"
 #include "partition/partition_log.h"
 
 namespace evlog::testing {
+
+// A compacted topic of 4 KiB segments whose tombstones live 10 minutes.
+inline TopicConfig Compacted() {
+  TopicConfig c = SmallSegments(4096);
+  c.cleanup_policy = CleanupPolicy::kCompact;
+  c.delete_retention_ms = 10 * 60 * 1000;
+  return c;
+}
 
 // Every record appended, indexed by offset (the logs in these tests start
 // at 0 and are never trimmed).
@@ -36,8 +43,9 @@ struct History {
       o.value = batch[i].value;
       for (size_t j = 0; j < batch[i].headers.size(); ++j) {
         const HeaderView& hv = batch[i].headers[j];
-        o.headers.emplace_back(std::string(hv.key),
-                               hv.value ? std::optional<std::string>(*hv.value) : std::nullopt);
+        o.headers.emplace_back(
+            std::string(hv.key),
+            hv.value ? std::optional<std::string>(*hv.value) : std::nullopt);
       }
       records.push_back(std::move(o));
     }
@@ -45,7 +53,8 @@ struct History {
 };
 
 // Replays records into the key -> value table they describe.
-inline std::map<std::string, std::string> Replay(const std::vector<OwnedRecord>& rs) {
+inline std::map<std::string, std::string> Replay(
+    const std::vector<OwnedRecord>& rs) {
   std::map<std::string, std::string> t;
   for (const OwnedRecord& r : rs) {
     if (!r.key) continue;
@@ -66,7 +75,8 @@ inline std::map<std::string, std::string> Replay(const std::vector<OwnedRecord>&
 //     no record of the key is left at all;
 //   * records without a key and records at or after `untouched_from` are all
 //     there.
-inline void CheckAgainstHistory(const History& h, const std::vector<OwnedRecord>& got,
+inline void CheckAgainstHistory(const History& h,
+                                const std::vector<OwnedRecord>& got,
                                 int64_t untouched_from) {
   int64_t prev = -1;
   std::map<std::string, int64_t> latest;

@@ -108,9 +108,11 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
                        ", log end offset ", end.value()));
     }
     int64_t now = env_->clock()->NowMs();
+    // A log that fills segments asks for the next spare right after a roll.
+    bool rolled_for_size = false;
     if (active_->free_bytes() < frame_size) {
       if (absl::Status s = RollLocked(); !s.ok()) return s;
-      rolled_for_size_ = true;
+      rolled_for_size = true;
     } else if (!active_->empty() &&
                now - active_->created_ms() >= config_.segment_ms) {
       if (absl::Status s = RollLocked(); !s.ok()) return s;
@@ -129,11 +131,10 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
     end_.store(frame.next_offset().value(), std::memory_order_release);
     if (observer_) observer_->OnAppend(frame.record_count, enc.size);
     if (spare_requester_ && !spare_requested_ &&
-        (active_cold_ || (spare_ == nullptr &&
-                          (rolled_for_size_ || active_->end_position() * 2 >
-                                                   active_->capacity())))) {
+        (active_cold_ ||
+         (spare_ == nullptr && (rolled_for_size || active_->end_position() * 2 >
+                                                       active_->capacity())))) {
       spare_requested_ = request_spare = true;
-      rolled_for_size_ = false;
     }
     result = {end, frame.last_offset(), enc.max_timestamp};
 

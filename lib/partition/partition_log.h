@@ -265,7 +265,6 @@ class PartitionLog {
   std::unique_ptr<Spare> spare_ ABSL_GUARDED_BY(append_mu_);
   bool spare_requested_ ABSL_GUARDED_BY(append_mu_) = false;
   bool active_cold_ ABSL_GUARDED_BY(append_mu_) = true;  // not prefaulted
-  bool rolled_for_size_ ABSL_GUARDED_BY(append_mu_) = false;
   std::function<void()> spare_requester_;
   std::shared_ptr<PartitionObserver> observer_;  // set before use; may be null
   Mutex spare_mu_;  // one PrepareSpare at a time; taken before append_mu_

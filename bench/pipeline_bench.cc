@@ -392,6 +392,29 @@ bool ConsumeAll(T& t, int64_t total, OnRecord&& on_record, std::string* error) {
   return in_order;
 }
 
+// Joins the consumer thread once the producer is done (stopping the
+// transport first if a send failed, or the consumer would wait for records
+// that never come) and reports either side's failure as the benchmark's
+// error. `consumer_ok` and `consumer_error` are the consumer thread's, read
+// after the join. Returns true if both sides succeeded.
+template <typename T>
+bool JoinConsumer(benchmark::State& state, T& t, bool producer_ok,
+                  std::thread& consumer, const bool& consumer_ok,
+                  const std::string& consumer_error) {
+  if (!producer_ok) t.Stop();
+  consumer.join();
+  if (!producer_ok) {
+    state.SkipWithError(("send failed: " + t.error()).c_str());
+    return false;
+  }
+  if (!consumer_ok) {
+    std::string e = consumer_error.empty() ? t.error() : consumer_error;
+    state.SkipWithError(("consumer failed: " + e).c_str());
+    return false;
+  }
+  return true;
+}
+
 template <typename T>
 void RunThroughput(benchmark::State& state, T& t) {
   const int64_t total = kThroughputRecords;
@@ -416,18 +439,9 @@ void RunThroughput(benchmark::State& state, T& t) {
   }
   if (producer_ok) producer_ok = t.Finish();
   const int64_t last_send_ns = NowNs();
-  if (!producer_ok) {
-    t.Stop();  // the consumer would wait for records that never come
-    consumer.join();
-    state.SkipWithError(("send failed: " + t.error()).c_str());
+  if (!JoinConsumer(state, t, producer_ok, consumer, consumer_ok,
+                    consumer_error))
     return;
-  }
-  consumer.join();
-  if (!consumer_ok) {
-    std::string e = consumer_error.empty() ? t.error() : consumer_error;
-    state.SkipWithError(("consumer failed: " + e).c_str());
-    return;
-  }
   const double seconds = (last_receive_ns - first_send_ns) * 1e-9;
   state.SetIterationTime(seconds);
   state.SetItemsProcessed(total);
@@ -474,18 +488,9 @@ void RunLatency(benchmark::State& state, T& t) {
     producer_ok = t.Send(m);
   }
   const int64_t end_ns = NowNs();
-  if (!producer_ok) {
-    t.Stop();  // the consumer would wait for records that never come
-    consumer.join();
-    state.SkipWithError(("send failed: " + t.error()).c_str());
+  if (!JoinConsumer(state, t, producer_ok, consumer, consumer_ok,
+                    consumer_error))
     return;
-  }
-  consumer.join();
-  if (!consumer_ok) {
-    std::string e = consumer_error.empty() ? t.error() : consumer_error;
-    state.SkipWithError(("consumer failed: " + e).c_str());
-    return;
-  }
   std::sort(latencies.begin(), latencies.end());
   auto pct = [&](double p) {
     size_t k =

@@ -109,6 +109,18 @@ def fmt_spread(samples):
     return f"{fmt_rate(med)} ±{spread:.0f}%"
 
 
+def verdict(ratios, target, higher_is_better=True):
+    """'yes', 'no' or 'mixed' for the numeric ratios against `target`
+    ('' without a target or numbers)."""
+    numeric = [r for r in ratios if isinstance(r, float)]
+    if target is None or not numeric:
+        return ""
+    if not higher_is_better:  # compare inverses: lower is better
+        numeric, target = [-r for r in numeric], -target
+    return "yes" if min(numeric) >= target else (
+        "no" if max(numeric) < target else "mixed")
+
+
 def log_table(files):
     """The log and producer scenarios: items/s ratios, higher is better."""
     run_cols = [f"ratio run {i + 1}" for i in range(len(files))]
@@ -135,11 +147,7 @@ def log_table(files):
                 if abs_cells is None:
                     continue
                 target = targets.get((size, variant), targets.get(size))
-                numeric = [r for r in ratios if isinstance(r, float)]
-                met = ""
-                if target is not None and numeric:
-                    met = "yes" if min(numeric) >= target else (
-                        "no" if max(numeric) < target else "mixed")
+                met = verdict(ratios, target)
                 name = f"{evlog}" + (f" {variant}" if variant else "")
                 rows.append([f"{note}: {name} / {base}",
                              f"{size} B" if size else "",
@@ -246,11 +254,7 @@ def pipeline_tables(paths):
                 cells = (fmt_spread(es), fmt_spread(bs))
         if cells is None:
             continue
-        numeric = [r for r in ratios if r is not None]
-        met = ""
-        if target is not None:
-            met = "yes" if min(numeric) >= target else (
-                "no" if max(numeric) < target else "mixed")
+        met = verdict(ratios, target)
         print("| " + " | ".join([
             f"{note}: {ev} / {base}", *cells,
             *[f"{r:.2f}x" if r is not None else "n/a" for r in ratios],
@@ -278,11 +282,7 @@ def pipeline_tables(paths):
             if cells is None:
                 continue
             target = targets.get(rate)
-            numeric = [r for r in ratios if r is not None]
-            met = ""
-            if target is not None:
-                met = "yes" if max(numeric) <= target else (
-                    "no" if min(numeric) > target else "mixed")
+            met = verdict(ratios, target, higher_is_better=False)
             print("| " + " | ".join([
                 f"{note}: {ev} / {base}", f"{rate // 1000}k/s",
                 measure.replace("_us", "").replace("p999", "p99.9"), *cells,

@@ -26,8 +26,8 @@
 // share writes: each file write carries every commit made before it.
 //
 // Thread safety: thread-safe. Lock order: persist_mu_ before mu_; mu_ is
-// taken before the store's topic lock (through the TopicLookup) and before
-// Waiter's internal lock.
+// taken before the store's topic lock (through the TopicLookup); notifying
+// a member's Waiter takes no lock (util/waiter.h).
 
 #ifndef EVLOG_GROUP_GROUP_H_
 #define EVLOG_GROUP_GROUP_H_

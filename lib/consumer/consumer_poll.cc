@@ -204,8 +204,7 @@ absl::Status ConsumerImpl::Poll(std::chrono::nanoseconds timeout,
   const auto start = Clock::now();
   const auto deadline = start + timeout;
   const auto spin_until = start + std::chrono::microseconds(options_.spin_us);
-  // One look for something to return: records, an error, a wake-up, or a
-  // rebalance to run first (kUnavailable: look again).
+  // One look for something to return: records, an error or a wake-up.
   auto look = [&]() -> std::optional<absl::Status> {
     auto got = Fetch(out);
     if (!got.ok()) return got.status();
@@ -213,17 +212,18 @@ absl::Status ConsumerImpl::Poll(std::chrono::nanoseconds timeout,
     if (wakeup_.exchange(false, std::memory_order_acq_rel)) {
       return absl::CancelledError("consumer woken up");
     }
-    if (member_ != nullptr &&
-        member_->epoch.load(std::memory_order_acquire) != seen_epoch_) {
-      return absl::UnavailableError("rebalance");
-    }
     return std::nullopt;
+  };
+  // A rebalance to run (SyncGroup, at the top of the loop) before looking
+  // again.
+  auto rebalance_pending = [&] {
+    return member_ != nullptr &&
+           member_->epoch.load(std::memory_order_acquire) != seen_epoch_;
   };
   for (uint32_t turn = 0;; ++turn) {
     if (absl::Status s = SyncGroup(); !s.ok()) return s;
-    std::optional<absl::Status> found = look();
-    if (found && absl::IsUnavailable(*found)) continue;
-    if (found) return *found;
+    if (std::optional<absl::Status> found = look()) return *found;
+    if (rebalance_pending()) continue;
     // Spinning reads the clock on every 16th turn only (it costs as much as
     // a look); the first turn always reads it, so a zero timeout returns.
     if (options_.wait_strategy != WaitStrategy::kBlock && turn % 16 != 0) {
@@ -250,9 +250,8 @@ absl::Status ConsumerImpl::Poll(std::chrono::nanoseconds timeout,
     // Wakeup() and rebalances notify the waiter directly.
     uint32_t epoch = waiter_.epoch();
     WaitAnnouncement announced(cursors_);
-    found = look();
-    if (found && absl::IsUnavailable(*found)) continue;
-    if (found) return *found;
+    if (std::optional<absl::Status> found = look()) return *found;
+    if (rebalance_pending()) continue;
     waiter_.WaitFor(epoch, deadline - now);
   }
 }

@@ -169,9 +169,7 @@ absl::Status StoreImpl::Load() {
   MutexLock admin(&admin_mu_);
   next_topic_id_ = meta.next_topic_id;
   for (const TopicMeta& tm : meta.topics) {
-    auto topic = std::make_shared<Topic>(
-        tm.name, tm.id, tm.config,
-        absl::StrCat(topics_dir_, "/", TopicDirName(tm)));
+    auto topic = NewTopic(tm);
     for (int32_t p = 0; p < tm.partitions; ++p) {
       auto log = OpenPartition(*topic, p);
       if (!log.ok()) return log.status();
@@ -210,9 +208,7 @@ absl::Status StoreImpl::Refresh() {
       if (it != topics_.end() && it->second->id() == tm.id) topic = it->second;
     }
     if (topic == nullptr) {  // new, or deleted and re-created
-      topic = std::make_shared<Topic>(
-          tm.name, tm.id, tm.config,
-          absl::StrCat(topics_dir_, "/", TopicDirName(tm)));
+      topic = NewTopic(tm);
     }
     for (int32_t p = topic->partition_count(); p < tm.partitions; ++p) {
       auto log = OpenPartition(*topic, p);
@@ -312,6 +308,12 @@ absl::StatusOr<std::shared_ptr<PartitionLog>> StoreImpl::OpenPartition(
   return shared;
 }
 
+std::shared_ptr<Topic> StoreImpl::NewTopic(const TopicMeta& tm) const {
+  return std::make_shared<Topic>(
+      tm.name, tm.id, tm.config,
+      absl::StrCat(topics_dir_, "/", TopicDirName(tm)));
+}
+
 absl::Status StoreImpl::CheckWritable() const {
   if (closed())
     return absl::FailedPreconditionError(
@@ -358,8 +360,7 @@ absl::Status StoreImpl::CreateTopic(const std::string& name, int32_t partitions,
     }
   }
   TopicMeta tm{next_topic_id_, name, partitions, config};
-  auto topic = std::make_shared<Topic>(
-      name, tm.id, config, absl::StrCat(topics_dir_, "/", TopicDirName(tm)));
+  auto topic = NewTopic(tm);
   // Directories first: a crash before META is committed leaves an orphan
   // that the next open removes.
   absl::Status s = CreateDirDurably(env_, topics_dir_, TopicDirName(tm));

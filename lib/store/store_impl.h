@@ -91,6 +91,8 @@ class StoreImpl final : public Store {
   absl::Status Load();
   absl::Status RemoveOrphans();
   absl::Status CheckWritable() const;
+  // The (empty) Topic object of `tm`, in its directory under topics_dir_.
+  std::shared_ptr<Topic> NewTopic(const TopicMeta& tm) const;
   // Opens (creating if needed) partition `p` of `topic`.
   absl::StatusOr<std::shared_ptr<PartitionLog>> OpenPartition(
       const Topic& topic, int32_t p);

@@ -1,9 +1,15 @@
 # evlog's dependencies: Debian packages only (libabsl-dev, libfmt-dev,
-# libxxhash-dev). Also included by the installed evlogConfig.cmake.
+# libxxhash-dev, libzstd-dev, liblz4-dev). Also included by the installed evlogConfig.cmake.
 include(CMakeFindDependencyMacro)
 find_dependency(absl CONFIG)
 find_dependency(fmt CONFIG)
 find_dependency(PkgConfig)
 if(NOT TARGET PkgConfig::xxhash)
   pkg_check_modules(xxhash REQUIRED IMPORTED_TARGET GLOBAL libxxhash)
+endif()
+if(NOT TARGET PkgConfig::zstd)
+  pkg_check_modules(zstd REQUIRED IMPORTED_TARGET GLOBAL libzstd)
+endif()
+if(NOT TARGET PkgConfig::lz4)
+  pkg_check_modules(lz4 REQUIRED IMPORTED_TARGET GLOBAL liblz4)
 endif()

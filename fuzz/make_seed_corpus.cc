@@ -31,7 +31,8 @@ void Put(const fs::path& dir, const std::string& name, const std::string& bytes)
 
 std::string Frame(std::vector<Record> records, int64_t base) {
   std::string out(format::EncodedFrameSize(records), '\0');
-  format::EncodeFrame(records, Offset(base), 1'700'000'000'000, false, out.data());
+  format::EncodeFrame(records, Offset(base), 1'700'000'000'000, {.writer_epoch = 1},
+                      out.data());
   return out;
 }
 

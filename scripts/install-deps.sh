@@ -3,7 +3,7 @@
 # skipping those already present. Run as root (or with sudo available).
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config git
-      libabsl-dev libfmt-dev libxxhash-dev catch2 libbenchmark-dev
+      libabsl-dev libfmt-dev libxxhash-dev libzstd-dev liblz4-dev catch2 libbenchmark-dev
       liblmdb-dev libsqlite3-dev libboost-dev clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -164,6 +164,27 @@ class Env {
   // `SyncDir`.
   virtual absl::Status AllocateFile(const std::string& path, uint64_t size) = 0;
 
+  // Like AllocateFile, but only the first `reserved_bytes` (clipped to
+  // `size`) get their blocks reserved: the rest is a hole that reads as zeros
+  // and takes no disk space. Writing into a hole through a mapping may fail
+  // for lack of space as a SIGBUS, so a writer reserves a range with
+  // ReserveFileRange before it writes there (evlog's segments grow this way,
+  // one chunk at a time). Same errors as AllocateFile.
+  virtual absl::Status AllocateSparseFile(const std::string& path,
+                                          uint64_t size,
+                                          uint64_t reserved_bytes) = 0;
+
+  // Reserves the blocks of [offset, offset + length) of the existing file
+  // `path` without changing its size (fallocate, FALLOC_FL_KEEP_SIZE
+  // semantics; the range must lie inside the file, else kInvalidArgument).
+  // Bytes already written are unchanged; already reserved blocks are kept.
+  // kResourceExhausted when the disk is full (part of the range may stay
+  // reserved). The reservation becomes durable with the next sync of data in
+  // the range (msync has fdatasync semantics), which is all a writer needs:
+  // a reservation lost by a crash held no durable data.
+  virtual absl::Status ReserveFileRange(const std::string& path,
+                                        uint64_t offset, uint64_t length) = 0;
+
   // Maps the whole of an existing file. `writable` selects PROT_READ|PROT_WRITE
   // versus PROT_READ; never write through a read-only region. Fails with
   // kFailedPrecondition for an empty file.

@@ -47,6 +47,16 @@ enum class CleanupPolicy {
   kCompactAndDelete,  // both
 };
 
+// How a topic's batches are compressed on disk (Kafka's compression.type).
+// A batch (one Send or SendBatch) is compressed as a whole; a batch that
+// does not shrink is stored uncompressed. Readers decompress a batch once
+// per poll into memory the poll result owns (see consumer.h).
+enum class Compression {
+  kNone,  // default: zero-copy reads straight from the mapping
+  kLz4,   // fast, ~2-3x on JSON-like events
+  kZstd,  // slower, ~4-5x on JSON-like events; see compression_level
+};
+
 // Per-topic configuration; applies to each partition of the topic.
 struct TopicConfig {
   // Size of each segment file, preallocated when the segment is created.
@@ -97,6 +107,12 @@ struct TopicConfig {
   // Default 1000 ms.
   int64_t flush_ms = 1000;
   TimestampType timestamp_type = TimestampType::kCreateTime;
+  // Batch compression (Kafka's compression.type). Default kNone. Applies to
+  // batches appended from now on; old batches keep their codec.
+  Compression compression = Compression::kNone;
+  // kZstd only: the zstd level, 1 (fastest) .. 19; 0 means zstd's default
+  // (3). Default 0.
+  int32_t compression_level = 0;
 
   // OK, or kInvalidArgument naming the first invalid field.
   absl::Status Validate() const;

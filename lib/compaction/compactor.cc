@@ -22,10 +22,13 @@ constexpr char kBufferTooSmallUrl[] = "evlog/compaction-buffer-too-small";
 // Calls fn(frame, position) for every frame of `seg`, validating each
 // unless `trusted` (validated earlier in the same pass: closed segments are
 // immutable) or verified by the segment already, until fn returns false.
+// The records of a compressed batch are decompressed into a buffer that is
+// reused for the next batch: views into them last until fn returns.
 template <typename Fn>
 absl::Status ForEachFrame(const Segment& seg, bool trusted, Fn fn) {
   size_t pos = format::kSegmentHeaderSize;
   const size_t end = seg.end_position();
+  std::string decompressed;
   while (pos < end) {
     format::FrameInfo frame;
     std::string why;
@@ -33,6 +36,11 @@ absl::Status ForEachFrame(const Segment& seg, bool trusted, Fn fn) {
       format::ParseTrustedFrame(seg.data() + pos, &frame);
     } else if (format::ParseFrame(seg.data() + pos, end - pos, &frame, &why) !=
                format::FrameStatus::kOk) {
+      return absl::DataLossError(absl::StrCat(
+          seg.path(), ": corrupt frame at position ", pos, ": ", why));
+    }
+    if (format::DecodeRecords(&frame, &decompressed, &why) !=
+        format::FrameStatus::kOk) {
       return absl::DataLossError(absl::StrCat(
           seg.path(), ": corrupt frame at position ", pos, ": ", why));
     }
@@ -135,7 +143,8 @@ class Pass {
   absl::Status Index(const Segment& seg, size_t i, bool* full) {
     const bool dirty = i >= first_dirty_;
     RecordView r;
-    std::optional<std::string_view> last_key;
+    // A copy: the views of a compressed batch end with the batch.
+    std::optional<std::string> last_key;
     int64_t records = 0;
     absl::Status s = ForEachFrame(
         seg, /*trusted=*/false, [&](const format::FrameInfo& frame, size_t) {
@@ -149,7 +158,11 @@ class Pass {
             } else {
               has_keyless_[i] = true;
             }
-            last_key = r.key();
+          }
+          if (r.key()) {
+            last_key.emplace(*r.key());
+          } else {
+            last_key.reset();
           }
           if (!keyed_.empty() && WouldOverflow()) {
             *full = true;
@@ -237,7 +250,7 @@ class Pass {
           if (kept.size() == frame.record_count) {
             out_.append(seg.data() + pos, frame.frame_size);
           } else if (!kept.empty()) {
-            AppendFrame(kept, frame.attributes);
+            AppendFrame(kept, frame);
           }
           return true;
         });
@@ -257,8 +270,12 @@ class Pass {
     return absl::OkStatus();
   }
 
-  // Re-encodes the kept records of one batch at their offsets.
-  void AppendFrame(const std::vector<RecordView>& kept, uint16_t attributes) {
+  // Re-encodes the kept records of one batch at their offsets, with the
+  // batch's codec, timestamp type and writer epoch (keeping the epoch keeps
+  // the epochs of the rewritten segment's frames in order: FORMAT.md,
+  // "Writer epochs").
+  void AppendFrame(const std::vector<RecordView>& kept,
+                   const format::FrameInfo& frame) {
     headers_.resize(kept.size());
     records_.clear();
     offsets_.clear();
@@ -271,10 +288,13 @@ class Pass {
                                 .timestamp_ms = v.timestamp_ms()});
       offsets_.push_back(v.offset());
     }
+    format::FrameOptions options = format::FrameOptionsOf(frame);
+    options.compression_level = config_.compression_level;
     size_t at = out_.size();
-    out_.resize(at + format::EncodedFrameSize(records_));
+    out_.resize(at + format::MaxFrameSize(format::EncodedRecordsSize(records_),
+                                          options.codec));
     format::EncodedFrame enc = format::EncodeFrameWithOffsets(
-        records_, offsets_, attributes, out_.data() + at);
+        records_, offsets_, options, out_.data() + at);
     out_.resize(at + enc.size);
   }
 

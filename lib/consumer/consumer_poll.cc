@@ -95,16 +95,16 @@ absl::StatusOr<size_t> ConsumerImpl::Fetch(PollResult* out) {
     if (absl::Status s = CheckPosition(c); !s.ok()) return s;
     Offset limit = Limit(*c.log);
     if (c.reader.position() >= limit) continue;
-    const Segment* kept = nullptr;
+    const void* kept = nullptr;
     size_t got = 0;
     RecordView view;
     while (budget > 0) {
       auto next = c.reader.Next(&view, limit);
       if (!next.ok()) return next.status();
       if (!*next) break;
-      if (c.reader.segment().get() != kept) {
-        kept = c.reader.segment().get();
-        out->keep_alive_.push_back(c.reader.segment());
+      if (c.reader.frame_memory().get() != kept) {
+        kept = c.reader.frame_memory().get();
+        out->keep_alive_.push_back(c.reader.frame_memory());
       }
       out->records_.push_back({c.topic->name(), c.tp.partition, view});
       --budget;

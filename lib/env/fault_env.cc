@@ -12,7 +12,8 @@ const char* OpName(FaultEnv::Op op) {
       "NewWritableFile", "Append",       "Sync",       "Close",
       "ReadFile",        "AllocateFile", "MapFile",    "RegionSync",
       "GetFileSize",     "RemoveFile",   "RenameFile", "CreateDir",
-      "RemoveDir",       "ListDir",      "SyncDir",    "LockFile"};
+      "RemoveDir",       "ListDir",      "SyncDir",    "LockFile",
+      "AllocateSparseFile", "ReserveFileRange"};
   return kNames[static_cast<int>(op)];
 }
 
@@ -119,7 +120,9 @@ absl::Status FaultEnv::Check(Op op, absl::string_view path) {
     code = fail_code_;
   } else if (fail_op_[static_cast<int>(op)]) {
     code = absl::StatusCode::kInternal;
-  } else if (disk_full_ && (op == Op::kAllocateFile || op == Op::kAppend)) {
+  } else if (disk_full_ && (op == Op::kAllocateFile || op == Op::kAppend ||
+                            op == Op::kAllocateSparseFile ||
+                            op == Op::kReserveFileRange)) {
     code = absl::StatusCode::kResourceExhausted;
   }
   if (code == absl::StatusCode::kOk) return absl::OkStatus();
@@ -148,6 +151,20 @@ absl::StatusOr<std::string> FaultEnv::ReadFile(const std::string& path) {
 absl::Status FaultEnv::AllocateFile(const std::string& path, uint64_t size) {
   absl::Status status = Check(Op::kAllocateFile, path);
   return status.ok() ? base_->AllocateFile(path, size) : status;
+}
+
+absl::Status FaultEnv::AllocateSparseFile(const std::string& path,
+                                          uint64_t size,
+                                          uint64_t reserved_bytes) {
+  absl::Status status = Check(Op::kAllocateSparseFile, path);
+  return status.ok() ? base_->AllocateSparseFile(path, size, reserved_bytes)
+                     : status;
+}
+
+absl::Status FaultEnv::ReserveFileRange(const std::string& path,
+                                        uint64_t offset, uint64_t length) {
+  absl::Status status = Check(Op::kReserveFileRange, path);
+  return status.ok() ? base_->ReserveFileRange(path, offset, length) : status;
 }
 
 absl::StatusOr<std::unique_ptr<MappedRegion>> FaultEnv::MapFile(

@@ -58,8 +58,10 @@ class FaultEnv final : public Env {
     kListDir,
     kSyncDir,
     kLockFile,
+    kAllocateSparseFile,
+    kReserveFileRange,
   };
-  static constexpr int kNumOps = static_cast<int>(Op::kLockFile) + 1;
+  static constexpr int kNumOps = static_cast<int>(Op::kReserveFileRange) + 1;
 
   // `base` is not owned and must outlive this FaultEnv.
   explicit FaultEnv(Env* base);
@@ -73,7 +75,8 @@ class FaultEnv final : public Env {
   void FailOp(Op op, bool fail);
   // FailOp for kSync, kRegionSync and kSyncDir together.
   void FailSyncs(bool fail);
-  // While `full`, AllocateFile and Append fail with kResourceExhausted.
+  // While `full`, AllocateFile, AllocateSparseFile, ReserveFileRange and
+  // Append fail with kResourceExhausted.
   void SetDiskFull(bool full);
 
   // Operations attempted since construction or the last Reset(), failed
@@ -89,6 +92,10 @@ class FaultEnv final : public Env {
       const std::string& path) override;
   absl::StatusOr<std::string> ReadFile(const std::string& path) override;
   absl::Status AllocateFile(const std::string& path, uint64_t size) override;
+  absl::Status AllocateSparseFile(const std::string& path, uint64_t size,
+                                  uint64_t reserved_bytes) override;
+  absl::Status ReserveFileRange(const std::string& path, uint64_t offset,
+                                uint64_t length) override;
   absl::StatusOr<std::unique_ptr<MappedRegion>> MapFile(const std::string& path,
                                                         bool writable) override;
   absl::StatusOr<uint64_t> GetFileSize(const std::string& path) override;

@@ -59,6 +59,7 @@ class Copier {
     auto [it, inserted] = files_.try_emplace(inode.get());
     if (!inserted) return it->second;
     auto copy = std::make_shared<Inode>();
+    copy->reserved = inode->reserved;
     if (options_.kind == CrashOptions::kProcessCrash) {
       *copy->current = *inode->current;
       copy->durable = inode->durable;
@@ -130,7 +131,7 @@ void Account(Dir& dir, std::unordered_set<const Dir*>* seen, uint64_t* total) {
       Account(*node.dir, seen, total);
     } else if (!node.file->linked) {
       node.file->linked = true;
-      *total += node.file->current->size();
+      *total += node.file->charged();
     }
   }
 }

@@ -117,6 +117,15 @@ class MemEnv::Region final : public MappedRegion {
           absl::StrCat("msync ", path_, ": range [", offset, ", +", length,
                        ") is outside the ", size, "-byte mapping"));
     }
+    if (length > 0) {
+      MutexLock lock(&env_->mu_);
+      if (offset + length > inode_->reserved) {
+        return absl::InternalError(absl::StrCat(
+            "msync ", path_, ": range [", offset, ", +", length,
+            ") reaches past the reserved ", inode_->reserved,
+            " bytes: write into unreserved space (a SIGBUS on a real disk)"));
+      }
+    }
     {
       MutexLock lock(&env_->mu_);
       // msync has fdatasync semantics: the size becomes durable too.
@@ -228,10 +237,11 @@ absl::StatusOr<std::unique_ptr<WritableFile>> MemEnv::NewWritableFile(
   if (it != dir->current.end()) {
     if (it->second.is_dir()) return IoError("open", path, EISDIR);
     inode = it->second.file;
-    used_ -= inode->current->size();
+    used_ -= inode->charged();
     if (inode->map_count == 0) {
       // O_TRUNC: same inode, so its durable bytes stay until the next Sync.
       inode->current = std::make_shared<std::string>();
+      inode->reserved = Inode::kAllReserved;
       return std::make_unique<File>(this, path, std::move(inode));
     }
     // Mapped: leave the mapping's buffer alone (see the header).
@@ -273,6 +283,57 @@ absl::Status MemEnv::AllocateFile(const std::string& path, uint64_t size) {
   return absl::OkStatus();
 }
 
+absl::Status MemEnv::AllocateSparseFile(const std::string& path, uint64_t size,
+                                        uint64_t reserved_bytes) {
+  {
+    MutexLock lock(&mu_);
+    Dir* dir;
+    std::string name;
+    absl::Status status = FindParent("open", path, &dir, &name);
+    if (!status.ok()) return status;
+    if (dir->current.count(name) > 0) return IoError("open", path, EEXIST);
+    const uint64_t reserved = std::min(size, reserved_bytes);
+    status = CheckCapacity("fallocate", path, reserved);
+    if (!status.ok()) return status;
+    auto inode = std::make_shared<Inode>();
+    inode->current->assign(size, '\0');
+    inode->reserved = reserved;
+    if (track_durability_) inode->durable = *inode->current;
+    inode->linked = true;
+    used_ += reserved;
+    dir->current[name] = Node{std::move(inode), nullptr};
+  }
+  SyncDone(path);
+  return absl::OkStatus();
+}
+
+absl::Status MemEnv::ReserveFileRange(const std::string& path, uint64_t offset,
+                                      uint64_t length) {
+  MutexLock lock(&mu_);
+  std::optional<Node> node = Find(path);
+  if (!node) return IoError("open", path, ENOENT);
+  if (node->is_dir()) return IoError("fallocate", path, EISDIR);
+  Inode& inode = *node->file;
+  const uint64_t size = inode.current->size();
+  if (offset > size || length > size - offset) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("fallocate ", path, ": range [", offset, ", +", length,
+                     ") is outside the ", size, "-byte file"));
+  }
+  // The model keeps reservations as a prefix: reserving a range reserves
+  // everything before it too (evlog only ever reserves forward).
+  const uint64_t end = offset + length;
+  if (inode.reserved >= end) return absl::OkStatus();
+  const uint64_t more = end - inode.reserved;
+  if (inode.linked) {
+    absl::Status status = CheckCapacity("fallocate", path, more);
+    if (!status.ok()) return status;
+    used_ += more;
+  }
+  inode.reserved = end;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<MappedRegion>> MemEnv::MapFile(
     const std::string& path, bool writable) {
   MutexLock lock(&mu_);
@@ -311,7 +372,7 @@ absl::Status MemEnv::RemoveFile(const std::string& path) {
   if (it->second.is_dir()) return IoError("unlink", path, EISDIR);
   // A mapping keeps the buffer alive; the space is counted free at once.
   it->second.file->linked = false;
-  used_ -= it->second.file->current->size();
+  used_ -= it->second.file->charged();
   dir->current.erase(it);
   return absl::OkStatus();
 }
@@ -352,7 +413,7 @@ absl::Status MemEnv::RenameFile(const std::string& from,
     }
     if (!old.is_dir()) {
       old.file->linked = false;
-      used_ -= old.file->current->size();
+      used_ -= old.file->charged();
     }
   }
   from_dir->current.erase(src);

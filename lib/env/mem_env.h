@@ -25,6 +25,11 @@
 //     instead of truncating the mapped one; Append to a mapped file fails with
 //     kFailedPrecondition. Mapped buffers therefore never move.
 //   * Locks are per MemEnv and per path.
+//   * Sparse files (AllocateSparseFile) hold real zero bytes in memory; only
+//     the capacity accounting knows the hole. MappedRegion::Sync of a range
+//     that reaches into the hole fails with kInternal ("write into
+//     unreserved space"): on a real disk that write could have been a
+//     SIGBUS, so evlog's tests catch it.
 //   * A MappedRegion::Sync makes only its exact byte range durable, although
 //     msync makes whole pages durable. Code must not rely on the extra bytes,
 //     and the crash image treats them as unsynced.
@@ -96,6 +101,10 @@ class MemEnv final : public Env {
       const std::string& path) override;
   absl::StatusOr<std::string> ReadFile(const std::string& path) override;
   absl::Status AllocateFile(const std::string& path, uint64_t size) override;
+  absl::Status AllocateSparseFile(const std::string& path, uint64_t size,
+                                  uint64_t reserved_bytes) override;
+  absl::Status ReserveFileRange(const std::string& path, uint64_t offset,
+                                uint64_t length) override;
   absl::StatusOr<std::unique_ptr<MappedRegion>> MapFile(const std::string& path,
                                                         bool writable) override;
   absl::StatusOr<uint64_t> GetFileSize(const std::string& path) override;

@@ -25,6 +25,17 @@ struct Inode {
   // What survives a power loss (before page modes are applied).
   std::string durable;
   int map_count = 0;
+  // Bytes from the start whose blocks are reserved (AllocateSparseFile,
+  // ReserveFileRange); the rest of a sparse file is a hole, which counts
+  // nothing against the capacity and must not be written through a mapping
+  // (a real disk may answer with SIGBUS). Files made any other way are
+  // reserved whole (kAllReserved).
+  static constexpr uint64_t kAllReserved = ~uint64_t{0};
+  uint64_t reserved = kAllReserved;
+  // Bytes this inode counts against the capacity.
+  uint64_t charged() const {
+    return reserved < current->size() ? reserved : current->size();
+  }
   // True while a current directory entry names this inode; only linked
   // inodes count against the MemEnv's capacity.
   bool linked = false;

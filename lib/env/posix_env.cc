@@ -197,6 +197,55 @@ class PosixEnv final : public Env {
     return status;
   }
 
+  absl::Status AllocateSparseFile(const std::string& path, uint64_t size,
+                                  uint64_t reserved_bytes) override {
+    int fd = RetryOnEintr([&] {
+      return ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    });
+    if (fd < 0) return IoError("open", path, errno);
+    absl::Status status =
+        ReserveAndSync(fd, path, std::min(size, reserved_bytes));
+    if (status.ok() && size > reserved_bytes &&
+        RetryOnEintr([&] { return ::ftruncate(fd, static_cast<off_t>(size)); }) != 0) {
+      status = IoError("ftruncate", path, errno);
+    }
+    if (status.ok() && size > reserved_bytes &&
+        RetryOnEintr([&] { return ::fsync(fd); }) != 0) {
+      status = IoError("fsync", path, errno);
+    }
+    if (::close(fd) != 0 && errno != EINTR && status.ok()) {
+      status = IoError("close", path, errno);
+    }
+    if (!status.ok()) ::unlink(path.c_str());
+    return status;
+  }
+
+  absl::Status ReserveFileRange(const std::string& path, uint64_t offset,
+                                uint64_t length) override {
+    int fd = RetryOnEintr([&] { return ::open(path.c_str(), O_RDWR | O_CLOEXEC); });
+    if (fd < 0) return IoError("open", path, errno);
+    struct stat st;
+    absl::Status status;
+    if (::fstat(fd, &st) != 0) {
+      status = IoError("fstat", path, errno);
+    } else if (offset > static_cast<uint64_t>(st.st_size) ||
+               length > static_cast<uint64_t>(st.st_size) - offset) {
+      status = absl::InvalidArgumentError(absl::StrCat(
+          "fallocate ", path, ": range [", offset, ", +", length,
+          ") is outside the ", st.st_size, "-byte file"));
+    } else if (length > 0) {
+      int r = RetryOnEintr([&] {
+        return ::fallocate(fd, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                           static_cast<off_t>(length));
+      });
+      // A file system that cannot reserve (EOPNOTSUPP) keeps the hole: the
+      // cost is that running out of space surfaces later (see AllocateFile).
+      if (r != 0 && errno != EOPNOTSUPP) status = IoError("fallocate", path, errno);
+    }
+    ::close(fd);
+    return status;
+  }
+
   absl::StatusOr<std::unique_ptr<MappedRegion>> MapFile(
       const std::string& path, bool writable) override {
     int fd = RetryOnEintr([&] {

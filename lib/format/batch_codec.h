@@ -21,6 +21,7 @@
 #include "evlog/record.h"
 #include "evlog/types.h"
 #include "format/coding.h"
+#include "format/format.h"
 
 namespace evlog {
 
@@ -51,31 +52,72 @@ namespace evlog::format {
 // Bytes one record takes inside a batch body, including its length prefix.
 size_t EncodedRecordSize(const Record& record);
 
-// Bytes of the whole frame (frame header + batch header + records).
+// Bytes of the records section (all records back to back, uncompressed).
+size_t EncodedRecordsSize(std::span<const Record> records);
+
+// Bytes of the whole frame, uncompressed (frame header + batch header +
+// records).
 size_t EncodedFrameSize(std::span<const Record> records);
 
-// What the encoder decided about timestamps and offsets.
+// How a batch is written: the fields of the batch header that do not come
+// from the records (FORMAT.md, section 4).
+struct FrameOptions {
+  // The writer's epoch (>= 1): the log's incarnation, bumped at every
+  // writable open (FORMAT.md, "Writer epochs").
+  uint32_t writer_epoch = 1;
+  // Every record gets the append time (kAttrLogAppendTime).
+  bool log_append_time = false;
+  // kCodecNone, kCodecLz4 or kCodecZstd. A batch that does not shrink is
+  // stored uncompressed whatever this says.
+  uint16_t codec = kCodecNone;
+  // zstd only: the level (0 = zstd's default).
+  int compression_level = 0;
+  // Transactions: the producer's id and epoch (-1: not transactional) and
+  // whether this is a control batch (a commit or abort marker).
+  int64_t producer_id = -1;
+  int32_t producer_epoch = -1;
+  bool control = false;
+};
+
+// The options that reproduce `frame`'s batch header fields (epoch,
+// timestamp type, codec, transaction fields): what a rewrite of some of its
+// records (compaction) encodes with.
+FrameOptions FrameOptionsOf(const struct FrameInfo& frame);
+
+// Largest frame EncodeFrame may write for `records_bytes` bytes of records
+// with `codec` (compression may need more than the input in the worst case,
+// although the encoder then stores the batch uncompressed).
+size_t MaxFrameSize(size_t records_bytes, uint16_t codec);
+
+// What the encoder decided about timestamps, offsets and compression.
 struct EncodedFrame {
   size_t size = 0;              // bytes written
   int64_t first_timestamp = 0;  // of the first record
   int64_t max_timestamp = 0;    // largest record timestamp
+  uint16_t codec = 0;           // the codec actually used
+  size_t records_bytes = 0;     // uncompressed size of the records section
 };
 
 // Writes the frame for `records` (non-empty) to `dst`, which must have room
-// for EncodedFrameSize(records) bytes. Records get offsets base, base+1, ...
-// Records whose timestamp is kNoTimestamp get `now_ms`; with
-// `log_append_time` every record gets `now_ms`.
+// for MaxFrameSize(EncodedRecordsSize(records), options.codec) bytes.
+// Records get offsets base, base+1, ... Records whose timestamp is
+// kNoTimestamp get `now_ms`; with `log_append_time` every record gets
+// `now_ms`.
 EncodedFrame EncodeFrame(std::span<const Record> records, Offset base,
-                         int64_t now_ms, bool log_append_time, char* dst);
+                         int64_t now_ms, const FrameOptions& options,
+                         char* dst);
 
 // Like EncodeFrame for records that already carry offsets and timestamps
 // (compaction rewrites): record i gets offset `offsets[i]` and keeps its
-// timestamp. Offsets must be strictly increasing.
+// timestamp. Offsets must be strictly increasing. `options.log_append_time`
+// only sets the attribute bit.
 EncodedFrame EncodeFrameWithOffsets(std::span<const Record> records,
                                     std::span<const Offset> offsets,
-                                    uint16_t attributes, char* dst);
+                                    const FrameOptions& options, char* dst);
 
-// A validated frame.
+// A validated frame. For a compressed frame, ParseFrame validates the frame
+// header, batch header and checksum, and leaves `records` null: the records
+// are reached through DecodeRecords, which decompresses and validates them.
 struct FrameInfo {
   Offset base_offset;
   uint32_t record_count = 0;
@@ -83,12 +125,24 @@ struct FrameInfo {
   int64_t first_timestamp = 0;
   int64_t max_timestamp = 0;
   uint16_t attributes = 0;
+  uint32_t writer_epoch = 0;
+  int64_t producer_id = -1;
+  int32_t producer_epoch = -1;
+  uint32_t records_bytes = 0;     // uncompressed size of the records
   size_t frame_size = 0;          // header + body, the distance to the next
-  const char* records = nullptr;  // first record's length prefix
+  const char* payload = nullptr;  // stored records section (maybe compressed)
+  const char* payload_end = nullptr;
+  const char* records = nullptr;  // first record's length prefix, or null
   const char* records_end = nullptr;
 
   Offset last_offset() const { return base_offset + last_offset_delta; }
   Offset next_offset() const { return last_offset() + 1; }
+  uint16_t codec() const {
+    return (attributes & kAttrCodecMask) >> kAttrCodecShift;
+  }
+  bool compressed() const { return codec() != kCodecNone; }
+  bool transactional() const { return attributes & kAttrTransactional; }
+  bool control() const { return attributes & kAttrControl; }
 };
 
 enum class FrameStatus {
@@ -98,17 +152,31 @@ enum class FrameStatus {
   kCorrupt,    // bad checksum or bad structure; `*why` says what
 };
 
-// Parses and fully validates the frame at data[0, available). Never reads
-// outside that range, whatever the bytes are.
+// Parses and validates the frame at data[0, available): every check of
+// FORMAT.md section 6, and for an uncompressed frame the structure of every
+// record. Never reads outside that range, whatever the bytes are.
 FrameStatus ParseFrame(const char* data, size_t available, FrameInfo* info,
                        std::string* why);
 
+// Makes the records of a frame ParseFrame accepted iterable. Uncompressed:
+// nothing to do (returns kOk). Compressed: decompresses the payload into
+// `*buffer` (resized to records_bytes), validates every record there and
+// points info->records into it; kCorrupt (with `*why`) if the payload does
+// not decompress to exactly records_bytes bytes of valid records. The views
+// of the records then live as long as `*buffer` is neither destroyed nor
+// modified.
+FrameStatus DecodeRecords(FrameInfo* info, std::string* buffer,
+                          std::string* why);
+
 // Reads the header of a frame that is known valid (validated before by
-// ParseFrame, or written by this process) without checking it again.
+// ParseFrame, or written by this process) without checking it again. For a
+// compressed frame, `records` stays null (DecodeRecords still has to run;
+// it validates what it decompresses).
 void ParseTrustedFrame(const char* data, FrameInfo* info);
 
 // Iterates over the records of a validated frame. Unchecked: only use on a
-// FrameInfo returned with kOk by ParseFrame.
+// FrameInfo whose records ParseFrame (uncompressed) or DecodeRecords
+// validated.
 class RecordIterator {
  public:
   explicit RecordIterator(const FrameInfo& frame)

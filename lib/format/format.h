@@ -1,8 +1,12 @@
-// format/format.h: every constant of evlog's on-disk format.
+// format/format.h: the constants of evlog's binary on-disk files: segment,
+// frame, batch, record, index and epoch files, and their file names.
+// (META, a text file, has its grammar in store/store_meta.h and FORMAT.md;
+// a group's offsets file in group/offsets_file.h.)
 //
-// Everything in this file is part of the PERSISTENT FORMAT specified in
-// docs/FORMAT.md; changing any value breaks existing stores. The golden-bytes
-// test (tests/format/golden_test.cc) pins these values and the layout.
+// Everything in this file is part of the PERSISTENT FORMAT (version 2)
+// specified in docs/FORMAT.md; changing any value breaks existing stores. The
+// golden-bytes test (tests/format/golden_test.cc) pins these values and the
+// layout.
 //
 // All integers are little-endian; all checksums are XXH3-64 (seed 0).
 
@@ -21,7 +25,9 @@ static_assert(std::endian::native == std::endian::little,
 // ---- Segment file: <base offset, 20 digits>.log ---------------------------
 // [segment header: kSegmentHeaderSize bytes][frame]*[zeros to end of file]
 inline constexpr char kSegmentMagic[8] = {'E', 'V', 'L', 'O', 'G', 'S', 'E', 'G'};
-inline constexpr uint32_t kSegmentFormatVersion = 1;
+// Version 2 since evlog 0.2 (writer epochs, compression, transaction fields).
+// Version 1 segments are refused with kFailedPrecondition (FORMAT.md, 10).
+inline constexpr uint32_t kSegmentFormatVersion = 2;
 inline constexpr size_t kSegmentHeaderSize = 64;
 // Byte positions inside the segment header.
 inline constexpr size_t kSegHdrMagic = 0;         // char[8]
@@ -48,10 +54,33 @@ inline constexpr size_t kBatchFirstTimestamp = 16;  // i64
 inline constexpr size_t kBatchMaxTimestamp = 24;    // i64
 inline constexpr size_t kBatchAttributes = 32;      // u16
 inline constexpr size_t kBatchReserved = 34;        // u16, zero
-inline constexpr size_t kBatchHeaderSize = 36;
+inline constexpr size_t kBatchWriterEpoch = 36;     // u32, >= 1
+inline constexpr size_t kBatchProducerId = 40;      // i64, -1 = none
+inline constexpr size_t kBatchProducerEpoch = 48;   // i32, -1 = none
+inline constexpr size_t kBatchRecordsBytes = 52;    // u32, uncompressed size
+inline constexpr size_t kBatchHeaderSize = 56;
 // Attribute bits.
 inline constexpr uint16_t kAttrLogAppendTime = 1u << 0;
-inline constexpr uint16_t kAttrKnownMask = kAttrLogAppendTime;
+// Bits 1-2: the codec of the records section (Codec below).
+inline constexpr uint16_t kAttrCodecShift = 1;
+inline constexpr uint16_t kAttrCodecMask = 3u << kAttrCodecShift;
+// The batch belongs to a transaction (producer id and epoch are set).
+inline constexpr uint16_t kAttrTransactional = 1u << 3;
+// A control batch: one transaction marker record (commit or abort).
+inline constexpr uint16_t kAttrControl = 1u << 4;
+inline constexpr uint16_t kAttrKnownMask =
+    kAttrLogAppendTime | kAttrCodecMask | kAttrTransactional | kAttrControl;
+// Codec values (attribute bits 1-2). 3 is invalid.
+inline constexpr uint16_t kCodecNone = 0;
+inline constexpr uint16_t kCodecLz4 = 1;
+inline constexpr uint16_t kCodecZstd = 2;
+// Largest uncompressed records section of a compressed batch accepted by the
+// reader (it bounds the buffer a corrupt size field could ask for).
+inline constexpr uint32_t kMaxRecordsBytes = 1u << 30;
+// Control record key: u16 version (0), u16 type.
+inline constexpr size_t kControlKeySize = 4;
+inline constexpr uint16_t kControlAbort = 0;
+inline constexpr uint16_t kControlCommit = 1;
 
 // Record inside a batch body:
 //   u32 record_length (bytes after this field)
@@ -82,6 +111,15 @@ inline constexpr size_t kIndexHeaderSize = 56;
 // Entry: u32 relative_offset, u32 position, i64 running max timestamp.
 inline constexpr size_t kIndexEntrySize = 16;
 inline constexpr size_t kIndexChecksumSize = 8;
+
+// ---- Epoch file: <dir>/EPOCH ---------------------------------------------
+// [magic: 8][u32 version = 1][u32 epoch][u64 XXH3 of bytes 0..15]
+// The writer epoch: bumped durably at every writable open, before any frame
+// of the new epoch is written (FORMAT.md, "Writer epochs").
+inline constexpr char kEpochMagic[8] = {'E', 'V', 'L', 'O', 'G', 'E', 'P', 'O'};
+inline constexpr uint32_t kEpochFileVersion = 1;
+inline constexpr size_t kEpochFileSize = 24;
+inline constexpr char kEpochFileName[] = "EPOCH";
 
 // File name suffixes.
 inline constexpr char kSegmentSuffix[] = ".log";

@@ -35,8 +35,13 @@ absl::StatusOr<SegmentHeader> DecodeSegmentHeader(const char* data,
   }
   uint32_t version = Load<uint32_t>(data + kSegHdrVersion);
   if (version != kSegmentFormatVersion) {
-    return absl::DataLossError(
-        absl::StrFormat("segment header: unsupported format version %u", version));
+    // A valid header of another version: not corruption, but a store this
+    // evlog cannot read (FORMAT.md, "Versioning policy").
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "segment format version %u is not supported: this evlog reads and "
+        "writes only version %u (there is no conversion; recreate the store "
+        "or read it with the evlog that wrote it)",
+        version, kSegmentFormatVersion));
   }
   SegmentHeader h;
   h.base_offset = Offset(Load<int64_t>(data + kSegHdrBaseOffset));

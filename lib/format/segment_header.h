@@ -22,7 +22,8 @@ struct SegmentHeader {
 void EncodeSegmentHeader(const SegmentHeader& header, char* dst);
 
 // Decodes and validates the header at data[0, size). kDataLoss when the
-// magic, version, checksum or values are wrong; the message says which.
+// magic, checksum or values are wrong (the message says which);
+// kFailedPrecondition for a valid header of another format version.
 absl::StatusOr<SegmentHeader> DecodeSegmentHeader(const char* data,
                                                   size_t size);
 

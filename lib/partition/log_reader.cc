@@ -9,6 +9,7 @@ namespace evlog {
 void LogReader::Seek(Offset offset) {
   next_ = offset;
   seg_.reset();
+  memory_.reset();
   in_frame_ = false;
 }
 
@@ -56,6 +57,20 @@ absl::StatusOr<bool> LogReader::NextSlow(RecordView* out, Offset limit) {
         continue;
       }
       if (frame_.base_offset >= limit) return false;
+      if (frame_.compressed()) {
+        // Decompressed once into memory of its own, which poll results keep
+        // alive like a segment (views into it stay valid as long).
+        auto buffer = std::make_shared<std::string>();
+        std::string why;
+        if (format::DecodeRecords(&frame_, buffer.get(), &why) !=
+            format::FrameStatus::kOk) {
+          return absl::DataLossError(absl::StrCat(
+              seg_->path(), ": corrupt frame at position ", pos_, ": ", why));
+        }
+        memory_ = std::move(buffer);
+      } else if (memory_.get() != seg_.get()) {
+        memory_ = seg_;
+      }
       pos_ += frame_.frame_size;
       it_ = format::RecordIterator(frame_);
       in_frame_ = true;

@@ -6,10 +6,11 @@
 // frame's checksum and structure before returning any record of it, so a
 // corrupt frame yields kDataLoss, never a wrong record.
 //
-// Lifetime: a RecordView returned by Next() points into the mapping of
-// `segment()` at the time of the call. The reader keeps that segment alive
-// until it moves past it; callers that keep views longer hold a copy of the
-// shared_ptr (consumer poll results do).
+// Lifetime: a RecordView returned by Next() points into `frame_memory()` at
+// the time of the call: the mapping of `segment()`, or for a compressed
+// batch the buffer it was decompressed into (once per batch). The reader
+// keeps that memory alive until it moves past it; callers that keep views
+// longer hold a copy of the shared_ptr (consumer poll results do).
 //
 // Thread safety: not thread-safe; one reader per thread. Any number of
 // readers may follow a log while it is appended to.
@@ -18,6 +19,7 @@
 #define EVLOG_PARTITION_LOG_READER_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "evlog/record.h"
@@ -55,6 +57,10 @@ class LogReader {
 
   // The segment the last record came from (keeps its mapping alive).
   const std::shared_ptr<Segment>& segment() const { return seg_; }
+  // What the views of the last record point into: the segment, or the
+  // decompressed batch. Changes only when the reader enters a batch whose
+  // records live elsewhere.
+  const std::shared_ptr<const void>& frame_memory() const { return memory_; }
 
  private:
   // Everything else: skipping records before the position, the next frame,
@@ -64,6 +70,7 @@ class LogReader {
   const PartitionLog* log_;
   Offset next_;
   std::shared_ptr<Segment> seg_;
+  std::shared_ptr<const void> memory_;  // see frame_memory()
   size_t pos_ = 0;       // next frame position in seg_
   bool walked_ = false;  // pos_ reached by walking validated frames
   bool in_frame_ = false;

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "format/coding.h"
 #include "format/format.h"
 #include "format/segment_header.h"
 #include "partition/partition_log.h"
@@ -28,6 +29,16 @@ bool IsInterruptedAllocation(Env* env, const std::string& path) {
   if (!region.ok()) return false;
   const char* p = (*region)->data();
   return std::all_of(p, p + format::kSegmentHeaderSize, [](char c) { return c == 0; });
+}
+
+// Bytes the invalid frame at `pos` claims (its length field plus the frame
+// header, clipped to the file): what RecoveryReport::bytes_truncated counts.
+size_t ClaimedFrameBytes(const char* data, size_t capacity, size_t pos) {
+  const size_t left = capacity - pos;
+  if (left < format::kFrameLengthSize) return left;
+  const uint64_t claimed =
+      uint64_t{format::Load<uint32_t>(data + pos)} + format::kFrameHeaderSize;
+  return static_cast<size_t>(std::min<uint64_t>(claimed, left));
 }
 
 }  // namespace
@@ -91,7 +102,8 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
     Offset recorded_next;
     bool indexed = seg->LoadIndex(env_, &recorded_end, &recorded_next);
     size_t from = seg->end_position();
-    ScanResult scan = seg->Scan(from, seg->next_offset());
+    ScanResult scan = seg->Scan(from, seg->next_offset(),
+                                read_only_ ? UINT32_MAX : epoch_);
     // The index file is written after the data it describes is synced, so
     // the data must reach at least as far (exactly as far when sealed).
     if (indexed && (scan.end_position < recorded_end ||
@@ -124,15 +136,14 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
     }
     if ((last || cut) && !read_only_) {
       if (!scan.clean && !cut) report->detail = absl::StrCat(path, ": ", scan.why);
-      if (!seg->IsZeroFrom(scan.end_position)) {
-        auto zeroed = seg->ZeroFrom(scan.end_position);
-        if (!zeroed.ok()) return zeroed.status();
-        report->bytes_truncated += static_cast<int64_t>(*zeroed);
-      }
-      // The recovered tail is made durable below; the old index file may
-      // describe bytes that were just cut, so it goes.
-      if (indexed) {
-        env_->RemoveFile(seg->index_path()).IgnoreError();
+      // Nothing after the cut is zeroed or even read: the next append
+      // overwrites it, and a stale frame beyond is recognised by its older
+      // writer epoch (FORMAT.md, "Writer epochs"). An index file used here
+      // describes data that was synced before it was written, all of which
+      // the scan reached (checked above), so it stays valid.
+      if (!scan.clean) {
+        report->bytes_truncated += static_cast<int64_t>(
+            ClaimedFrameBytes(seg->data(), seg->capacity(), scan.end_position));
       }
       for (size_t j = i + 1; cut && j < bases.size(); ++j) {
         std::string later = absl::StrCat(

@@ -8,10 +8,30 @@
 #include "format/format.h"
 #include "format/segment_header.h"
 #include "storage/durable_file.h"
+#include "storage/epoch_file.h"
 
 namespace evlog {
 
 namespace {
+
+uint16_t CodecOf(Compression c) {
+  switch (c) {
+    case Compression::kLz4: return format::kCodecLz4;
+    case Compression::kZstd: return format::kCodecZstd;
+    case Compression::kNone: break;
+  }
+  return format::kCodecNone;
+}
+
+format::FrameOptions FrameOptionsFor(const TopicConfig& config,
+                                     uint32_t epoch) {
+  format::FrameOptions o;
+  o.writer_epoch = epoch;
+  o.log_append_time = config.timestamp_type == TimestampType::kLogAppendTime;
+  o.codec = CodecOf(config.compression);
+  o.compression_level = config.compression_level;
+  return o;
+}
 
 void AtomicMax(std::atomic<int64_t>& a, int64_t v) {
   int64_t cur = a.load(std::memory_order_relaxed);
@@ -23,17 +43,27 @@ void AtomicMax(std::atomic<int64_t>& a, int64_t v) {
 }  // namespace
 
 PartitionLog::PartitionLog(Env* env, std::string dir, const TopicConfig& config,
-                           bool read_only)
-    : env_(env), dir_(std::move(dir)), config_(config), read_only_(read_only) {}
+                           bool read_only, uint32_t writer_epoch)
+    : env_(env),
+      dir_(std::move(dir)),
+      config_(config),
+      read_only_(read_only),
+      epoch_(writer_epoch) {}
 
 PartitionLog::~PartitionLog() { Close().IgnoreError(); }
 
 absl::StatusOr<std::unique_ptr<PartitionLog>> PartitionLog::Open(
     Env* env, std::string dir, const TopicConfig& config,
-    RecoveryReport* report, bool read_only) {
+    RecoveryReport* report, bool read_only, uint32_t writer_epoch) {
   if (absl::Status s = config.Validate(); !s.ok()) return s;
-  std::unique_ptr<PartitionLog> log(
-      new PartitionLog(env, std::move(dir), config, read_only));
+  if (!read_only && writer_epoch == 0) {
+    auto bumped = BumpEpoch(env, dir);
+    if (!bumped.ok()) return bumped.status();
+    writer_epoch = *bumped;
+  }
+  std::unique_ptr<PartitionLog> log(new PartitionLog(
+      env, std::move(dir), config, read_only, read_only ? 0 : writer_epoch));
+  log->frame_options_ = FrameOptionsFor(config, log->epoch_);
   RecoveryReport local;
   if (absl::Status s = log->Recover(report ? report : &local); !s.ok()) {
     log->closed_.store(true);
@@ -71,7 +101,7 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
   if (records.empty()) {
     return absl::InvalidArgumentError("append of an empty batch");
   }
-  size_t frame_size = format::kFrameHeaderSize + format::kBatchHeaderSize;
+  size_t records_bytes = 0;
   for (const Record& r : records) {
     size_t n = format::EncodedRecordSize(r);
     if (n > config_.max_record_bytes) {
@@ -79,14 +109,24 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
           "record of ", n, " encoded bytes exceeds max_record_bytes (",
           config_.max_record_bytes, ")"));
     }
-    frame_size += n;
+    records_bytes += n;
   }
-  if (frame_size > config_.segment_bytes - format::kSegmentHeaderSize ||
+  const size_t room = config_.segment_bytes - format::kSegmentHeaderSize;
+  if (format::MaxFrameSize(records_bytes, format::kCodecNone) > room ||
       records.size() > UINT32_MAX) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "batch of ", frame_size, " bytes does not fit in a segment (",
-        "segment_bytes ", config_.segment_bytes, ")"));
+        "batch of ", format::MaxFrameSize(records_bytes, format::kCodecNone),
+        " bytes does not fit in a segment (", "segment_bytes ",
+        config_.segment_bytes, ")"));
   }
+  // Compression may need a little more than the input in the worst case; a
+  // batch for which even that bound does not fit a segment is stored as it
+  // is.
+  format::FrameOptions options = frame_options_;
+  if (format::MaxFrameSize(records_bytes, options.codec) > room) {
+    options.codec = format::kCodecNone;
+  }
+  const size_t frame_size = format::MaxFrameSize(records_bytes, options.codec);
   if (read_only_) {
     return absl::FailedPreconditionError(
         absl::StrCat("partition ", dir_, " is open read-only"));
@@ -117,31 +157,32 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
                now - active_->created_ms() >= config_.segment_ms) {
       if (absl::Status s = RollLocked(); !s.ok()) return s;
     }
-    format::EncodedFrame enc = format::EncodeFrame(
-        records, end, now,
-        config_.timestamp_type == TimestampType::kLogAppendTime,
-        active_->write_pointer());
-    format::FrameInfo frame;
-    frame.base_offset = end;
-    frame.record_count = static_cast<uint32_t>(records.size());
-    frame.last_offset_delta = frame.record_count - 1;
-    frame.max_timestamp = enc.max_timestamp;
-    frame.frame_size = enc.size;
-    active_->Publish(frame);
-    end_.store(frame.next_offset().value(), std::memory_order_release);
-    if (observer_) observer_->OnAppend(frame.record_count, enc.size);
+    auto appended = active_->Append(env_, records, end, now, options,
+                                    frame_size);
+    if (!appended.ok()) return appended.status();  // disk full: nothing written
+    const format::EncodedFrame& enc = *appended;
+    const uint32_t count = static_cast<uint32_t>(records.size());
+    const Offset last = end + (count - 1);
+    end_.store((last + 1).value(), std::memory_order_release);
+    if (observer_) observer_->OnAppend(count, enc.size);
+    // The maintenance thread prepares ahead: the first append to a cold
+    // segment, the next chunk once the writer is within half a chunk of the
+    // reserved end, and the next segment once this one is half full.
+    const size_t pos = active_->end_position();
     if (spare_requester_ && !spare_requested_ &&
         (active_cold_ ||
-         (spare_ == nullptr && (rolled_for_size || active_->end_position() * 2 >
-                                                       active_->capacity())))) {
+         (active_->reserved_end() < active_->capacity() &&
+          active_->reserved_end() - pos < kSegmentChunkBytes / 2) ||
+         (spare_ == nullptr &&
+          (rolled_for_size || pos * 2 > active_->capacity())))) {
       spare_requested_ = request_spare = true;
     }
-    result = {end, frame.last_offset(), enc.max_timestamp};
+    result = {end, last, enc.max_timestamp};
 
     if (config_.durability == Durability::kEveryAppend) {
       need_sync = true;
     } else if (config_.durability == Durability::kInterval) {
-      unsynced_records_ += frame.record_count;
+      unsynced_records_ += count;
       if (oldest_unsynced_ms_ < 0) oldest_unsynced_ms_ = now;
       need_sync = unsynced_records_ >= config_.flush_messages ||
                   now - oldest_unsynced_ms_ >= config_.flush_ms;
@@ -167,7 +208,8 @@ absl::Status PartitionLog::RollLocked() {
         format::SegmentFileName(end_offset(), format::kSegmentSuffix));
     if (absl::Status s = env_->RenameFile(spare->path, path); !s.ok()) return s;
     next = Segment::Adopt(std::move(path), std::move(spare->region),
-                          end_offset(), now, config_.index_interval_bytes);
+                          end_offset(), now, config_.index_interval_bytes,
+                          spare->reserved);
     active_cold_ = false;
   } else {
     auto created =
@@ -195,26 +237,33 @@ absl::Status PartitionLog::RollLocked() {
 absl::Status PartitionLog::PrepareSpare() {
   if (read_only_ || closed_.load()) return absl::OkStatus();
   MutexLock spare_lock(&spare_mu_);
-  std::shared_ptr<Segment> cold;
-  bool have_spare;
+  std::shared_ptr<Segment> active;
+  bool have_spare, need_spare;
   {
     MutexLock l(&append_mu_);
-    if (active_cold_) cold = active_;
+    active = active_;
     active_cold_ = false;
+    spare_requested_ = false;  // later needs ask again
     have_spare = spare_ != nullptr;
+    need_spare = active_->end_position() * 2 > active_->capacity();
   }
-  // The next segment first: the next roll waits for it, while an appender
-  // already writing a cold segment only pays page faults.
-  absl::Status s = have_spare ? absl::OkStatus() : PrepareNextSegment();
-  if (cold != nullptr) cold->PrefaultUnwritten();
-  return s;
+  // The next chunk of the active segment first: the appender would wait for
+  // its reservation, while it only pays page faults for a missing prefault.
+  // A full disk is not an error here: the appender reports it.
+  active->Reserve(env_, active->end_position() + kSegmentChunkBytes)
+      .IgnoreError();
+  active->PrefaultReserved();
+  return have_spare || !need_spare ? absl::OkStatus() : PrepareNextSegment();
 }
 
 absl::Status PartitionLog::PrepareNextSegment() {
   auto spare = std::make_unique<Spare>();
   spare->path = absl::StrCat(dir_, "/spare.log", kTmpSuffix);
   env_->RemoveFile(spare->path).IgnoreError();
-  if (absl::Status s = env_->AllocateFile(spare->path, config_.segment_bytes);
+  spare->reserved =
+      std::min<uint64_t>(config_.segment_bytes, kSegmentChunkBytes);
+  if (absl::Status s = env_->AllocateSparseFile(
+          spare->path, config_.segment_bytes, spare->reserved);
       !s.ok()) {
     return s;
   }
@@ -223,7 +272,7 @@ absl::Status PartitionLog::PrepareNextSegment() {
     env_->RemoveFile(spare->path).IgnoreError();
     return region.status();
   }
-  (*region)->Prefault(0, (*region)->size());
+  (*region)->Prefault(0, spare->reserved);
   spare->region = *std::move(region);
   MutexLock l(&append_mu_);
   if (closed_.load()) {  // raced with Close: do not leave the file behind
@@ -296,7 +345,23 @@ absl::Status PartitionLog::SyncTo(Offset target) {
   synced_position_ = pos;
   AtomicMax(durable_end_, end.value());
   NotifyWaiters();  // readers of durable records only may proceed
+  CheckpointLocked(seg, pos, end);
   return absl::OkStatus();
+}
+
+void PartitionLog::CheckpointLocked(const std::shared_ptr<Segment>& seg,
+                                    size_t synced, Offset synced_next) {
+  if (checkpoint_base_ != seg->base_offset()) {
+    checkpoint_base_ = seg->base_offset();
+    checkpoint_position_ = format::kSegmentHeaderSize;
+  }
+  if (synced < checkpoint_position_ + kIndexCheckpointBytes) return;
+  // The file claims only what is durable (appends may have gone on since
+  // the sync). Derived data: a lost or failed checkpoint only costs a longer
+  // rescan at the next open.
+  if (seg->WriteIndex(env_, synced, synced_next).ok()) {
+    checkpoint_position_ = synced;
+  }
 }
 
 absl::Status PartitionLog::Flush() {
@@ -317,6 +382,21 @@ absl::Status PartitionLog::Tick() {
     sync_due = config_.durability == Durability::kInterval &&
                oldest_unsynced_ms_ >= 0 &&
                now - oldest_unsynced_ms_ >= config_.flush_ms;
+  }
+  {
+    // Whatever the durability mode, the active segment's index is
+    // checkpointed every kIndexCheckpointBytes, so that recovery rescans no
+    // more than that; the checkpoint needs the data it describes synced.
+    MutexLock sync_lock(&sync_mu_);
+    std::shared_ptr<Segment> seg;
+    {
+      MutexLock l(&append_mu_);
+      seg = active_;
+    }
+    const size_t since = checkpoint_base_ == seg->base_offset()
+                             ? checkpoint_position_
+                             : format::kSegmentHeaderSize;
+    if (seg->end_position() >= since + kIndexCheckpointBytes) sync_due = true;
   }
   if (sync_due) return SyncTo(end_offset());
   MutexLock sync_lock(&sync_mu_);
@@ -385,6 +465,13 @@ absl::StatusOr<Offset> PartitionLog::OffsetForTimestamp(int64_t ts) const {
       }
       pos += frame.frame_size;
       if (frame.max_timestamp < ts) continue;
+      std::string decompressed;
+      if (format::DecodeRecords(&frame, &decompressed, &why) !=
+          format::FrameStatus::kOk) {
+        return absl::DataLossError(absl::StrCat(
+            seg->path(), ": corrupt frame at position ", pos - frame.frame_size,
+            ": ", why));
+      }
       format::RecordIterator it(frame);
       RecordView r;
       while (!it.Done()) {

@@ -26,11 +26,20 @@
 // no valid index (rolled but not sealed before a crash) is scanned; if it is
 // torn, or does not end exactly where the next segment begins, the log is cut
 // there and the later segments are removed (they cannot hold durable data,
-// by the sealing order above). The last segment is scanned from its index (or
-// its start), cut at the first invalid frame, and every byte after the cut is
-// zeroed so a stale frame can never come back. Cost: the unsealed segments
-// (normally at most one or two) plus the active one, independent of the
-// log's size.
+// by the sealing order above). The last segment is scanned from its index
+// checkpoint (or its start) and cut at the first invalid frame; nothing
+// beyond the cut is read or zeroed: frames carry the writer epoch, and a
+// stale frame of an older epoch ends every later scan (FORMAT.md, "Writer
+// epochs"). Cost: the unsealed segments (normally at most one or two) plus
+// the active one from its last checkpoint, independent of the log's size and
+// of the preallocated bytes.
+//
+// Disk space: segments are sparse files whose blocks are reserved a chunk
+// (storage/segment.h) ahead of the writer; with a spare requester set, the
+// maintenance thread reserves and prefaults the next chunk before the
+// appender needs it. The active segment's index is checkpointed
+// (`<base>.index`, after a sync of the data it describes) every
+// kIndexCheckpointBytes of appended data.
 //
 // Thread safety: thread-safe. Appends are serialised by a per-partition
 // mutex; readers never take it.
@@ -59,12 +68,18 @@
 
 namespace evlog {
 
+// Bytes appended to the active segment between two checkpoints of its index
+// file: what recovery after a crash rescans at most. Not part of the format.
+inline constexpr size_t kIndexCheckpointBytes = 4 << 20;
+
 // What recovery found and did when a log was opened.
 struct RecoveryReport {
   int64_t segments = 0;          // segments in the log after recovery
   int64_t segments_scanned = 0;  // segments whose frames were validated
   int64_t bytes_scanned = 0;
-  int64_t bytes_truncated = 0;   // invalid bytes cut from the tail
+  // Bytes of the invalid frame the tail was cut at (its claimed size, up to
+  // the end of the file); the bytes after it are left as they are.
+  int64_t bytes_truncated = 0;
   int64_t segments_removed = 0;  // empty or headerless tail segments removed
   std::string detail;            // why the tail was cut, if it was
 };
@@ -86,9 +101,15 @@ class PartitionLog {
   // an unreadable segment header that is not the all-zero header of an
   // interrupted roll; I/O errors from the Env. Gaps between segments are
   // allowed (compaction leaves them).
+  //
+  // `writer_epoch` is the epoch this incarnation writes into its frames
+  // (storage/epoch_file.h); it must be above every epoch the log was ever
+  // written with, and durable before the first append. A store passes its
+  // own; 0 makes the log bump `<dir>/EPOCH` itself (unless read-only).
   static absl::StatusOr<std::unique_ptr<PartitionLog>> Open(
       Env* env, std::string dir, const TopicConfig& config,
-      RecoveryReport* report = nullptr, bool read_only = false);
+      RecoveryReport* report = nullptr, bool read_only = false,
+      uint32_t writer_epoch = 0);
 
   ~PartitionLog();  // Close()s; errors are dropped (call Close to see them).
 
@@ -227,7 +248,14 @@ class PartitionLog {
 
  private:
   PartitionLog(Env* env, std::string dir, const TopicConfig& config,
-               bool read_only);
+               bool read_only, uint32_t writer_epoch);
+  // Writes the active segment's index for its state at `synced` (a frame
+  // boundary up to which `seg` is durable, next offset `synced_next`) if
+  // kIndexCheckpointBytes were appended since the last checkpoint. Requires
+  // sync_mu_.
+  void CheckpointLocked(const std::shared_ptr<Segment>& seg, size_t synced,
+                        Offset synced_next)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
   absl::Status Recover(RecoveryReport* report);
   // Base offsets of the segment files in dir_, sorted; optionally removes
   // leftovers of interrupted operations (*.tmp, *.cleaned).
@@ -247,6 +275,8 @@ class PartitionLog {
   const std::string dir_;
   const TopicConfig config_;
   const bool read_only_;
+  uint32_t epoch_;  // set before the log is shared; 0 when read-only
+  format::FrameOptions frame_options_;  // from config_ and epoch_
 
   std::atomic<int64_t> start_{0};
   std::atomic<int64_t> end_{0};
@@ -261,6 +291,7 @@ class PartitionLog {
   struct Spare {
     std::string path;
     std::unique_ptr<MappedRegion> region;
+    uint64_t reserved = 0;  // bytes reserved (and prefaulted) from the start
   };
   std::unique_ptr<Spare> spare_ ABSL_GUARDED_BY(append_mu_);
   bool spare_requested_ ABSL_GUARDED_BY(append_mu_) = false;
@@ -275,6 +306,9 @@ class PartitionLog {
   Offset synced_base_
       ABSL_GUARDED_BY(sync_mu_);  // segment synced_position_ is in
   size_t synced_position_ ABSL_GUARDED_BY(sync_mu_) = 0;
+  // End position of the last index checkpoint of segment checkpoint_base_.
+  Offset checkpoint_base_ ABSL_GUARDED_BY(sync_mu_);
+  size_t checkpoint_position_ ABSL_GUARDED_BY(sync_mu_) = 0;
 
   mutable Mutex segments_mu_;  // guards the list; leaf lock
   std::vector<std::shared_ptr<Segment>> segments_ ABSL_GUARDED_BY(segments_mu_);

@@ -41,6 +41,13 @@ absl::Status TopicConfig::Validate() const {
   if (index_interval_bytes == 0) return bad("index_interval_bytes", "must be > 0");
   if (flush_messages <= 0) return bad("flush_messages", "must be > 0");
   if (flush_ms <= 0) return bad("flush_ms", "must be > 0");
+  if (compression != Compression::kNone && compression != Compression::kLz4 &&
+      compression != Compression::kZstd) {
+    return bad("compression", "unknown codec");
+  }
+  if (compression_level < 0 || compression_level > 19) {
+    return bad("compression_level", "must be in [0, 19]");
+  }
   return absl::OkStatus();
 }
 

@@ -18,7 +18,8 @@ constexpr int64_t kNoMaxTimestamp = std::numeric_limits<int64_t>::min();
 }  // namespace
 
 Segment::Segment(std::string path, std::unique_ptr<MappedRegion> region,
-                 Offset base, int64_t created_ms, uint32_t index_interval_bytes)
+                 Offset base, int64_t created_ms, uint32_t index_interval_bytes,
+                 uint64_t reserved)
     : path_(std::move(path)),
       region_(std::move(region)),
       base_(base),
@@ -28,14 +29,19 @@ Segment::Segment(std::string path, std::unique_ptr<MappedRegion> region,
       verified_begin_(format::kSegmentHeaderSize),
       verified_end_(format::kSegmentHeaderSize),
       next_(base.value()),
-      max_ts_(kNoMaxTimestamp) {}
+      max_ts_(kNoMaxTimestamp),
+      reserved_(reserved) {}
 
 absl::StatusOr<std::shared_ptr<Segment>> Segment::Create(
     Env* env, const std::string& dir, Offset base, uint64_t file_bytes,
     int64_t now_ms, uint32_t index_interval_bytes) {
   std::string path =
       absl::StrCat(dir, "/", format::SegmentFileName(base, format::kSegmentSuffix));
-  if (absl::Status s = env->AllocateFile(path, file_bytes); !s.ok()) return s;
+  const uint64_t reserved = std::min<uint64_t>(file_bytes, kSegmentChunkBytes);
+  if (absl::Status s = env->AllocateSparseFile(path, file_bytes, reserved);
+      !s.ok()) {
+    return s;
+  }
   auto region = env->MapFile(path, /*writable=*/true);
   if (!region.ok()) {
     env->RemoveFile(path).IgnoreError();
@@ -49,18 +55,21 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Create(
     env->RemoveFile(path).IgnoreError();
     return s;
   }
-  return std::shared_ptr<Segment>(new Segment(
-      std::move(path), *std::move(region), base, now_ms, index_interval_bytes));
+  return std::shared_ptr<Segment>(new Segment(std::move(path),
+                                              *std::move(region), base, now_ms,
+                                              index_interval_bytes, reserved));
 }
 
 std::shared_ptr<Segment> Segment::Adopt(std::string path,
                                         std::unique_ptr<MappedRegion> region,
                                         Offset base, int64_t now_ms,
-                                        uint32_t index_interval_bytes) {
+                                        uint32_t index_interval_bytes,
+                                        uint64_t reserved) {
   format::SegmentHeader header{base, now_ms, region->size()};
   format::EncodeSegmentHeader(header, region->data());
   return std::shared_ptr<Segment>(new Segment(std::move(path), std::move(region),
-                                              base, now_ms, index_interval_bytes));
+                                              base, now_ms, index_interval_bytes,
+                                              reserved));
 }
 
 absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(
@@ -70,12 +79,12 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(
   if (!region.ok()) return region.status();
   auto header = format::DecodeSegmentHeader((*region)->data(), (*region)->size());
   if (!header.ok()) {
-    return absl::DataLossError(absl::StrCat(path, ": ", header.status().message()));
+    return absl::Status(header.status().code(),
+                        absl::StrCat(path, ": ", header.status().message()));
   }
-  return std::shared_ptr<Segment>(new Segment(path, *std::move(region),
-                                              header->base_offset,
-                                              header->created_ms,
-                                              index_interval_bytes));
+  return std::shared_ptr<Segment>(
+      new Segment(path, *std::move(region), header->base_offset,
+                  header->created_ms, index_interval_bytes, /*reserved=*/0));
 }
 
 std::string Segment::index_path() const {
@@ -91,6 +100,43 @@ bool Segment::empty() const {
   return end_position() == format::kSegmentHeaderSize;
 }
 
+absl::Status Segment::Reserve(Env* env, size_t end) {
+  if (end <= reserved_end()) return absl::OkStatus();
+  MutexLock l(&reserve_mu_);
+  const size_t have = reserved_.load(std::memory_order_relaxed);
+  if (end <= have) return absl::OkStatus();
+  const size_t want = std::min<size_t>(
+      capacity(), (end + kSegmentChunkBytes - 1) / kSegmentChunkBytes *
+                      kSegmentChunkBytes);
+  // Reserving from 0 is idempotent for what is already reserved, and covers
+  // a segment opened at recovery, which starts with nothing known.
+  const size_t from = have == 0 ? 0 : have;
+  if (absl::Status s = env->ReserveFileRange(path_, from, want - from);
+      !s.ok()) {
+    return s;
+  }
+  reserved_.store(want, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<format::EncodedFrame> Segment::Append(
+    Env* env, std::span<const Record> records, Offset base, int64_t now_ms,
+    const format::FrameOptions& options, size_t max_frame_size) {
+  const size_t pos = end_position();
+  if (absl::Status s = Reserve(env, pos + max_frame_size); !s.ok()) return s;
+  format::EncodedFrame enc = format::EncodeFrame(records, base, now_ms, options,
+                                                 region_->data() + pos);
+  format::FrameInfo frame;
+  frame.base_offset = base;
+  frame.record_count = static_cast<uint32_t>(records.size());
+  frame.last_offset_delta = frame.record_count - 1;
+  frame.max_timestamp = enc.max_timestamp;
+  frame.writer_epoch = options.writer_epoch;
+  frame.frame_size = enc.size;
+  Publish(frame);
+  return enc;
+}
+
 void Segment::Publish(const format::FrameInfo& frame) {
   size_t pos = end_.load(std::memory_order_relaxed);
   int64_t max_ts = std::max(max_ts_.load(std::memory_order_relaxed),
@@ -98,6 +144,7 @@ void Segment::Publish(const format::FrameInfo& frame) {
   index_.OnBatch(static_cast<uint32_t>(frame.base_offset - base_),
                  static_cast<uint32_t>(pos), max_ts,
                  static_cast<uint32_t>(frame.frame_size));
+  last_epoch_ = frame.writer_epoch;
   max_ts_.store(max_ts, std::memory_order_release);
   next_.store(frame.next_offset().value(), std::memory_order_release);
   // Published frames were written (or validated) by this process.
@@ -105,7 +152,7 @@ void Segment::Publish(const format::FrameInfo& frame) {
   end_.store(pos + frame.frame_size, std::memory_order_release);
 }
 
-ScanResult Segment::Scan(size_t from, Offset expected) {
+ScanResult Segment::Scan(size_t from, Offset expected, uint32_t max_epoch) {
   ScanResult r;
   size_t pos = from;
   const char* base = data();
@@ -116,12 +163,25 @@ ScanResult Segment::Scan(size_t from, Offset expected) {
   if (verified_end_.load(std::memory_order_relaxed) != from) {
     verified_begin_.store(from, std::memory_order_relaxed);
     verified_end_.store(from, std::memory_order_relaxed);
+    last_epoch_ = 0;  // a fresh chain: the first frame seeds it
   }
   while (true) {
     format::FrameInfo frame;
     format::FrameStatus st =
         format::ParseFrame(base + pos, cap - pos, &frame, &r.why);
     if (st == format::FrameStatus::kEnd) break;
+    if (st == format::FrameStatus::kOk && frame.writer_epoch < last_epoch_) {
+      r.stale = true;
+      r.why = absl::StrCat("stale frame of writer epoch ", frame.writer_epoch,
+                           " after epoch ", last_epoch_, " at position ", pos);
+      break;
+    }
+    if (st == format::FrameStatus::kOk && frame.writer_epoch > max_epoch) {
+      st = format::FrameStatus::kCorrupt;
+      r.why = absl::StrCat("frame at position ", pos, " has writer epoch ",
+                           frame.writer_epoch, ", above the current ",
+                           max_epoch);
+    }
     if (st == format::FrameStatus::kOk && frame.base_offset < expected) {
       st = format::FrameStatus::kCorrupt;
       r.why = absl::StrCat("frame at position ", pos, " has base offset ",
@@ -143,18 +203,6 @@ ScanResult Segment::Scan(size_t from, Offset expected) {
   return r;
 }
 
-bool Segment::IsZeroFrom(size_t from) const {
-  const char* p = data() + from;
-  const char* end = data() + capacity();
-  static const char kZeros[4096] = {};
-  while (p < end) {
-    size_t n = std::min<size_t>(sizeof(kZeros), end - p);
-    if (std::memcmp(p, kZeros, n) != 0) return false;
-    p += n;
-  }
-  return true;
-}
-
 void Segment::ResetToHeader() {
   index_.Clear();
   end_.store(format::kSegmentHeaderSize, std::memory_order_release);
@@ -162,25 +210,7 @@ void Segment::ResetToHeader() {
   verified_end_.store(format::kSegmentHeaderSize, std::memory_order_release);
   next_.store(base_.value(), std::memory_order_release);
   max_ts_.store(kNoMaxTimestamp, std::memory_order_release);
-}
-
-absl::StatusOr<size_t> Segment::ZeroFrom(size_t from) {
-  char* p = region_->data();
-  static const char kZeros[4096] = {};
-  size_t dirty_begin = capacity(), dirty_end = from;
-  for (size_t pos = from; pos < capacity();) {
-    size_t n = std::min<size_t>(sizeof(kZeros) - pos % sizeof(kZeros),
-                                capacity() - pos);
-    if (std::memcmp(p + pos, kZeros, n) != 0) {
-      std::memset(p + pos, 0, n);
-      dirty_begin = std::min(dirty_begin, pos);
-      dirty_end = pos + n;
-    }
-    pos += n;
-  }
-  if (dirty_begin >= dirty_end) return size_t{0};
-  if (absl::Status s = Sync(dirty_begin, dirty_end); !s.ok()) return s;
-  return dirty_end - dirty_begin;
+  last_epoch_ = 0;
 }
 
 size_t Segment::PositionForOffset(Offset offset) const {
@@ -197,14 +227,27 @@ size_t Segment::PositionForTime(int64_t ts) const {
 }
 
 absl::Status Segment::WriteIndex(Env* env) const {
+  // next before end: a concurrent append publishes end last, so this pair
+  // never claims more than was published.
+  const Offset next = next_offset();
+  return WriteIndex(env, end_position(), next);
+}
+
+absl::Status Segment::WriteIndex(Env* env, size_t end_position,
+                                 Offset next_offset) const {
   IndexFileContents c;
   c.base_offset = base_;
-  c.next_offset = next_offset();
-  c.end_position = end_position();
-  c.max_timestamp = max_timestamp();
+  c.next_offset = next_offset;
+  c.end_position = end_position;
+  c.max_timestamp = kNoMaxTimestamp;
   uint32_t n = index_.size();
   c.entries.reserve(n);
-  for (uint32_t i = 0; i < n; ++i) c.entries.push_back(index_.entry(i));
+  for (uint32_t i = 0; i < n; ++i) {
+    IndexEntry e = index_.entry(i);
+    if (e.position >= end_position) break;  // appended after the limit
+    c.entries.push_back(e);
+    c.max_timestamp = e.max_timestamp;
+  }
   // The directory is synced by the caller together with its other changes;
   // a lost index file only costs a rescan at the next open.
   std::string path = index_path();

@@ -1,9 +1,15 @@
 // storage/segment.h: one segment file of a partition log, memory-mapped.
 //
-// A segment is a file preallocated to `segment_bytes` holding a 64-byte
-// header and then frames (one per appended batch) up to `end_position()`;
-// the rest is zeros. It is mapped whole; appends copy into the mapping and
-// reads return views into it. The mapping lives as long as the Segment
+// A segment is a file of `segment_bytes` holding a 64-byte header and then
+// frames (one per appended batch) up to `end_position()`. The file has its
+// full size from creation but is sparse: disk blocks are reserved one chunk
+// (kSegmentChunkBytes) at a time ahead of the write position, so an empty
+// segment takes one chunk of disk, and a write never lands in unreserved
+// space (which could SIGBUS on a full disk). Past the end of data the bytes
+// are zeros, holes, or stale frames of an earlier writer epoch that a power
+// loss cut off (FORMAT.md, "Writer epochs"); none of them is ever returned.
+// It is mapped whole; appends copy into the mapping and reads return views
+// into it. The mapping lives as long as the Segment
 // object, which is shared (std::shared_ptr) by the log and by every reader
 // or poll result holding views into it: removing the file (retention,
 // compaction, topic deletion) never unmaps memory a reader still uses.
@@ -19,6 +25,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -26,6 +33,7 @@
 #include "evlog/types.h"
 #include "format/batch_codec.h"
 #include "storage/segment_index.h"
+#include "util/mutex.h"
 
 namespace evlog {
 
@@ -35,34 +43,44 @@ struct ScanResult {
   Offset next_offset;       // offset after the last valid record
   int64_t frames = 0;
   int64_t records = 0;
-  bool clean = true;  // stopped at zeros (true) or at a bad frame
-  std::string why;    // for !clean: what was wrong
+  // Stopped at the end of data: zeros, or a stale frame of an older epoch
+  // (true), or at a bad frame (false).
+  bool clean = true;
+  bool stale = false;  // stopped at a stale frame (clean too)
+  std::string why;     // for !clean or stale: what was found
 };
+
+// Disk space of a segment is reserved in chunks of this size ahead of the
+// write position (an empty segment takes one). Not part of the format.
+inline constexpr uint64_t kSegmentChunkBytes = 1 << 20;
 
 class Segment {
  public:
-  // Creates the file `<dir>/<base>.log` of `file_bytes` bytes (preallocated,
-  // zeros), writes and syncs its header and syncs `dir`. kResourceExhausted
-  // when the space cannot be reserved (nothing is left behind);
-  // kAlreadyExists if the file exists.
+  // Creates the file `<dir>/<base>.log` of `file_bytes` bytes (sparse, zeros,
+  // its first chunk reserved), writes and syncs its header and syncs `dir`.
+  // kResourceExhausted when the space cannot be reserved (nothing is left
+  // behind); kAlreadyExists if the file exists.
   static absl::StatusOr<std::shared_ptr<Segment>> Create(
       Env* env, const std::string& dir, Offset base, uint64_t file_bytes,
       int64_t now_ms, uint32_t index_interval_bytes);
 
-  // Makes a segment of a file that is already allocated (zeros), renamed to
-  // `path` and mapped writable (a spare prepared ahead of a roll): writes the
-  // header into the mapping WITHOUT syncing it or the directory. The log's
+  // Makes a segment of a file that is already allocated (zeros, its first
+  // `reserved` bytes reserved), renamed to `path` and mapped writable (a
+  // spare prepared ahead of a roll): writes the header into the mapping
+  // WITHOUT syncing it or the directory. The log's
   // next sync covers both (it seals pending segments, which syncs the
   // directory, then msyncs the active segment from byte 0); until then a
   // crash leaves an all-zero header, which recovery removes.
   static std::shared_ptr<Segment> Adopt(std::string path,
                                         std::unique_ptr<MappedRegion> region,
                                         Offset base, int64_t now_ms,
-                                        uint32_t index_interval_bytes);
+                                        uint32_t index_interval_bytes,
+                                        uint64_t reserved);
 
   // Maps an existing segment file and validates its header (kDataLoss if
-  // bad). Does not scan: end_position() is the header end until Recover()
-  // or LoadIndex() is called.
+  // bad, kFailedPrecondition for a segment of another format version). Does
+  // not scan: end_position() is the header end until Scan() or LoadIndex()
+  // is called. Nothing counts as reserved until Reserve() says so.
   static absl::StatusOr<std::shared_ptr<Segment>> Open(
       Env* env, const std::string& path, bool writable,
       uint32_t index_interval_bytes);
@@ -106,15 +124,29 @@ class Segment {
 
   // ---- Writer side (externally serialised) ----
   size_t free_bytes() const { return capacity() - end_position(); }
-  char* write_pointer() { return region_->data() + end_position(); }
-  // Faults in the mapping's pages from the write position on, ahead of the
-  // writer (MappedRegion::Prefault); safe while appends run.
-  void PrefaultUnwritten() {
-    size_t from = end_position();
-    region_->Prefault(from, capacity() - from);
+  // Bytes from the start of the file whose disk blocks are reserved.
+  size_t reserved_end() const {
+    return reserved_.load(std::memory_order_acquire);
   }
-  // Publishes the frame just written at write_pointer().
-  void Publish(const format::FrameInfo& frame);
+  // Reserves disk blocks so that [0, end) (clipped to the file) is covered,
+  // rounding up to whole chunks. Thread-safe (the appender and the
+  // maintenance thread's read-ahead may both call it). kResourceExhausted
+  // when the disk is full: nothing is written, and a later call may succeed.
+  absl::Status Reserve(Env* env, size_t end);
+  // Faults in the reserved pages from the write position on, ahead of the
+  // writer (MappedRegion::Prefault); safe while appends run.
+  void PrefaultReserved() {
+    size_t from = end_position();
+    size_t to = reserved_end();
+    if (to > from) region_->Prefault(from, to - from);
+  }
+  // Encodes `records` as one frame at the end of the data and publishes it.
+  // The caller checked that `max_frame_size` (format::MaxFrameSize) fits in
+  // free_bytes(); this reserves the space first, so kResourceExhausted (disk
+  // full) leaves the segment unchanged.
+  absl::StatusOr<format::EncodedFrame> Append(
+      Env* env, std::span<const Record> records, Offset base, int64_t now_ms,
+      const format::FrameOptions& options, size_t max_frame_size);
   // Makes [from, to) durable (msync).
   absl::Status Sync(size_t from, size_t to) {
     return region_->Sync(from, to - from);
@@ -123,13 +155,12 @@ class Segment {
   // ---- Recovery (before the segment is shared) ----
   // Validates frames from `from` (a frame boundary, >= header size) whose
   // base offsets must be >= `expected`, publishing each one and indexing it.
-  ScanResult Scan(size_t from, Offset expected);
-  // True if every byte from `from` to the end of the file is zero.
-  bool IsZeroFrom(size_t from) const;
-  // Zeroes every non-zero byte from `from` to the end and syncs them, so that
-  // stale frames beyond a truncation point can never be read as valid later.
-  // Returns the size of the range that had to be zeroed.
-  absl::StatusOr<size_t> ZeroFrom(size_t from);
+  // A frame whose writer epoch is below the previous frame's is stale (left
+  // by an earlier incarnation beyond a cut): the scan ends there, clean. A
+  // frame whose epoch is above `max_epoch` (the current writer's) cannot
+  // have been written by this log and is corrupt.
+  ScanResult Scan(size_t from, Offset expected,
+                  uint32_t max_epoch = UINT32_MAX);
   // Forgets the published state and index (before a rescan from the start).
   void ResetToHeader();
 
@@ -143,6 +174,12 @@ class Segment {
   // Writes `<base>.index` for the published state (tmp, sync, rename). Call
   // only after the data it describes is synced.
   absl::Status WriteIndex(Env* env) const;
+  // The same for the state at a frame boundary `end_position` (<= the
+  // published end) whose next offset is `next_offset`: entries at or after
+  // it are left out. For checkpoints of the active segment while appends go
+  // on.
+  absl::Status WriteIndex(Env* env, size_t end_position,
+                          Offset next_offset) const;
   // Loads `<base>.index` if present and consistent with this segment, setting
   // the published state to its last indexed batch (the caller rescans from
   // there); false (and nothing changed) otherwise. `*recorded_end` and
@@ -154,7 +191,10 @@ class Segment {
 
  private:
   Segment(std::string path, std::unique_ptr<MappedRegion> region, Offset base,
-          int64_t created_ms, uint32_t index_interval_bytes);
+          int64_t created_ms, uint32_t index_interval_bytes,
+          uint64_t reserved);
+  // Publishes the frame at end_position() (written or validated).
+  void Publish(const format::FrameInfo& frame);
 
   const std::string path_;
   const std::unique_ptr<MappedRegion> region_;
@@ -166,6 +206,9 @@ class Segment {
   std::atomic<size_t> verified_end_;
   std::atomic<int64_t> next_;
   std::atomic<int64_t> max_ts_;
+  uint32_t last_epoch_ = 0;  // epoch of the last published frame (writer)
+  std::atomic<size_t> reserved_;
+  Mutex reserve_mu_;  // one ReserveFileRange at a time
 };
 
 }  // namespace evlog

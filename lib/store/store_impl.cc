@@ -11,6 +11,7 @@
 #include "evlog/producer.h"
 #include "producer/producer_impl.h"
 #include "storage/durable_file.h"
+#include "storage/epoch_file.h"
 #include "topic/topic_name.h"
 #include "util/string_view.h"
 
@@ -136,6 +137,11 @@ absl::Status StoreImpl::Load() {
       return lock.status();
     }
     lock_ = *std::move(lock);
+    // One writer epoch for every partition of this incarnation, durable
+    // before any of them appends (FORMAT.md, "Writer epochs").
+    auto epoch = BumpEpoch(env, dir_);
+    if (!epoch.ok()) return epoch.status();
+    epoch_ = *epoch;
   }
 
   StoreMeta meta;
@@ -144,8 +150,8 @@ absl::Status StoreImpl::Load() {
     if (!text.ok()) return text.status();
     auto decoded = DecodeStoreMeta(*text);
     if (!decoded.ok()) {
-      return absl::DataLossError(
-          absl::StrCat(meta_path, ": ", decoded.status().message()));
+      return absl::Status(decoded.status().code(),
+                          absl::StrCat(meta_path, ": ", decoded.status().message()));
     }
     meta = *std::move(decoded);
   } else if (options_.read_only) {
@@ -279,7 +285,7 @@ absl::StatusOr<std::shared_ptr<PartitionLog>> StoreImpl::OpenPartition(
   }
   RecoveryReport report;
   auto log = PartitionLog::Open(env_, dir, topic.config(), &report,
-                                options_.read_only);
+                                options_.read_only, epoch_);
   if (!log.ok()) {
     observer_->OnOpenFailed({topic.name(), PartitionId(p)}, log.status());
     return absl::Status(log.status().code(),

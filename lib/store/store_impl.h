@@ -109,6 +109,7 @@ class StoreImpl final : public Store {
   // topics so that it outlives every partition's observer calls.
   const std::unique_ptr<StoreObserver> observer_;
   std::unique_ptr<FileLock> lock_;
+  uint32_t epoch_ = 0;  // writer epoch of this incarnation (0: read-only)
   std::atomic<bool> closed_{false};
 
   Mutex admin_mu_;  // serialises topic administration; taken before topics_mu_

@@ -1,6 +1,7 @@
 #include "store/store_meta.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -46,9 +47,16 @@ absl::StatusOr<StoreMeta> DecodeStoreMeta(const std::string& text) {
   std::vector<absl::string_view> lines =
       absl::StrSplit(absl::string_view(text).substr(0, pos), '\n', absl::SkipEmpty());
   StoreMeta meta;
-  if (lines.empty() ||
-      lines[0] != absl::StrCat(kStoreMetaMagic, " ", kStoreMetaVersion)) {
-    return bad(1, "not an evlog store META of a known version");
+  if (lines.empty() || !absl::StartsWith(lines[0], absl::StrCat(kStoreMetaMagic, " "))) {
+    return bad(1, "not an evlog store META");
+  }
+  if (lines[0] != absl::StrCat(kStoreMetaMagic, " ", kStoreMetaVersion)) {
+    // A valid META of another format version: not corruption.
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store META is '", lines[0], "': this evlog reads and writes only "
+        "store format version ", kStoreMetaVersion,
+        " (there is no conversion; recreate the store or read it with the "
+        "evlog that wrote it)"));
   }
   for (size_t i = 1; i < lines.size(); ++i) {
     std::vector<absl::string_view> f = absl::StrSplit(lines[i], ' ');

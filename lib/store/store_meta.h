@@ -7,7 +7,7 @@
 // interrupted operation and are removed at open. Text, one item per line,
 // so that it can be read with `cat` (grammar in docs/FORMAT.md):
 //
-//   evlog-store 1
+//   evlog-store 2
 //   next_topic_id 3
 //   topic 1 orders 3 segment_bytes=67108864 segment_ms=... (every field)
 //   checksum 0123456789abcdef          <- XXH3-64 of every byte before it
@@ -26,7 +26,9 @@ namespace evlog {
 
 inline constexpr char kStoreMetaFile[] = "META";
 inline constexpr char kStoreMetaMagic[] = "evlog-store";
-inline constexpr int kStoreMetaVersion = 1;
+// 2 since evlog 0.2 (format v2: writer epochs, compression). A META of
+// another version is refused with kFailedPrecondition.
+inline constexpr int kStoreMetaVersion = 2;
 
 struct TopicMeta {
   uint64_t id = 0;
@@ -43,7 +45,7 @@ struct StoreMeta {
 std::string EncodeStoreMeta(const StoreMeta& meta);
 
 // kDataLoss when the text is not a valid META (bad checksum, bad line), with
-// the line number.
+// the line number; kFailedPrecondition for a META of another format version.
 absl::StatusOr<StoreMeta> DecodeStoreMeta(const std::string& text);
 
 // Directory name of a topic under <store>/topics: "<name>.<id>". Ids are

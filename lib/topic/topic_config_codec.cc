@@ -29,6 +29,15 @@ std::string CleanupName(CleanupPolicy p) {
   return "delete";
 }
 
+std::string CompressionName(Compression c) {
+  switch (c) {
+    case Compression::kNone: return "none";
+    case Compression::kLz4: return "lz4";
+    case Compression::kZstd: return "zstd";
+  }
+  return "none";
+}
+
 std::string TimestampName(TimestampType t) {
   return t == TimestampType::kLogAppendTime ? "log_append_time" : "create_time";
 }
@@ -75,6 +84,8 @@ std::vector<std::pair<std::string, std::string>> TopicConfigToPairs(
       {"flush_messages", absl::StrCat(c.flush_messages)},
       {"flush_ms", absl::StrCat(c.flush_ms)},
       {"timestamp_type", TimestampName(c.timestamp_type)},
+      {"compression", CompressionName(c.compression)},
+      {"compression_level", absl::StrCat(c.compression_level)},
   };
 }
 
@@ -122,6 +133,16 @@ absl::Status SetTopicConfigField(TopicConfig* c, std::string_view key,
       return Bad(key, value);
     }
     return absl::OkStatus();
+  }
+  if (k == "compression" || k == "compression_type") {
+    if (value == "none" || value == "uncompressed") c->compression = Compression::kNone;
+    else if (value == "lz4") c->compression = Compression::kLz4;
+    else if (value == "zstd") c->compression = Compression::kZstd;
+    else return Bad(key, value);
+    return absl::OkStatus();
+  }
+  if (k == "compression_level" || k == "compression_zstd_level") {
+    return ParseNumber(key, value, &c->compression_level);
   }
   if (k == "timestamp_type" || k == "message_timestamp_type") {
     if (value == "create_time" || value == "CreateTime") {

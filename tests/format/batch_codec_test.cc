@@ -266,7 +266,7 @@ TEST_CASE("EncodeFrameWithOffsets keeps offsets with gaps and timestamps",
   format_testing::RecordViews views(recs);
   std::string buf(format::EncodedFrameSize(views.records()) + 8, '\x77');
   format::EncodedFrame enc = format::EncodeFrameWithOffsets(
-      views.records(), offsets, format::kAttrLogAppendTime, buf.data());
+      views.records(), offsets, {.log_append_time = true}, buf.data());
   REQUIRE(enc.size == buf.size() - 8);
   CHECK(buf.substr(enc.size) == std::string(8, '\x77'));
   buf.resize(enc.size);
@@ -616,8 +616,8 @@ void CheckAccepted(const std::string& bytes, uint64_t seed) {
   std::vector<Offset> offsets;
   for (const Rec& r : recs) offsets.push_back(Offset(r.offset));
   std::string again(format::EncodedFrameSize(views.records()), '\0');
-  format::EncodeFrameWithOffsets(views.records(), offsets, info.attributes,
-                                 again.data());
+  format::EncodeFrameWithOffsets(views.records(), offsets,
+                                 format::FrameOptionsOf(info), again.data());
   CHECK(Hex(again) == Hex(bytes.substr(0, info.frame_size)));
 }
 

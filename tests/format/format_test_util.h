@@ -69,8 +69,10 @@ inline std::string EncodeFrameBytes(const std::vector<Rec>& recs, Offset base,
   RecordViews views(recs);
   size_t size = format::EncodedFrameSize(views.records());
   std::string buf(size + 64, kSentinel);
+  format::FrameOptions options;
+  options.log_append_time = log_append_time;
   format::EncodedFrame enc = format::EncodeFrame(views.records(), base, now_ms,
-                                                 log_append_time, buf.data());
+                                                 options, buf.data());
   REQUIRE(enc.size == size);
   REQUIRE(buf.substr(size) == std::string(64, kSentinel));
   buf.resize(size);

@@ -18,6 +18,7 @@
 #include "format/format.h"
 #include "format/segment_header.h"
 #include "format/format_test_util.h"
+#include "storage/epoch_file.h"
 #include "storage/index_file.h"
 
 namespace evlog {
@@ -61,7 +62,7 @@ std::string EncodeExampleSegment() {
   std::vector<Rec> recs = ExampleRecords();
   format_testing::RecordViews views(recs);
   format::EncodedFrame enc = format::EncodeFrame(
-      views.records(), Offset(0), kNow, /*log_append_time=*/false,
+      views.records(), Offset(0), kNow, {.writer_epoch = 1},
       seg.data() + format::kSegmentHeaderSize);
   REQUIRE(enc.size == kExampleDataEnd - format::kSegmentHeaderSize);
   REQUIRE(enc.first_timestamp == kT0);
@@ -101,7 +102,11 @@ TEST_CASE("format constants are pinned", "[format]") {
   using namespace format;
   CHECK(std::string(kSegmentMagic, 8) == "EVLOGSEG");
   CHECK(std::string(kIndexMagic, 8) == "EVLOGIDX");
-  CHECK(kSegmentFormatVersion == 1);
+  CHECK(std::string(kEpochMagic, 8) == "EVLOGEPO");
+  CHECK(kSegmentFormatVersion == 2);
+  CHECK(kEpochFileVersion == 1);
+  CHECK(kEpochFileSize == 24);
+  CHECK(std::string(kEpochFileName) == "EPOCH");
   CHECK(kIndexFormatVersion == 1);
 
   CHECK(kSegmentHeaderSize == 64);
@@ -124,9 +129,24 @@ TEST_CASE("format constants are pinned", "[format]") {
   CHECK(kBatchMaxTimestamp == 24);
   CHECK(kBatchAttributes == 32);
   CHECK(kBatchReserved == 34);
-  CHECK(kBatchHeaderSize == 36);
+  CHECK(kBatchWriterEpoch == 36);
+  CHECK(kBatchProducerId == 40);
+  CHECK(kBatchProducerEpoch == 48);
+  CHECK(kBatchRecordsBytes == 52);
+  CHECK(kBatchHeaderSize == 56);
   CHECK(kAttrLogAppendTime == 1);
-  CHECK(kAttrKnownMask == 1);
+  CHECK(kAttrCodecShift == 1);
+  CHECK(kAttrCodecMask == 6);
+  CHECK(kAttrTransactional == 8);
+  CHECK(kAttrControl == 16);
+  CHECK(kAttrKnownMask == 31);
+  CHECK(kCodecNone == 0);
+  CHECK(kCodecLz4 == 1);
+  CHECK(kCodecZstd == 2);
+  CHECK(kMaxRecordsBytes == (1u << 30));
+  CHECK(kControlKeySize == 4);
+  CHECK(kControlAbort == 0);
+  CHECK(kControlCommit == 1);
 
   CHECK(kRecordFixedSize == 28);
   CHECK(kNullLength == -1);
@@ -179,6 +199,10 @@ TEST_CASE("worked example: the documented bytes decode back", "[format]") {
   CHECK(info.first_timestamp == kT0);
   CHECK(info.max_timestamp == kNow);
   CHECK(info.attributes == 0);
+  CHECK(info.writer_epoch == 1);
+  CHECK(info.producer_id == -1);
+  CHECK(info.producer_epoch == -1);
+  CHECK(info.records_bytes == kExampleDataEnd - 64 - 12 - 56);
   CHECK(info.frame_size == kExampleDataEnd - 64);
   CHECK(info.next_offset() == Offset(2));
 
@@ -225,11 +249,46 @@ TEST_CASE("worked example: docs/FORMAT.md shows the pinned bytes", "[format]") {
   }
   CHECK(doc.find("0xfecf95813c6540ce") != std::string::npos);
   // The constants the document names.
-  for (const char* s : {"`EVLOGSEG`", "`EVLOGIDX`", "64 bytes", "36 bytes",
+  for (const char* s : {"`EVLOGSEG`", "`EVLOGIDX`", "`EVLOGEPO`", "64 bytes", "56 bytes",
                         "kRecordFixedSize = 28", "XXH3-64", "seed 0"}) {
     INFO(s);
     CHECK(doc.find(s) != std::string::npos);
   }
+}
+
+TEST_CASE("epoch file bytes", "[format]") {
+  std::string bytes = EncodeEpochFile(7);
+  CHECK(Hex(bytes.substr(0, 16)) ==
+        "45564c4f4745504f"   // magic EVLOGEPO
+        "01000000"           // version
+        "07000000");         // epoch
+  CHECK(format::Load<uint64_t>(bytes.data() + 16) ==
+        format::Checksum(bytes.data(), 16));
+  auto back = DecodeEpochFile(bytes);
+  REQUIRE(back.ok());
+  CHECK(*back == 7);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::string bad = bytes;
+    bad[i] ^= 0x10;
+    INFO(i);
+    CHECK(DecodeEpochFile(bad).status().code() == absl::StatusCode::kDataLoss);
+  }
+  CHECK_FALSE(DecodeEpochFile(bytes.substr(0, 23)).ok());
+}
+
+TEST_CASE("a segment of format version 1 is refused with kFailedPrecondition",
+          "[format]") {
+  char buf[64];
+  format::EncodeSegmentHeader({Offset(0), 0, 4096}, buf);
+  format::Store<uint32_t>(buf + format::kSegHdrVersion, 1);
+  format::Store<uint64_t>(buf + format::kSegHdrChecksum,
+                          format::Checksum(buf, format::kSegHdrChecksum));
+  auto h = format::DecodeSegmentHeader(buf, 4096);
+  REQUIRE(h.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(std::string(h.status().message()).find("version 1") !=
+        std::string::npos);
+  CHECK(std::string(h.status().message()).find("version 2") !=
+        std::string::npos);
 }
 
 TEST_CASE("segment header bytes for a fixed header", "[format]") {
@@ -240,7 +299,7 @@ TEST_CASE("segment header bytes for a fixed header", "[format]") {
   std::string bytes(buf, sizeof(buf));
   CHECK(Hex(bytes.substr(0, 56)) ==
         "45564c4f47534547"   // magic
-        "01000000"           // version
+        "02000000"           // version
         "40000000"           // header size
         "0807060504030201"   // base offset
         "feffffffffffffff"   // created_ms = -2

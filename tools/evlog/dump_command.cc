@@ -21,6 +21,14 @@ namespace evlog::cli {
 
 namespace {
 
+const char* CodecName(uint16_t codec) {
+  switch (codec) {
+    case format::kCodecLz4: return "lz4";
+    case format::kCodecZstd: return "zstd";
+    default: return "none";
+  }
+}
+
 std::string Printable(std::optional<std::string_view> s) {
   if (!s) return "null";
   std::string q = JsonQuote(*s);
@@ -52,18 +60,29 @@ absl::Status DumpSegment(Env* env, const std::string& path, bool payload, bool j
         << "Segment: base offset " << header->base_offset.value() << ", created "
         << FormatTime(header->created_ms) << " UTC, file bytes " << header->file_bytes
         << '\n';
-    out << fmt::format("{:>10}  {:>12}  {:>12}  {:>6}  {:>14}  {:>14}  {:>8}  {}\n", "POSITION",
-                       "BASE_OFFSET", "LAST_OFFSET", "COUNT", "FIRST_TS", "MAX_TS", "SIZE",
-                       "CHECKSUM");
+    out << fmt::format("{:>10}  {:>12}  {:>12}  {:>6}  {:>14}  {:>14}  {:>8}  {:>5}  {:<10}  {}\n",
+                       "POSITION", "BASE_OFFSET", "LAST_OFFSET", "COUNT", "FIRST_TS", "MAX_TS",
+                       "SIZE", "EPOCH", "CODEC", "CHECKSUM");
   }
   size_t pos = format::kSegmentHeaderSize;
   int64_t frames = 0, records = 0;
   std::string tail;  // why the dump stopped early, if it did
+  uint32_t last_epoch = 0;
+  std::string decompressed;
   while (pos < cap) {
     format::FrameInfo f;
     std::string why;
     format::FrameStatus st = format::ParseFrame(data + pos, cap - pos, &f, &why);
     if (st == format::FrameStatus::kEnd) break;
+    if (st == format::FrameStatus::kOk && f.writer_epoch < last_epoch) {
+      tail = absl::StrCat("stale frame of writer epoch ", f.writer_epoch, " after epoch ",
+                          last_epoch, " at position ", pos, " (end of data)");
+      break;
+    }
+    if (st == format::FrameStatus::kOk && payload &&
+        format::DecodeRecords(&f, &decompressed, &why) != format::FrameStatus::kOk) {
+      st = format::FrameStatus::kCorrupt;
+    }
     if (st != format::FrameStatus::kOk) {
       tail = st == format::FrameStatus::kTruncated
                  ? absl::StrCat("truncated frame at position ", pos)
@@ -111,15 +130,25 @@ absl::Status DumpSegment(Env* env, const std::string& path, bool payload, bool j
           .Int("max_timestamp", f.max_timestamp)
           .Int("size", static_cast<int64_t>(f.frame_size))
           .Bool("log_append_time", (f.attributes & format::kAttrLogAppendTime) != 0)
+          .Str("codec", CodecName(f.codec()))
+          .Int("records_bytes", f.records_bytes)
+          .Int("writer_epoch", f.writer_epoch)
           .Bool("valid", true);
       if (payload) o.Raw("records", JsonArray(record_json));
       out << o.str() << '\n';
     } else {
-      out << fmt::format("{:>10}  {:>12}  {:>12}  {:>6}  {:>14}  {:>14}  {:>8}  {}\n", pos,
-                         f.base_offset.value(), f.last_offset().value(), f.record_count,
-                         f.first_timestamp, f.max_timestamp, f.frame_size, "valid")
+      std::string codec = f.compressed()
+                              ? fmt::format("{} {:.2f}x", CodecName(f.codec()),
+                                            static_cast<double>(f.records_bytes) /
+                                                static_cast<double>(f.payload_end - f.payload))
+                              : "none";
+      out << fmt::format("{:>10}  {:>12}  {:>12}  {:>6}  {:>14}  {:>14}  {:>8}  {:>5}  {:<10}  {}\n",
+                         pos, f.base_offset.value(), f.last_offset().value(), f.record_count,
+                         f.first_timestamp, f.max_timestamp, f.frame_size, f.writer_epoch,
+                         codec, "valid")
           << record_lines;
     }
+    last_epoch = f.writer_epoch;
     pos += f.frame_size;
   }
   size_t nonzero = 0;

@@ -98,7 +98,8 @@ inline constexpr int32_t kNullLength = -1;
 // Derived data, rebuilt from the segment on any doubt (see FORMAT.md):
 // [header: kIndexHeaderSize][entry: kIndexEntrySize]*[u64 XXH3 of all before]
 inline constexpr char kIndexMagic[8] = {'E', 'V', 'L', 'O', 'G', 'I', 'D', 'X'};
-inline constexpr uint32_t kIndexFormatVersion = 1;
+// Version 2 (format v2): the flags field at 48.
+inline constexpr uint32_t kIndexFormatVersion = 2;
 inline constexpr size_t kIdxMagic = 0;         // char[8]
 inline constexpr size_t kIdxVersion = 8;       // u32
 inline constexpr size_t kIdxEntryCount = 12;   // u32
@@ -106,7 +107,11 @@ inline constexpr size_t kIdxBaseOffset = 16;   // i64
 inline constexpr size_t kIdxNextOffset = 24;   // i64
 inline constexpr size_t kIdxEndPosition = 32;  // u64
 inline constexpr size_t kIdxMaxTimestamp = 40; // i64
-// bytes 48..55 reserved, zero
+inline constexpr size_t kIdxFlags = 48;        // u32, kIndexFlag*
+// bytes 52..55 reserved, zero
+// The segment was sealed: the file describes all of it. Without the flag it
+// is a checkpoint of the active segment, describing a synced prefix.
+inline constexpr uint32_t kIndexFlagSealed = 1u << 0;
 inline constexpr size_t kIndexHeaderSize = 56;
 // Entry: u32 relative_offset, u32 position, i64 running max timestamp.
 inline constexpr size_t kIndexEntrySize = 16;

@@ -100,15 +100,22 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
     }
     size_t recorded_end = 0;
     Offset recorded_next;
-    bool indexed = seg->LoadIndex(env_, &recorded_end, &recorded_next);
+    bool sealed_index = false;
+    const bool loaded =
+        seg->LoadIndex(env_, &recorded_end, &recorded_next, &sealed_index);
+    // A sealed index makes the segment sealed; a checkpoint (an index of
+    // the active segment) only saves rescanning the prefix it describes,
+    // and the segment is treated as unsealed.
+    const bool indexed = loaded && sealed_index;
     size_t from = seg->end_position();
     ScanResult scan = seg->Scan(from, seg->next_offset(),
                                 read_only_ ? UINT32_MAX : epoch_);
     // The index file is written after the data it describes is synced, so
     // the data must reach at least as far (exactly as far when sealed).
-    if (indexed && (scan.end_position < recorded_end ||
-                    (!last && (scan.end_position != recorded_end ||
-                               seg->next_offset() != recorded_next)))) {
+    if (loaded && (scan.end_position < recorded_end ||
+                   (indexed && !last &&
+                    (scan.end_position != recorded_end ||
+                     seg->next_offset() != recorded_next)))) {
       return absl::DataLossError(absl::StrCat(
           path, ": valid data ends at position ", scan.end_position,
           " (offset ", seg->next_offset().value(), ") but its index records ",
@@ -140,10 +147,16 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
       // overwrites it, and a stale frame beyond is recognised by its older
       // writer epoch (FORMAT.md, "Writer epochs"). An index file used here
       // describes data that was synced before it was written, all of which
-      // the scan reached (checked above), so it stays valid.
+      // the scan reached (checked above), so it stays valid as a checkpoint;
+      // a sealed one (a segment sealed, then found last because later ones
+      // were lost) is rewritten as a checkpoint, since appends follow.
       if (!scan.clean) {
         report->bytes_truncated += static_cast<int64_t>(
             ClaimedFrameBytes(seg->data(), seg->capacity(), scan.end_position));
+      }
+      if (indexed) {
+        env_->RemoveFile(seg->index_path()).IgnoreError();
+        if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return s;
       }
       for (size_t j = i + 1; cut && j < bases.size(); ++j) {
         std::string later = absl::StrCat(
@@ -167,7 +180,7 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
       // (a process crash keeps the page cache): seal it now, before the log
       // reports it durable.
       if (absl::Status s = seg->Sync(0, seg->end_position()); !s.ok()) return s;
-      seg->WriteIndex(env_).IgnoreError();
+      seg->WriteIndex(env_, /*sealed=*/true).IgnoreError();
       sealed_at_open = true;
     }
     expected = seg->next_offset();

@@ -299,7 +299,7 @@ absl::Status PartitionLog::SealPendingLocked() {
     timer.Done(synced.ok());
     if (!synced.ok()) return Fail(synced);
     // A lost or failed index file only costs a rescan at the next open.
-    seg->WriteIndex(env_).IgnoreError();
+    seg->WriteIndex(env_, /*sealed=*/true).IgnoreError();
   }
   if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return Fail(s);
   {
@@ -419,7 +419,7 @@ absl::Status PartitionLog::Close() {
   if (s.ok()) {
     MutexLock l(&append_mu_);
     // Lets the next open skip scanning the active segment.
-    active_->WriteIndex(env_).IgnoreError();
+    active_->WriteIndex(env_, /*sealed=*/false).IgnoreError();
     s = env_->SyncDir(dir_);
   }
   return s;
@@ -611,7 +611,7 @@ absl::Status PartitionLog::ReplaceSegment(Offset base) {
         ": compacted segment is invalid or does not end at offset ",
         old->next_offset().value(), " (", scan.why, ")")));
   }
-  seg->WriteIndex(env_).IgnoreError();  // derived data: a rescan if lost
+  seg->WriteIndex(env_, /*sealed=*/true).IgnoreError();  // derived data: a rescan if lost
   if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return Fail(s);
   // 5. The swap.
   {

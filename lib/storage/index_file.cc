@@ -22,6 +22,7 @@ std::string EncodeIndexFile(const IndexFileContents& c) {
   Store<int64_t>(p + format::kIdxNextOffset, c.next_offset.value());
   Store<uint64_t>(p + format::kIdxEndPosition, c.end_position);
   Store<int64_t>(p + format::kIdxMaxTimestamp, c.max_timestamp);
+  Store<uint32_t>(p + format::kIdxFlags, c.sealed ? format::kIndexFlagSealed : 0);
   char* e = p + kIndexFileHeaderSize;
   for (const IndexEntry& entry : c.entries) {
     Store<uint32_t>(e, entry.relative_offset);
@@ -53,6 +54,11 @@ absl::StatusOr<IndexFileContents> DecodeIndexFile(const std::string& bytes) {
   c.next_offset = Offset(Load<int64_t>(p + format::kIdxNextOffset));
   c.end_position = Load<uint64_t>(p + format::kIdxEndPosition);
   c.max_timestamp = Load<int64_t>(p + format::kIdxMaxTimestamp);
+  const uint32_t flags = Load<uint32_t>(p + format::kIdxFlags);
+  if ((flags & ~format::kIndexFlagSealed) != 0 || Load<uint32_t>(p + 52) != 0) {
+    return absl::DataLossError("index file: unknown flags");
+  }
+  c.sealed = (flags & format::kIndexFlagSealed) != 0;
   c.entries.reserve(count);
   const char* e = p + kIndexFileHeaderSize;
   for (uint32_t i = 0; i < count; ++i, e += kIndexFileEntrySize) {

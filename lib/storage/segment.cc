@@ -226,16 +226,19 @@ size_t Segment::PositionForTime(int64_t ts) const {
   return index_.TimeScanStart(ts, format::kSegmentHeaderSize);
 }
 
-absl::Status Segment::WriteIndex(Env* env) const {
-  // next before end: a concurrent append publishes end last, so this pair
-  // never claims more than was published.
-  const Offset next = next_offset();
-  return WriteIndex(env, end_position(), next);
+absl::Status Segment::WriteIndex(Env* env, bool sealed) const {
+  return WriteIndexFile(env, end_position(), next_offset(), sealed);
 }
 
 absl::Status Segment::WriteIndex(Env* env, size_t end_position,
                                  Offset next_offset) const {
+  return WriteIndexFile(env, end_position, next_offset, /*sealed=*/false);
+}
+
+absl::Status Segment::WriteIndexFile(Env* env, size_t end_position,
+                                     Offset next_offset, bool sealed) const {
   IndexFileContents c;
+  c.sealed = sealed;
   c.base_offset = base_;
   c.next_offset = next_offset;
   c.end_position = end_position;
@@ -256,7 +259,8 @@ absl::Status Segment::WriteIndex(Env* env, size_t end_position,
                               EncodeIndexFile(c));
 }
 
-bool Segment::LoadIndex(Env* env, size_t* recorded_end, Offset* recorded_next) {
+bool Segment::LoadIndex(Env* env, size_t* recorded_end, Offset* recorded_next,
+                        bool* sealed) {
   auto bytes = env->ReadFile(index_path());
   if (!bytes.ok()) return false;
   auto c = DecodeIndexFile(*bytes);
@@ -281,6 +285,7 @@ bool Segment::LoadIndex(Env* env, size_t* recorded_end, Offset* recorded_next) {
   max_ts_.store(last.max_timestamp, std::memory_order_release);
   *recorded_end = c->end_position;
   *recorded_next = c->next_offset;
+  *sealed = c->sealed;
   next_.store((base_ + last.relative_offset).value(), std::memory_order_release);
   end_.store(last.position, std::memory_order_release);
   // Frames before the last indexed one are trusted but not validated:

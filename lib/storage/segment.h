@@ -173,11 +173,12 @@ class Segment {
   // ---- Persisted index (see storage/index_file.h) ----
   // Writes `<base>.index` for the published state (tmp, sync, rename). Call
   // only after the data it describes is synced.
-  absl::Status WriteIndex(Env* env) const;
-  // The same for the state at a frame boundary `end_position` (<= the
+  // `sealed` says the segment is complete (a roll sealed it); otherwise the
+  // file is a checkpoint of the active segment.
+  absl::Status WriteIndex(Env* env, bool sealed) const;
+  // A checkpoint for the state at a frame boundary `end_position` (<= the
   // published end) whose next offset is `next_offset`: entries at or after
-  // it are left out. For checkpoints of the active segment while appends go
-  // on.
+  // it are left out, so appends may go on meanwhile.
   absl::Status WriteIndex(Env* env, size_t end_position,
                           Offset next_offset) const;
   // Loads `<base>.index` if present and consistent with this segment, setting
@@ -185,7 +186,8 @@ class Segment {
   // there); false (and nothing changed) otherwise. `*recorded_end` and
   // `*recorded_next` get the end position and next offset the file records,
   // which the rescan must reach.
-  bool LoadIndex(Env* env, size_t* recorded_end, Offset* recorded_next);
+  bool LoadIndex(Env* env, size_t* recorded_end, Offset* recorded_next,
+                 bool* sealed);
 
   const SegmentIndex& index() const { return index_; }
 
@@ -193,6 +195,8 @@ class Segment {
   Segment(std::string path, std::unique_ptr<MappedRegion> region, Offset base,
           int64_t created_ms, uint32_t index_interval_bytes,
           uint64_t reserved);
+  absl::Status WriteIndexFile(Env* env, size_t end_position,
+                              Offset next_offset, bool sealed) const;
   // Publishes the frame at end_position() (written or validated).
   void Publish(const format::FrameInfo& frame);
 

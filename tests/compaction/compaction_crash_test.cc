@@ -71,7 +71,7 @@ struct Scenario {
     REQUIRE(env.CreateDir(kDir).ok());
     REQUIRE(env.SyncDir("/").ok());
     auto log = MustOpen(&env);
-    std::string pad(120, 'p');
+    std::string pad(100, 'p');
     int64_t t = clock.NowMs();
     for (int i = 0; i < 90; ++i) {
       RecordHolder r;

@@ -157,7 +157,7 @@ TEST_CASE("large keys, values and headers round-trip", "[format]") {
   std::vector<Rec> recs = {r, r};
   format::EncodedFrame enc;
   std::string frame = EncodeFrameBytes(recs, Offset(0), kNow, false, &enc);
-  CHECK(frame.size() == 12 + 36 + 2 * (28 + 70000 + (3 << 20) + 8 + 1000 + 100000 + 8));
+  CHECK(frame.size() == 12 + 56 + 2 * (28 + 70000 + (3 << 20) + 8 + 1000 + 100000 + 8));
   CHECK(ParseValid(frame) == Expected(recs, 0, kNow, false));
 }
 
@@ -184,7 +184,7 @@ TEST_CASE("EncodedRecordSize follows the documented formula", "[format]") {
     size_t want = 28 + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
     for (const auto& [k, hv] : r.headers) want += 8 + k.size() + (hv ? hv->size() : 0);
     CHECK(format::EncodedRecordSize(v.records()[0]) == want);
-    CHECK(format::EncodedFrameSize(v.records()) == 12 + 36 + want);
+    CHECK(format::EncodedFrameSize(v.records()) == 12 + 56 + want);
   }
 }
 

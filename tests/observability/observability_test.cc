@@ -115,8 +115,9 @@ TEST_CASE(
     "[observability]") {
   Fixture f;
   REQUIRE(f.store->CreateTopic("t", 1, testing::SmallSegments(4096)).ok());
-  f.Send("t", 1);
-  // What the maintenance thread does when the log asks for a spare.
+  // What the maintenance thread does when the log asks for a spare, once
+  // the active segment is half full.
+  while (f.Describe("t").bytes * 2 <= 4096) f.Send("t", 1);
   auto topic = static_cast<StoreImpl*>(f.store.get())->FindTopic("t");
   REQUIRE(topic.ok());
   REQUIRE((*topic)->partition(PartitionId(0))->PrepareSpare().ok());

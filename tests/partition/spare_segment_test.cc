@@ -79,6 +79,14 @@ TEST_CASE("a requested spare becomes the next segment", "[partition]") {
     CHECK(got->size() == static_cast<size_t>(n));
   }
   SECTION("close removes an unused spare") {
+    // A spare is made once the active segment is half full (before that,
+    // PrepareSpare only reserves and prefaults the active segment's next
+    // chunk: an idle log holds no second segment's space).
+    REQUIRE(log->PrepareSpare().ok());
+    CHECK(!env.FileExists("/log/spare.log.tmp"));
+    while (log->Segments().back()->end_position() * 2 <= 8192) {
+      REQUIRE(log->Append({&r, 1}).ok());
+    }
     REQUIRE(log->PrepareSpare().ok());
     CHECK(env.FileExists("/log/spare.log.tmp"));
     REQUIRE(log->Close().ok());

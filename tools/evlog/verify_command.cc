@@ -256,7 +256,7 @@ absl::Status RewriteIndexes(Env* env, const std::string& dir, const std::set<std
       bool wrote = false;
       for (size_t i = 0; i + 1 < segments.size(); ++i) {
         if (!wanted.count(segments[i]->index_path())) continue;
-        if (auto s = segments[i]->WriteIndex(env); !s.ok()) return s;
+        if (auto s = segments[i]->WriteIndex(env, /*sealed=*/true); !s.ok()) return s;
         wrote = true;
       }
       if (wrote) {

@@ -251,6 +251,10 @@ absl::Status Segment::WriteIndexFile(Env* env, size_t end_position,
     c.entries.push_back(e);
     c.max_timestamp = e.max_timestamp;
   }
+  // The whole published state has its exact max; a checkpoint of a prefix
+  // records the running max through its last entry (recovery does not use
+  // the field).
+  if (end_position == this->end_position()) c.max_timestamp = max_timestamp();
   // The directory is synced by the caller together with its other changes;
   // a lost index file only costs a rescan at the next open.
   std::string path = index_path();

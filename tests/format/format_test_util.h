@@ -80,6 +80,26 @@ inline std::string EncodeFrameBytes(const std::vector<Rec>& recs, Offset base,
   return buf;
 }
 
+// Encodes `recs` with EncodeFrame and `options` (any codec) into a buffer of
+// MaxFrameSize bytes and checks that nothing after it was touched; returns
+// the frame (enc.size bytes).
+inline std::string EncodeFrameWith(const std::vector<Rec>& recs, Offset base,
+                                   int64_t now_ms,
+                                   const format::FrameOptions& options,
+                                   format::EncodedFrame* enc_out = nullptr) {
+  RecordViews views(recs);
+  size_t max = format::MaxFrameSize(format::EncodedRecordsSize(views.records()),
+                                    options.codec);
+  std::string buf(max + 64, kSentinel);
+  format::EncodedFrame enc = format::EncodeFrame(views.records(), base, now_ms,
+                                                 options, buf.data());
+  REQUIRE(enc.size <= max);
+  REQUIRE(buf.substr(max) == std::string(64, kSentinel));
+  buf.resize(enc.size);
+  if (enc_out != nullptr) *enc_out = enc;
+  return buf;
+}
+
 // Iterates a kOk frame into Recs.
 inline std::vector<Rec> DecodeRecords(const format::FrameInfo& info) {
   std::vector<Rec> out;
@@ -94,7 +114,8 @@ inline std::vector<Rec> DecodeRecords(const format::FrameInfo& info) {
   return out;
 }
 
-// ParseFrame of bytes that must be one valid frame; returns its records.
+// ParseFrame (then DecodeRecords, for a compressed frame) of bytes that must
+// be one valid frame; returns its records.
 inline std::vector<Rec> ParseValid(const std::string& bytes,
                                    format::FrameInfo* info_out = nullptr) {
   format::FrameInfo info;
@@ -104,8 +125,14 @@ inline std::vector<Rec> ParseValid(const std::string& bytes,
   INFO(why);
   REQUIRE(st == format::FrameStatus::kOk);
   REQUIRE(info.frame_size == bytes.size());
+  REQUIRE((info.records == nullptr) == info.compressed());
+  std::string buffer;
+  REQUIRE(format::DecodeRecords(&info, &buffer, &why) ==
+          format::FrameStatus::kOk);
+  REQUIRE(static_cast<size_t>(info.records_end - info.records) ==
+          info.records_bytes);
   if (info_out != nullptr) *info_out = info;
-  return DecodeRecords(info);
+  return DecodeRecords(info);  // copies the records out of `buffer`
 }
 
 // Rewrites the frame checksum of the frame at bytes[0] after a mutation, so
@@ -172,18 +199,26 @@ class GuardedBytes {
   size_t size_ = 0;
 };
 
-// For a frame ParseFrame accepted: walks every record and checks that every
-// view lies inside the frame and that the records agree with the batch
-// header. Returns false (with INFO) on the first inconsistency.
+// For a frame ParseFrame accepted (and DecodeRecords made iterable): walks
+// every record and checks that every view lies inside the records section
+// (inside the frame when uncompressed) and that the records agree with the
+// batch header. Returns false on the first inconsistency.
 inline bool FrameIsConsistent(const format::FrameInfo& info, const char* begin,
                               size_t available) {
   const char* end = begin + available;
   auto inside = [&](std::string_view s) {
     return s.data() >= info.records && s.data() + s.size() <= info.records_end;
   };
-  if (info.frame_size > available || info.records < begin ||
-      info.records_end > end || info.records > info.records_end ||
-      info.record_count == 0) {
+  if (info.frame_size > available || info.records == nullptr ||
+      info.records > info.records_end || info.record_count == 0 ||
+      static_cast<size_t>(info.records_end - info.records) !=
+          info.records_bytes ||
+      info.payload < begin || info.payload_end > end ||
+      info.payload_end != begin + info.frame_size) {
+    return false;
+  }
+  if (!info.compressed() &&
+      (info.records != info.payload || info.records_end != info.payload_end)) {
     return false;
   }
   format::RecordIterator it(info);

@@ -27,6 +27,7 @@
 #include "format/format.h"
 #include "format/segment_header.h"
 #include "storage/durable_file.h"
+#include "storage/epoch_file.h"
 #include "storage/index_file.h"
 #include "store/store_meta.h"
 
@@ -247,10 +248,15 @@ absl::Status RewriteIndexes(Env* env, const std::string& dir, const std::set<std
   if (!lock.ok()) return lock.status();
   auto meta = ReadMeta(env, dir);
   if (!meta.ok()) return meta.status();
+  // Opening writable starts a new incarnation of the store: its writer
+  // epoch, as Store::Open would take (FORMAT.md, "Writer epochs").
+  auto epoch = BumpEpoch(env, dir);
+  if (!epoch.ok()) return epoch.status();
   for (const TopicMeta& t : meta->topics) {
     for (int32_t p = 0; p < t.partitions; ++p) {
       std::string pdir = absl::StrCat(dir, "/topics/", TopicDirName(t), "/", p);
-      auto log = PartitionLog::Open(env, pdir, t.config);
+      auto log = PartitionLog::Open(env, pdir, t.config, nullptr,
+                                    /*read_only=*/false, *epoch);
       if (!log.ok()) return log.status();
       auto segments = (*log)->Segments();
       bool wrote = false;

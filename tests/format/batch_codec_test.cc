@@ -31,12 +31,17 @@ using format_testing::Rec;
 
 constexpr int64_t kNow = 1700000000500;
 
+// ParseFrame, then (for a compressed frame it accepted) DecodeRecords: the
+// verdict a reader gets before it iterates.
 FrameStatus Parse(std::string_view bytes, FrameInfo* info = nullptr,
                   std::string* why_out = nullptr) {
   GuardedBytes g(bytes);
   FrameInfo local;
+  FrameInfo* f = info ? info : &local;
   std::string why;
-  FrameStatus st = format::ParseFrame(g.data(), g.size(), info ? info : &local, &why);
+  std::string buffer;
+  FrameStatus st = format::ParseFrame(g.data(), g.size(), f, &why);
+  if (st == FrameStatus::kOk) st = format::DecodeRecords(f, &buffer, &why);
   if (why_out) *why_out = why;
   return st;
 }
@@ -289,7 +294,7 @@ TEST_CASE("EncodeFrameWithOffsets keeps offsets with gaps and timestamps",
 }
 
 // ---------------------------------------------------------------------------
-// Corruption: the example frame of docs/FORMAT.md section 11 (129 bytes).
+// Corruption: the example frame of docs/FORMAT.md section 11 (149 bytes).
 
 std::vector<Rec> SmallRecords() {
   Rec r0;
@@ -304,15 +309,15 @@ std::vector<Rec> SmallRecords() {
 
 std::string SmallFrame() {
   std::string f = EncodeFrameBytes(SmallRecords(), Offset(0), kNow, false);
-  REQUIRE(f.size() == 129);
+  REQUIRE(f.size() == 149);
   return f;
 }
 
 // Positions in the small frame (frame-relative), see FORMAT.md section 11
 // (subtract 0x40).
 constexpr size_t kBody = 12;
-constexpr size_t kRec0 = 0x30;  // record 0 length field
-constexpr size_t kRec1 = 0x5b;  // record 1 length field
+constexpr size_t kRec0 = 0x44;  // record 0 length field
+constexpr size_t kRec1 = 0x6f;  // record 1 length field
 
 TEST_CASE("every single-bit flip of a frame is detected", "[format]") {
   const std::string frame = SmallFrame();
@@ -381,21 +386,21 @@ TEST_CASE("length field edge cases", "[format]") {
     }
   }
   SECTION("a length past the end of the buffer is truncated") {
-    for (uint32_t len : {118u, 200u, 4096u, 0x7fffffffu, 0xfffffff3u,
+    for (uint32_t len : {138u, 200u, 4096u, 0x7fffffffu, 0xfffffff3u,
                          0xfffffff4u, 0xffffffffu}) {
       CAPTURE(len);
       CHECK(Parse(with_length(len, 0)) == FrameStatus::kTruncated);
     }
     for (size_t n = 4; n < kFrameHeaderSize; ++n) {
       std::string s(n, '\0');
-      format::Store<uint32_t>(s.data(), 36);
+      format::Store<uint32_t>(s.data(), 56);
       CHECK(Parse(s) == FrameStatus::kTruncated);
     }
   }
   SECTION("a shorter or longer length fails the checksum") {
-    CHECK(Parse(with_length(116, 0)) == FrameStatus::kCorrupt);
-    CHECK(Parse(with_length(118, 8)) == FrameStatus::kCorrupt);
-    CHECK(Parse(with_length(36, 0)) == FrameStatus::kCorrupt);
+    CHECK(Parse(with_length(136, 0)) == FrameStatus::kCorrupt);
+    CHECK(Parse(with_length(138, 8)) == FrameStatus::kCorrupt);
+    CHECK(Parse(with_length(56, 0)) == FrameStatus::kCorrupt);
   }
 }
 
@@ -411,7 +416,8 @@ void Put(std::string* f, size_t pos, T v) {
   format::Store<T>(f->data() + pos, v);
 }
 
-// Grows or shrinks the body by `delta` bytes at `pos`, fixing body_length.
+// Grows or shrinks the body by `delta` bytes at `pos`, fixing body_length
+// and records_bytes (so that the record checks, not the size check, see it).
 void Resize(std::string* f, size_t pos, int delta) {
   if (delta > 0) {
     f->insert(pos, static_cast<size_t>(delta), '\x01');
@@ -419,7 +425,22 @@ void Resize(std::string* f, size_t pos, int delta) {
     f->erase(pos, static_cast<size_t>(-delta));
   }
   Put<uint32_t>(f, 0, static_cast<uint32_t>(f->size() - kBody));
+  Put<uint32_t>(f, kBody + format::kBatchRecordsBytes,
+                static_cast<uint32_t>(f->size() - kRec0));
 }
+
+// Sets the attributes and the producer id and epoch (the transaction fields).
+void PutTxn(std::string* f, uint16_t attributes, int64_t producer_id,
+            int32_t producer_epoch) {
+  Put<uint16_t>(f, kBody + format::kBatchAttributes, attributes);
+  Put<int64_t>(f, kBody + format::kBatchProducerId, producer_id);
+  Put<int32_t>(f, kBody + format::kBatchProducerEpoch, producer_epoch);
+}
+
+constexpr uint16_t kTxn = format::kAttrTransactional;
+constexpr uint16_t kCtl = format::kAttrControl;
+constexpr uint16_t kLz4 = format::kCodecLz4 << format::kAttrCodecShift;
+constexpr uint16_t kZstd = format::kCodecZstd << format::kAttrCodecShift;
 
 const Mutation kRejected[] = {
     // Batch header.
@@ -454,10 +475,85 @@ const Mutation kRejected[] = {
      [](std::string* f) { Put<int64_t>(f, kBody + 24, 1700000000501); }},
     {"max timestamp too low",
      [](std::string* f) { Put<int64_t>(f, kBody + 24, 1700000000499); }},
-    {"unknown attribute bit 1", [](std::string* f) { Put<uint16_t>(f, kBody + 32, 2); }},
+    {"unknown attribute bit 5", [](std::string* f) { Put<uint16_t>(f, kBody + 32, 0x20); }},
     {"unknown attribute bit 15",
      [](std::string* f) { Put<uint16_t>(f, kBody + 32, 0x8001); }},
     {"reserved non-zero", [](std::string* f) { Put<uint16_t>(f, kBody + 34, 1); }},
+    {"reserved 0x8000", [](std::string* f) { Put<uint16_t>(f, kBody + 34, 0x8000); }},
+    // Writer epoch and codec.
+    {"writer epoch 0", [](std::string* f) { Put<uint32_t>(f, kBody + 36, 0); }},
+    {"codec 3", [](std::string* f) { Put<uint16_t>(f, kBody + 32, 3 << 1); }},
+    {"codec 3 with log-append-time",
+     [](std::string* f) { Put<uint16_t>(f, kBody + 32, 7); }},
+    {"codec lz4 on uncompressed records",
+     [](std::string* f) { Put<uint16_t>(f, kBody + 32, kLz4); }},
+    {"codec zstd on uncompressed records",
+     [](std::string* f) { Put<uint16_t>(f, kBody + 32, kZstd); }},
+    // Transaction fields against the transactional bit.
+    {"producer id without the transactional bit",
+     [](std::string* f) { PutTxn(f, 0, 5, -1); }},
+    {"producer epoch without the transactional bit",
+     [](std::string* f) { PutTxn(f, 0, -1, 0); }},
+    {"producer id and epoch without the transactional bit",
+     [](std::string* f) { PutTxn(f, 0, 5, 3); }},
+    {"producer id -2 without the transactional bit",
+     [](std::string* f) { PutTxn(f, 0, -2, -1); }},
+    {"producer epoch -2 without the transactional bit",
+     [](std::string* f) { PutTxn(f, 0, -1, -2); }},
+    {"transactional without producer id or epoch",
+     [](std::string* f) { PutTxn(f, kTxn, -1, -1); }},
+    {"transactional without producer id",
+     [](std::string* f) { PutTxn(f, kTxn, -1, 0); }},
+    {"transactional without producer epoch",
+     [](std::string* f) { PutTxn(f, kTxn, 0, -1); }},
+    {"transactional with producer id INT64_MIN",
+     [](std::string* f) { PutTxn(f, kTxn, INT64_MIN, 0); }},
+    {"transactional with producer epoch INT32_MIN",
+     [](std::string* f) { PutTxn(f, kTxn, 0, INT32_MIN); }},
+    // Control batches (the valid ones and the key rules: ControlFrame below).
+    {"control without the transactional bit",
+     [](std::string* f) { PutTxn(f, kCtl, -1, -1); }},
+    {"control without the transactional bit, producer set",
+     [](std::string* f) { PutTxn(f, kCtl, 1, 0); }},
+    {"control with two records", [](std::string* f) { PutTxn(f, kCtl | kTxn, 1, 0); }},
+    {"control compressed (lz4)",
+     [](std::string* f) { PutTxn(f, kCtl | kTxn | kLz4, 1, 0); }},
+    {"control compressed (zstd)",
+     [](std::string* f) { PutTxn(f, kCtl | kTxn | kZstd, 1, 0); }},
+    // records_bytes of an uncompressed batch must be the records' size.
+    {"records bytes one short", [](std::string* f) { Put<uint32_t>(f, kBody + 52, 80); }},
+    {"records bytes one long", [](std::string* f) { Put<uint32_t>(f, kBody + 52, 82); }},
+    {"records bytes 0", [](std::string* f) { Put<uint32_t>(f, kBody + 52, 0); }},
+    {"records bytes max",
+     [](std::string* f) { Put<uint32_t>(f, kBody + 52, UINT32_MAX); }},
+    {"records bytes is the body length",
+     [](std::string* f) { Put<uint32_t>(f, kBody + 52, 137); }},
+    {"body grown without records bytes",
+     [](std::string* f) {
+       f->push_back('\0');
+       Put<uint32_t>(f, 0, static_cast<uint32_t>(f->size() - kBody));
+     }},
+    // records_bytes of a compressed batch: [record_count * 28, 2^30].
+    {"compressed records bytes below count * 28",
+     [](std::string* f) {
+       Put<uint16_t>(f, kBody + 32, kLz4);
+       Put<uint32_t>(f, kBody + 52, 2 * 28 - 1);
+     }},
+    {"compressed records bytes 0",
+     [](std::string* f) {
+       Put<uint16_t>(f, kBody + 32, kZstd);
+       Put<uint32_t>(f, kBody + 52, 0);
+     }},
+    {"compressed records bytes above 2^30",
+     [](std::string* f) {
+       Put<uint16_t>(f, kBody + 32, kLz4);
+       Put<uint32_t>(f, kBody + 52, (1u << 30) + 1);
+     }},
+    {"compressed records bytes max",
+     [](std::string* f) {
+       Put<uint16_t>(f, kBody + 32, kZstd);
+       Put<uint32_t>(f, kBody + 52, UINT32_MAX);
+     }},
     // Record lengths.
     {"record length 0", [](std::string* f) { Put<uint32_t>(f, kRec0, 0); }},
     {"record length 23", [](std::string* f) { Put<uint32_t>(f, kRec0, 23); }},

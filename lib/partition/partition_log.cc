@@ -359,7 +359,9 @@ void PartitionLog::CheckpointLocked(const std::shared_ptr<Segment>& seg,
   // The file claims only what is durable (appends may have gone on since
   // the sync). Derived data: a lost or failed checkpoint only costs a longer
   // rescan at the next open.
-  if (seg->WriteIndex(env_, synced, synced_next).ok()) {
+  // The directory sync makes the checkpoint survive a power loss too.
+  if (seg->WriteIndex(env_, synced, synced_next).ok() &&
+      env_->SyncDir(dir_).ok()) {
     checkpoint_position_ = synced;
   }
 }

@@ -674,6 +674,149 @@ TEST_CASE("rule boundaries that are valid", "[format]") {
     ParseValid(f, &info);
     CHECK(info.attributes == 1);
   }
+  SECTION("writer epochs 1 and max") {
+    for (uint32_t epoch : {1u, 2u, UINT32_MAX}) {
+      std::string f = frame;
+      Put<uint32_t>(&f, kBody + 36, epoch);
+      FixChecksum(&f);
+      FrameInfo info;
+      ParseValid(f, &info);
+      CHECK(info.writer_epoch == epoch);
+    }
+  }
+  SECTION("transactional batches: producer id and epoch from 0 to max") {
+    const std::pair<int64_t, int32_t> kIds[] = {
+        {0, 0}, {1, 0}, {0, 1}, {INT64_MAX, INT32_MAX}, {42, 7}};
+    for (auto [id, epoch] : kIds) {
+      for (uint16_t extra : {uint16_t{0}, format::kAttrLogAppendTime}) {
+        CAPTURE(id, epoch, extra);
+        std::string f = frame;
+        PutTxn(&f, kTxn | extra, id, epoch);
+        FixChecksum(&f);
+        FrameInfo info;
+        CHECK(ParseValid(f, &info).size() == 2);
+        CHECK(info.transactional());
+        CHECK_FALSE(info.control());
+        CHECK(info.producer_id == id);
+        CHECK(info.producer_epoch == epoch);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Batch header positions and control batches
+
+TEST_CASE("the batch header fields sit at the documented positions",
+          "[format]") {
+  Rec r;
+  r.key = "k";
+  r.value = "v";
+  r.timestamp_ms = 77;
+  format::FrameOptions o;
+  o.writer_epoch = 0x01020304;
+  o.log_append_time = false;
+  o.producer_id = 0x1122334455667788;
+  o.producer_epoch = 0x0a0b0c0d;
+  std::string f = format_testing::EncodeFrameWith({r, r}, Offset(0x0fedcba9), kNow, o);
+  const char* b = f.data() + kBody;
+  CHECK(format::Load<uint32_t>(f.data()) == f.size() - kBody);
+  CHECK(format::Load<uint64_t>(f.data() + 4) == format::Checksum(b, f.size() - kBody));
+  CHECK(format::Load<int64_t>(b + 0) == 0x0fedcba9);
+  CHECK(format::Load<uint32_t>(b + 8) == 2);
+  CHECK(format::Load<uint32_t>(b + 12) == 1);
+  CHECK(format::Load<int64_t>(b + 16) == 77);
+  CHECK(format::Load<int64_t>(b + 24) == 77);
+  CHECK(format::Load<uint16_t>(b + 32) == format::kAttrTransactional);
+  CHECK(format::Load<uint16_t>(b + 34) == 0);
+  CHECK(format::Load<uint32_t>(b + 36) == 0x01020304);
+  CHECK(format::Load<int64_t>(b + 40) == 0x1122334455667788);
+  CHECK(format::Load<int32_t>(b + 48) == 0x0a0b0c0d);
+  CHECK(format::Load<uint32_t>(b + 52) == f.size() - kBody - 56);
+  CHECK(f.size() == 12 + 56 + 2 * (28 + 1 + 1));
+  FrameInfo info;
+  ParseValid(f, &info);
+  CHECK(info.writer_epoch == 0x01020304);
+  CHECK(info.producer_id == 0x1122334455667788);
+  CHECK(info.producer_epoch == 0x0a0b0c0d);
+  CHECK(info.records_bytes == 60);
+
+  // Without a producer: both -1, no transactional bit.
+  std::string plain = format_testing::EncodeFrameWith({r}, Offset(0), kNow, {});
+  CHECK(format::Load<uint16_t>(plain.data() + kBody + 32) == 0);
+  CHECK(format::Load<uint32_t>(plain.data() + kBody + 36) == 1);
+  CHECK(format::Load<int64_t>(plain.data() + kBody + 40) == -1);
+  CHECK(format::Load<int32_t>(plain.data() + kBody + 48) == -1);
+}
+
+// A control batch holding one record whose key is `key` (the marker is a u16
+// version then a u16 type, little-endian), as the encoder writes it.
+std::string ControlFrame(std::optional<std::string> key,
+                         std::optional<std::string> value = std::nullopt) {
+  Rec r;
+  r.key = std::move(key);
+  r.value = std::move(value);
+  r.timestamp_ms = 5;
+  format::FrameOptions o;
+  o.producer_id = 9;
+  o.producer_epoch = 2;
+  o.control = true;
+  return format_testing::EncodeFrameWith({r}, Offset(100), kNow, o);
+}
+
+std::string Marker(uint16_t version, uint16_t type) {
+  std::string k(4, '\0');
+  format::Store<uint16_t>(k.data(), version);
+  format::Store<uint16_t>(k.data() + 2, type);
+  return k;
+}
+
+TEST_CASE("a control batch of each type is valid", "[format]") {
+  for (uint16_t type : {format::kControlAbort, format::kControlCommit}) {
+    for (auto value : {std::optional<std::string>(), std::optional<std::string>("x"),
+                       std::optional<std::string>("")}) {
+      CAPTURE(type, value.has_value());
+      std::string f = ControlFrame(Marker(0, type), value);
+      FrameInfo info;
+      std::vector<Rec> got = ParseValid(f, &info);
+      REQUIRE(got.size() == 1);
+      CHECK(info.control());
+      CHECK(info.transactional());
+      CHECK_FALSE(info.compressed());
+      CHECK(info.attributes == (kCtl | kTxn));
+      CHECK(info.producer_id == 9);
+      CHECK(info.producer_epoch == 2);
+      CHECK(got[0].key == Marker(0, type));
+      CHECK(got[0].value == value);
+      CHECK(got[0].offset == 100);
+    }
+  }
+}
+
+TEST_CASE("control batches with a bad marker key are rejected", "[format]") {
+  const std::pair<const char*, std::optional<std::string>> kBad[] = {
+      {"no key", std::nullopt},
+      {"empty key", std::string()},
+      {"3-byte key", Marker(0, 1).substr(0, 3)},
+      {"5-byte key", Marker(0, 1) + "x"},
+      {"8-byte key", Marker(0, 1) + Marker(0, 1)},
+      {"version 1", Marker(1, 1)},
+      {"version 0xffff", Marker(0xffff, 0)},
+      {"type 2", Marker(0, 2)},
+      {"type 0xffff", Marker(0, 0xffff)},
+  };
+  for (const auto& [name, key] : kBad) {
+    std::string why;
+    INFO(name);
+    CHECK(Parse(ControlFrame(key), nullptr, &why) == FrameStatus::kCorrupt);
+    INFO(why);
+    CHECK_FALSE(why.empty());
+  }
+  // The same key in a transactional (non-control) batch is an ordinary key.
+  std::string f = ControlFrame(Marker(0, 2));
+  Put<uint16_t>(&f, kBody + 32, kTxn);
+  FixChecksum(&f);
+  CHECK(Parse(f) == FrameStatus::kOk);
 }
 
 // ---------------------------------------------------------------------------
@@ -697,17 +840,19 @@ std::vector<Rec> RandomRecords(std::mt19937_64& rng) {
   return recs;
 }
 
-// Checks a kOk frame: consistent, and (when the first delta is 0) its
-// records re-encode to exactly the same bytes.
+// Checks a kOk frame: consistent, and (when uncompressed and the first
+// delta is 0) its records re-encode to exactly the same bytes.
 void CheckAccepted(const std::string& bytes, uint64_t seed) {
   GuardedBytes g(bytes);
   FrameInfo info;
   std::string why;
+  std::string buffer;
   REQUIRE(format::ParseFrame(g.data(), g.size(), &info, &why) == FrameStatus::kOk);
+  REQUIRE(format::DecodeRecords(&info, &buffer, &why) == FrameStatus::kOk);
   INFO("seed " << seed);
   REQUIRE(format_testing::FrameIsConsistent(info, g.data(), g.size()));
   std::vector<Rec> recs = format_testing::DecodeRecords(info);
-  if (recs.front().offset != info.base_offset.value()) return;
+  if (recs.front().offset != info.base_offset.value() || info.compressed()) return;
   format_testing::RecordViews views(recs);
   std::vector<Offset> offsets;
   for (const Rec& r : recs) offsets.push_back(Offset(r.offset));
@@ -741,7 +886,7 @@ TEST_CASE("random mutations with recomputed checksums are rejected or consistent
       } else {  // insert or delete a byte, fixing the length
         if (r() & 1) {
           frame.insert(pos, 1, static_cast<char>(r()));
-        } else if (frame.size() > kBody + 36) {
+        } else if (frame.size() > kBody + 56) {
           frame.erase(pos, 1);
         }
         Put<uint32_t>(&frame, 0, static_cast<uint32_t>(frame.size() - kBody));
@@ -772,7 +917,7 @@ TEST_CASE("random garbage never crashes and is never accepted inconsistently",
     std::string bytes(r() % 300, '\0');
     for (char& c : bytes) c = static_cast<char>(r());
     int mode = static_cast<int>(r() % 3);
-    if (mode >= 1 && bytes.size() >= kFrameHeaderSize + 36) {
+    if (mode >= 1 && bytes.size() >= kFrameHeaderSize + 56) {
       // A plausible length (and in mode 2 a valid checksum), so that the
       // structure checks see the garbage.
       Put<uint32_t>(&bytes, 0, static_cast<uint32_t>(bytes.size() - kBody - r() % 8));

@@ -107,7 +107,19 @@ TEST_CASE("format constants are pinned", "[format]") {
   CHECK(kEpochFileVersion == 1);
   CHECK(kEpochFileSize == 24);
   CHECK(std::string(kEpochFileName) == "EPOCH");
-  CHECK(kIndexFormatVersion == 1);
+  CHECK(kIndexFormatVersion == 2);
+  CHECK(kIdxMagic == 0);
+  CHECK(kIdxVersion == 8);
+  CHECK(kIdxEntryCount == 12);
+  CHECK(kIdxBaseOffset == 16);
+  CHECK(kIdxNextOffset == 24);
+  CHECK(kIdxEndPosition == 32);
+  CHECK(kIdxMaxTimestamp == 40);
+  CHECK(kIdxFlags == 48);
+  CHECK(kIndexFlagSealed == 1);
+  CHECK(kIndexHeaderSize == 56);
+  CHECK(kIndexEntrySize == 16);
+  CHECK(kIndexChecksumSize == 8);
 
   CHECK(kSegmentHeaderSize == 64);
   CHECK(kSegHdrMagic == 0);
@@ -153,6 +165,7 @@ TEST_CASE("format constants are pinned", "[format]") {
 
   CHECK(std::string(kSegmentSuffix) == ".log");
   CHECK(std::string(kIndexSuffix) == ".index");
+  CHECK(std::string(kCleanedSuffix) == ".cleaned");
   CHECK(kFileNameDigits == 20);
 
   CHECK(kIndexFileHeaderSize == 56);
@@ -237,6 +250,7 @@ TEST_CASE("worked example: docs/FORMAT.md shows the pinned bytes", "[format]") {
   c.next_offset = Offset(2);
   c.end_position = kExampleDataEnd;
   c.max_timestamp = kNow;
+  c.sealed = true;
   c.entries.push_back({0, 64, kNow});
   std::string index = EncodeIndexFile(c);
   CHECK(Hex(index) ==

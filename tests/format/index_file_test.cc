@@ -40,6 +40,7 @@ void CheckSame(const IndexFileContents& a, const IndexFileContents& b) {
   CHECK(a.next_offset == b.next_offset);
   CHECK(a.end_position == b.end_position);
   CHECK(a.max_timestamp == b.max_timestamp);
+  CHECK(a.sealed == b.sealed);
   REQUIRE(a.entries.size() == b.entries.size());
   for (size_t i = 0; i < a.entries.size(); ++i) {
     CHECK(a.entries[i].relative_offset == b.entries[i].relative_offset);
@@ -50,19 +51,22 @@ void CheckSame(const IndexFileContents& a, const IndexFileContents& b) {
 
 TEST_CASE("index file round trip and layout", "[format]") {
   for (size_t n : {0, 1, 2, 1000}) {
-    CAPTURE(n);
+   for (bool sealed : {false, true}) {
+    CAPTURE(n, sealed);
     IndexFileContents c = SampleContents(n);
+    c.sealed = sealed;
     std::string bytes = EncodeIndexFile(c);
     REQUIRE(bytes.size() == 56 + 16 * n + 8);
     const char* p = bytes.data();
     CHECK(std::memcmp(p, "EVLOGIDX", 8) == 0);
-    CHECK(Load<uint32_t>(p + 8) == 1);
+    CHECK(Load<uint32_t>(p + 8) == 2);
     CHECK(Load<uint32_t>(p + 12) == n);
     CHECK(Load<int64_t>(p + 16) == c.base_offset.value());
     CHECK(Load<int64_t>(p + 24) == c.next_offset.value());
     CHECK(Load<uint64_t>(p + 32) == c.end_position);
     CHECK(Load<int64_t>(p + 40) == c.max_timestamp);
-    CHECK(Load<uint64_t>(p + 48) == 0);  // reserved
+    CHECK(Load<uint32_t>(p + 48) == (sealed ? 1u : 0u));  // flags
+    CHECK(Load<uint32_t>(p + 52) == 0);                   // reserved
     for (size_t i = 0; i < n; ++i) {
       const char* e = p + 56 + 16 * i;
       CHECK(Load<uint32_t>(e) == c.entries[i].relative_offset);
@@ -75,6 +79,8 @@ TEST_CASE("index file round trip and layout", "[format]") {
     auto back = DecodeIndexFile(bytes);
     REQUIRE(back.ok());
     CheckSame(*back, c);
+    CHECK(back->sealed == sealed);
+   }
   }
 }
 
@@ -127,11 +133,14 @@ TEST_CASE("index file: header errors with a valid checksum", "[format]") {
     CHECK(absl::IsDataLoss(DecodeIndexFile(b).status()));
   }
   SECTION("unknown version") {
-    for (uint32_t v : {0u, 2u, 0xffffffffu}) {
+    // Version 1 (format v1, a reserved u64 at 48) is refused like any
+    // other: the index is derived data and the segment is scanned instead.
+    for (uint32_t v : {0u, 1u, 3u, 0xffffffffu}) {
       std::string b = good;
       Store<uint32_t>(b.data() + 8, v);
       FixIndexChecksum(&b);
       auto r = DecodeIndexFile(b);
+      CHECK(absl::IsDataLoss(r.status()));
       REQUIRE_FALSE(r.ok());
       CHECK(r.status().message().find("version") != absl::string_view::npos);
     }
@@ -154,12 +163,34 @@ TEST_CASE("index file: header errors with a valid checksum", "[format]") {
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message().find("checksum") != absl::string_view::npos);
   }
-  SECTION("reserved bytes are covered only by the checksum") {
+  SECTION("unknown flags and a non-zero reserved field are rejected") {
+    for (uint32_t flags : {2u, 3u, 0x80000000u, 0xffffffffu}) {
+      CAPTURE(flags);
+      std::string b = good;
+      Store<uint32_t>(b.data() + 48, flags);
+      FixIndexChecksum(&b);
+      auto r = DecodeIndexFile(b);
+      REQUIRE_FALSE(r.ok());
+      CHECK(absl::IsDataLoss(r.status()));
+      CHECK(r.status().message().find("flags") != absl::string_view::npos);
+    }
+    for (uint32_t reserved : {1u, 0x100u, 0xffffffffu}) {
+      CAPTURE(reserved);
+      std::string b = good;
+      Store<uint32_t>(b.data() + 52, reserved);
+      FixIndexChecksum(&b);
+      CHECK(absl::IsDataLoss(DecodeIndexFile(b).status()));
+    }
+  }
+  SECTION("the sealed flag is the only known one") {
     std::string b = good;
-    b[48] = 1;
-    CHECK_FALSE(DecodeIndexFile(b).ok());
+    Store<uint32_t>(b.data() + 48, format::kIndexFlagSealed);
+    CHECK_FALSE(DecodeIndexFile(b).ok());  // changed without the checksum
     FixIndexChecksum(&b);
-    CHECK(DecodeIndexFile(b).ok());  // as documented: not checked otherwise
+    auto r = DecodeIndexFile(b);
+    REQUIRE(r.ok());
+    CHECK(r->sealed);
+    CHECK(EncodeIndexFile(*r) == b);
   }
 }
 
@@ -191,7 +222,7 @@ TEST_CASE("segment header round trip", "[format]") {
   CHECK(r->created_ms == 1700000000000);
   CHECK(r->file_bytes == 4096);
   CHECK(std::memcmp(h.data(), "EVLOGSEG", 8) == 0);
-  CHECK(Load<uint32_t>(h.data() + 8) == 1);
+  CHECK(Load<uint32_t>(h.data() + 8) == 2);
   CHECK(Load<uint32_t>(h.data() + 12) == 64);
   CHECK(Load<int64_t>(h.data() + 16) == 77);
   CHECK(Load<int64_t>(h.data() + 24) == 1700000000000);
@@ -219,17 +250,32 @@ TEST_CASE("segment header decode errors", "[format]") {
     FixHeaderChecksum(&h);
     CHECK(has(DecodeError(h, 4096), "bad magic"));
   }
-  SECTION("unsupported version (checksum recomputed)") {
-    for (uint32_t v : {0u, 2u, 0xffffffffu}) {
+  SECTION("another version with a valid checksum: kFailedPrecondition") {
+    for (uint32_t v : {0u, 1u, 3u, 0xffffffffu}) {
+      CAPTURE(v);
       std::string h = good;
       Store<uint32_t>(h.data() + 8, v);
       FixHeaderChecksum(&h);
-      CHECK(has(DecodeError(h, 4096), "unsupported format version"));
+      auto r = format::DecodeSegmentHeader(h.data(), 4096);
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.status().code() == absl::StatusCode::kFailedPrecondition);
+      std::string msg(r.status().message());
+      CHECK(has(msg, ("version " + std::to_string(v)).c_str()));
+      CHECK(has(msg, "version 2"));
     }
+  }
+  SECTION("a bad value in a header of another version is still kDataLoss") {
+    // The version is judged only once the header is known to be intact.
+    std::string h = good;
+    Store<uint32_t>(h.data() + 8, 1);
+    FixHeaderChecksum(&h);
+    h[0] = 'e';
+    FixHeaderChecksum(&h);
+    CHECK(has(DecodeError(h, 4096), "bad magic"));
   }
   SECTION("a version changed without its checksum reports the checksum") {
     std::string h = good;
-    Store<uint32_t>(h.data() + 8, 2);
+    Store<uint32_t>(h.data() + 8, 1);
     CHECK(has(DecodeError(h, 4096), "checksum mismatch"));
   }
   SECTION("checksum mismatch") {

@@ -30,18 +30,18 @@ using format_testing::Rec;
 
 // The worked example of docs/FORMAT.md section 11: segment header (base 0,
 // created 1700000000000, 4096 bytes) followed by one frame of two records.
-// Bytes 193..4095 of the segment are zeros.
+// Bytes 213..4095 of the segment are zeros.
 constexpr char kWorkedExampleHex[] =
-    "45564c4f47534547010000004000000000000000000000000068e5cf8b010000"
-    "001000000000000000000000000000000000000000000000a8aa9e15b9ec6aeb"
-    "75000000fbbfdb63726a15e1000000000000000002000000010000000068e5cf"
-    "8b010000f469e5cf8b0100000000000027000000000000000068e5cf8b010000"
-    "020000006b310200000076310100000002000000683101000000782200000001"
-    "000000f469e5cf8b010000ffffffffffffffff01000000020000006832ffffff"
-    "ff";
-constexpr size_t kExampleDataEnd = 193;
-constexpr uint64_t kExampleHeaderChecksum = 0xeb6aecb9159eaaa8ull;
-constexpr uint64_t kExampleFrameChecksum = 0xe1156a7263dbbffbull;
+    "45564c4f47534547020000004000000000000000000000000068e5cf8b010000"
+    "001000000000000000000000000000000000000000000000ab637c695f0de991"
+    "89000000a884b409f2ab794d000000000000000002000000010000000068e5cf"
+    "8b010000f469e5cf8b0100000000000001000000ffffffffffffffffffffffff"
+    "5100000027000000000000000068e5cf8b010000020000006b31020000007631"
+    "0100000002000000683101000000782200000001000000f469e5cf8b010000ff"
+    "ffffffffffffff01000000020000006832ffffffff";
+constexpr size_t kExampleDataEnd = 213;
+constexpr uint64_t kExampleHeaderChecksum = 0x91e90d5f697c63abull;
+constexpr uint64_t kExampleFrameChecksum = 0x4d79abf209b484a8ull;
 constexpr int64_t kT0 = 1700000000000;
 constexpr int64_t kNow = 1700000000500;
 
@@ -241,8 +241,8 @@ TEST_CASE("worked example: docs/FORMAT.md shows the pinned bytes", "[format]") {
     INFO(line);
     CHECK(doc.find(line + "\n") != std::string::npos);
   }
-  CHECK(doc.find("0xeb6aecb9159eaaa8") != std::string::npos);
-  CHECK(doc.find("0xe1156a7263dbbffb") != std::string::npos);
+  CHECK(doc.find("0x91e90d5f697c63ab") != std::string::npos);
+  CHECK(doc.find("0x4d79abf209b484a8") != std::string::npos);
 
   // The example index file of the same section.
   IndexFileContents c;
@@ -254,17 +254,20 @@ TEST_CASE("worked example: docs/FORMAT.md shows the pinned bytes", "[format]") {
   c.entries.push_back({0, 64, kNow});
   std::string index = EncodeIndexFile(c);
   CHECK(Hex(index) ==
-        "45564c4f474944580100000001000000000000000000000002000000000000"
-        "00c100000000000000f469e5cf8b01000000000000000000000000000040000000"
-        "f469e5cf8b010000ce40653c8195cffe");
+        "45564c4f474944580200000001000000"   // magic, version 2, 1 entry
+        "00000000000000000200000000000000"   // base 0, next 2
+        "d500000000000000f469e5cf8b010000"   // end 213, max timestamp
+        "01000000000000000000000040000000"   // flags: sealed, reserved, entry
+        "f469e5cf8b0100009a66ec823b674dd0");
   for (const std::string& line : HexDumpLines(index)) {
     INFO(line);
     CHECK(doc.find(line + "\n") != std::string::npos);
   }
-  CHECK(doc.find("0xfecf95813c6540ce") != std::string::npos);
+  CHECK(doc.find("0xd04d673b82ec669a") != std::string::npos);
   // The constants the document names.
   for (const char* s : {"`EVLOGSEG`", "`EVLOGIDX`", "`EVLOGEPO`", "64 bytes", "56 bytes",
-                        "kRecordFixedSize = 28", "XXH3-64", "seed 0"}) {
+                        "24 bytes", "kRecordFixedSize = 28", "XXH3-64", "seed 0",
+                        "`evlog-store 2`", "kFailedPrecondition"}) {
     INFO(s);
     CHECK(doc.find(s) != std::string::npos);
   }

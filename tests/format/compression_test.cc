@@ -366,9 +366,9 @@ TEST_CASE("compression: every bit flip with a recomputed checksum is caught or "
     }
     INFO("codec " << codec << ": corrupt " << corrupt << ", same records " << same
                   << ", other valid records " << different);
-    CHECK(corrupt > 0);
-    WARN("codec " << codec << ": " << corrupt << " flips kCorrupt, " << different
-                  << " decode to other valid records, " << same << " to the same");
+    // Most flips are caught by the decoder; the rest (literal bytes) are
+    // only caught by the frame checksum, which this test recomputed.
+    CHECK(corrupt > 3 * (same + different));
   }
 }
 

@@ -1,7 +1,8 @@
 // Fuzz target: frame decoding. format::ParseFrame must never read outside
-// its input, whatever the bytes; a frame it accepts must iterate cleanly
-// with RecordIterator to exactly record_count records with strictly
-// increasing offsets inside the frame's range.
+// its input, whatever the bytes; a frame it accepts (after DecodeRecords, for
+// a compressed one) must iterate cleanly with RecordIterator to exactly
+// record_count records with strictly increasing offsets inside the frame's
+// range, every view inside the records section.
 
 #include <cstdint>
 #include <cstdlib>
@@ -13,34 +14,50 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace evlog;
-  // A heap copy of exactly `size` bytes, so ASan sees any overread.
-  std::string copy(reinterpret_cast<const char*>(data), size);
+  // A heap block of exactly `size` bytes, so ASan sees any overread.
   char* buf = static_cast<char*>(std::malloc(size ? size : 1));
-  if (size) std::memcpy(buf, copy.data(), size);
+  if (size) std::memcpy(buf, data, size);
   format::FrameInfo info;
   std::string why;
+  std::string decoded;
   size_t pos = 0;
   while (pos < size) {
-    format::FrameStatus st = format::ParseFrame(buf + pos, size - pos, &info, &why);
+    format::FrameStatus st =
+        format::ParseFrame(buf + pos, size - pos, &info, &why);
     if (st != format::FrameStatus::kOk) break;
     if (info.frame_size == 0 || info.frame_size > size - pos) std::abort();
+    if ((info.records == nullptr) != info.compressed()) std::abort();
+    if (format::DecodeRecords(&info, &decoded, &why) !=
+        format::FrameStatus::kOk)
+      break;
+    if (info.records == nullptr ||
+        static_cast<size_t>(info.records_end - info.records) !=
+            info.records_bytes) {
+      std::abort();
+    }
+    auto inside = [&](std::string_view s) {
+      return s.data() >= info.records &&
+             s.data() + s.size() <= info.records_end;
+    };
     format::RecordIterator it(info);
     uint32_t n = 0;
     int64_t last = -1;
-    size_t bytes = 0;
     while (!it.Done()) {
       RecordView v;
       it.Next(&v);
       if (v.offset().value() <= last) std::abort();
-      if (v.offset() < info.base_offset || v.offset() > info.last_offset()) std::abort();
+      if (v.offset() < info.base_offset || v.offset() > info.last_offset())
+        std::abort();
       last = v.offset().value();
-      if (v.key()) bytes += v.key()->size();
-      if (v.value()) bytes += v.value()->size();
-      for (const HeaderView& h : v.headers()) bytes += h.key.size() + (h.value ? h.value->size() : 0);
+      if (v.key() && !inside(*v.key())) std::abort();
+      if (v.value() && !inside(*v.value())) std::abort();
+      for (const HeaderView& h : v.headers()) {
+        if (!inside(h.key) || (h.value && !inside(*h.value))) std::abort();
+      }
       ++n;
     }
-    if (n != info.record_count || last != info.last_offset().value()) std::abort();
-    if (bytes > info.frame_size) std::abort();
+    if (n != info.record_count || last != info.last_offset().value())
+      std::abort();
     pos += info.frame_size;
   }
   std::free(buf);

@@ -9,7 +9,10 @@
 //   bit 0 set:   a valid 64-byte header (base 0, 4096-byte file) is
 //                written first and the rest follows it (zero padded), so
 //                the fuzzer works on frames rather than on the header;
-//   bit 1 set:   an empty next segment follows, based at byte 1's value.
+//   bit 1 set:   an empty next segment follows, based at byte 1's value;
+//   bit 2 set:   the directory has an EPOCH file of epoch 5, so that frames
+//                of epochs 1..6 are from this or earlier incarnations and a
+//                lower epoch after a higher one is a stale frame.
 
 #include <cstdint>
 #include <cstdlib>
@@ -20,6 +23,7 @@
 #include "format/segment_header.h"
 #include "partition/log_reader.h"
 #include "partition/partition_log.h"
+#include "storage/epoch_file.h"
 
 namespace {
 
@@ -41,7 +45,8 @@ void WriteFile(MemEnv& env, const std::string& path, const std::string& bytes) {
 
 std::string HeaderedSegment(Offset base, const std::string& body) {
   std::string file(4096, '\0');
-  format::EncodeSegmentHeader({base, 1'700'000'000'000, file.size()}, file.data());
+  format::EncodeSegmentHeader({base, 1'700'000'000'000, file.size()},
+                              file.data());
   size_t n = std::min(body.size(), file.size() - format::kSegmentHeaderSize);
   std::memcpy(file.data() + format::kSegmentHeaderSize, body.data(), n);
   return file;
@@ -75,9 +80,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string body(reinterpret_cast<const char*>(data) + 2, size - 2);
   std::string first = (mode & 1) ? HeaderedSegment(Offset(0), body) : body;
   WriteFile(env, "/log/00000000000000000000.log", first);
+  if (mode & 4) WriteFile(env, "/log/EPOCH", EncodeEpochFile(5));
   if (mode & 2) {
     Offset next(data[1]);
-    WriteFile(env, "/log/" + format::SegmentFileName(next, format::kSegmentSuffix),
+    WriteFile(env,
+              "/log/" + format::SegmentFileName(next, format::kSegmentSuffix),
               HeaderedSegment(next, ""));
   }
   int64_t n = 0;

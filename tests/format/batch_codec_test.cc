@@ -4,13 +4,12 @@
 
 #include "format/batch_codec.h"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "format/coding.h"
 #include "format/format.h"
@@ -138,8 +137,8 @@ TEST_CASE("absent, empty and present strings stay distinct", "[format]") {
   Rec emptykey;
   emptykey.key = "";
   emptykey.value = "v";
-  std::vector<Rec> got =
-      ParseValid(EncodeFrameBytes({tomb, empty, nokey, emptykey}, Offset(0), kNow, false));
+  std::vector<Rec> got = ParseValid(
+      EncodeFrameBytes({tomb, empty, nokey, emptykey}, Offset(0), kNow, false));
   REQUIRE(got.size() == 4);
   CHECK_FALSE(got[0].value.has_value());
   CHECK(got[1].value == std::optional<std::string>(""));
@@ -162,7 +161,8 @@ TEST_CASE("large keys, values and headers round-trip", "[format]") {
   std::vector<Rec> recs = {r, r};
   format::EncodedFrame enc;
   std::string frame = EncodeFrameBytes(recs, Offset(0), kNow, false, &enc);
-  CHECK(frame.size() == 12 + 56 + 2 * (28 + 70000 + (3 << 20) + 8 + 1000 + 100000 + 8));
+  CHECK(frame.size() ==
+        12 + 56 + 2 * (28 + 70000 + (3 << 20) + 8 + 1000 + 100000 + 8));
   CHECK(ParseValid(frame) == Expected(recs, 0, kNow, false));
 }
 
@@ -186,8 +186,10 @@ TEST_CASE("many records round-trip", "[format]") {
 TEST_CASE("EncodedRecordSize follows the documented formula", "[format]") {
   for (const Rec& r : AllCombinations()) {
     format_testing::RecordViews v(std::vector<Rec>{r});
-    size_t want = 28 + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
-    for (const auto& [k, hv] : r.headers) want += 8 + k.size() + (hv ? hv->size() : 0);
+    size_t want =
+        28 + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
+    for (const auto& [k, hv] : r.headers)
+      want += 8 + k.size() + (hv ? hv->size() : 0);
     CHECK(format::EncodedRecordSize(v.records()[0]) == want);
     CHECK(format::EncodedFrameSize(v.records()) == 12 + 56 + want);
   }
@@ -206,7 +208,8 @@ TEST_CASE("frames follow each other back to back, then zeros end the data",
   std::string why;
   while (true) {
     FrameInfo info;
-    FrameStatus st = format::ParseFrame(g.data() + pos, g.size() - pos, &info, &why);
+    FrameStatus st =
+        format::ParseFrame(g.data() + pos, g.size() - pos, &info, &why);
     if (st == FrameStatus::kEnd) break;
     REQUIRE(st == FrameStatus::kOk);
     bases.push_back(info.base_offset);
@@ -253,7 +256,8 @@ TEST_CASE("log-append-time stamps every record and sets the attribute",
   std::vector<Rec> got = ParseValid(frame, &info);
   CHECK(got == Expected(recs, 0, kNow, true));
   CHECK(info.attributes == format::kAttrLogAppendTime);
-  CHECK(format::Load<uint16_t>(frame.data() + 12 + format::kBatchAttributes) == 1);
+  CHECK(format::Load<uint16_t>(frame.data() + 12 + format::kBatchAttributes) ==
+        1);
   CHECK(enc.first_timestamp == kNow);
   CHECK(enc.max_timestamp == kNow);
 }
@@ -718,10 +722,12 @@ TEST_CASE("the batch header fields sit at the documented positions",
   o.log_append_time = false;
   o.producer_id = 0x1122334455667788;
   o.producer_epoch = 0x0a0b0c0d;
-  std::string f = format_testing::EncodeFrameWith({r, r}, Offset(0x0fedcba9), kNow, o);
+  std::string f =
+      format_testing::EncodeFrameWith({r, r}, Offset(0x0fedcba9), kNow, o);
   const char* b = f.data() + kBody;
   CHECK(format::Load<uint32_t>(f.data()) == f.size() - kBody);
-  CHECK(format::Load<uint64_t>(f.data() + 4) == format::Checksum(b, f.size() - kBody));
+  CHECK(format::Load<uint64_t>(f.data() + 4) ==
+        format::Checksum(b, f.size() - kBody));
   CHECK(format::Load<int64_t>(b + 0) == 0x0fedcba9);
   CHECK(format::Load<uint32_t>(b + 8) == 2);
   CHECK(format::Load<uint32_t>(b + 12) == 1);
@@ -773,8 +779,9 @@ std::string Marker(uint16_t version, uint16_t type) {
 
 TEST_CASE("a control batch of each type is valid", "[format]") {
   for (uint16_t type : {format::kControlAbort, format::kControlCommit}) {
-    for (auto value : {std::optional<std::string>(), std::optional<std::string>("x"),
-                       std::optional<std::string>("")}) {
+    for (auto value :
+         {std::optional<std::string>(), std::optional<std::string>("x"),
+          std::optional<std::string>("")}) {
       CAPTURE(type, value.has_value());
       std::string f = ControlFrame(Marker(0, type), value);
       FrameInfo info;
@@ -831,9 +838,10 @@ std::vector<Rec> RandomRecords(std::mt19937_64& rng) {
     if (pick(3)) r.value = std::string(pick(10), 'v');
     size_t nh = pick(4);
     for (size_t i = 0; i < nh; ++i) {
-      r.headers.emplace_back(std::string(pick(3), 'h'),
-                             pick(3) ? std::optional<std::string>(std::string(pick(3), 'x'))
-                                     : std::nullopt);
+      r.headers.emplace_back(
+          std::string(pick(3), 'h'),
+          pick(3) ? std::optional<std::string>(std::string(pick(3), 'x'))
+                  : std::nullopt);
     }
     r.timestamp_ms = pick(4) ? static_cast<int64_t>(pick(1000)) : kNoTimestamp;
   }
@@ -847,12 +855,14 @@ void CheckAccepted(const std::string& bytes, uint64_t seed) {
   FrameInfo info;
   std::string why;
   std::string buffer;
-  REQUIRE(format::ParseFrame(g.data(), g.size(), &info, &why) == FrameStatus::kOk);
+  REQUIRE(format::ParseFrame(g.data(), g.size(), &info, &why) ==
+          FrameStatus::kOk);
   REQUIRE(format::DecodeRecords(&info, &buffer, &why) == FrameStatus::kOk);
   INFO("seed " << seed);
   REQUIRE(format_testing::FrameIsConsistent(info, g.data(), g.size()));
   std::vector<Rec> recs = format_testing::DecodeRecords(info);
-  if (recs.front().offset != info.base_offset.value() || info.compressed()) return;
+  if (recs.front().offset != info.base_offset.value() || info.compressed())
+    return;
   format_testing::RecordViews views(recs);
   std::vector<Offset> offsets;
   for (const Rec& r : recs) offsets.push_back(Offset(r.offset));
@@ -862,8 +872,9 @@ void CheckAccepted(const std::string& bytes, uint64_t seed) {
   CHECK(Hex(again) == Hex(bytes.substr(0, info.frame_size)));
 }
 
-TEST_CASE("random mutations with recomputed checksums are rejected or consistent",
-          "[format]") {
+TEST_CASE(
+    "random mutations with recomputed checksums are rejected or consistent",
+    "[format]") {
   std::mt19937_64 rng(20240601);
   int accepted = 0, rejected = 0;
   for (int iter = 0; iter < 20000; ++iter) {
@@ -878,8 +889,9 @@ TEST_CASE("random mutations with recomputed checksums are rejected or consistent
       if (kind == 0) {  // random byte
         frame[pos] = static_cast<char>(r());
       } else if (kind == 1 && pos + 4 <= frame.size()) {  // interesting u32
-        static const uint32_t kVals[] = {0, 1, 2, 23, 24, 27, 28, 0x7fffffff,
-                                         0x80000000, 0xfffffffe, 0xffffffff};
+        static const uint32_t kVals[] = {
+            0,  1,          2,          23,         24,        27,
+            28, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff};
         Put<uint32_t>(&frame, pos, kVals[r() % std::size(kVals)]);
       } else if (kind == 2) {  // small +-1 change of a byte
         frame[pos] = static_cast<char>(frame[pos] + ((r() & 1) ? 1 : -1));
@@ -920,7 +932,8 @@ TEST_CASE("random garbage never crashes and is never accepted inconsistently",
     if (mode >= 1 && bytes.size() >= kFrameHeaderSize + 56) {
       // A plausible length (and in mode 2 a valid checksum), so that the
       // structure checks see the garbage.
-      Put<uint32_t>(&bytes, 0, static_cast<uint32_t>(bytes.size() - kBody - r() % 8));
+      Put<uint32_t>(&bytes, 0,
+                    static_cast<uint32_t>(bytes.size() - kBody - r() % 8));
       if (mode == 2) FixChecksum(&bytes);
     }
     FrameStatus st = Parse(bytes);
@@ -933,7 +946,8 @@ TEST_CASE("random garbage never crashes and is never accepted inconsistently",
   SUCCEED();
 }
 
-TEST_CASE("random records with a valid header and garbage records", "[format]") {
+TEST_CASE("random records with a valid header and garbage records",
+          "[format]") {
   // Valid batch header and checksum around random record bytes built from
   // small fields, so that record walking meets near-miss lengths.
   std::mt19937_64 rng(99);
@@ -941,7 +955,8 @@ TEST_CASE("random records with a valid header and garbage records", "[format]") 
   for (int iter = 0; iter < 20000; ++iter) {
     uint64_t seed = rng();
     std::mt19937_64 r(seed);
-    std::string frame = EncodeFrameBytes(RandomRecords(r), Offset(0), kNow, false);
+    std::string frame =
+        EncodeFrameBytes(RandomRecords(r), Offset(0), kNow, false);
     // Replace one 4-byte aligned-to-record-start field with a small value.
     size_t pos = kRec0 + r() % (frame.size() - kRec0 - 3);
     Put<int32_t>(&frame, pos, static_cast<int32_t>(r() % 40) - 2);

@@ -5,16 +5,16 @@
 // from ParseFrame or DecodeRecords, never a crash or an out-of-bounds read.
 // Layout: docs/FORMAT.md section 4 ("Compression").
 
+#include "format/compression.h"
+
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "format/batch_codec.h"
 #include "format/coding.h"
-#include "format/compression.h"
 #include "format/format.h"
 #include "format/format_test_util.h"
 
@@ -42,10 +42,12 @@ format::FrameOptions WithCodec(uint16_t codec, int level = 0) {
 }
 
 // Records with the timestamps and offsets the encoder gives them.
-std::vector<Rec> Expected(std::vector<Rec> recs, int64_t base, bool append_time) {
+std::vector<Rec> Expected(std::vector<Rec> recs, int64_t base,
+                          bool append_time) {
   for (size_t i = 0; i < recs.size(); ++i) {
     recs[i].offset = base + static_cast<int64_t>(i);
-    if (append_time || recs[i].timestamp_ms == kNoTimestamp) recs[i].timestamp_ms = kNow;
+    if (append_time || recs[i].timestamp_ms == kNoTimestamp)
+      recs[i].timestamp_ms = kNow;
   }
   return recs;
 }
@@ -55,7 +57,8 @@ std::vector<Rec> Expected(std::vector<Rec> recs, int64_t base, bool append_time)
 std::vector<Rec> Combinations() {
   const std::vector<std::optional<std::string>> strings = {
       std::nullopt, std::string(), std::string("abc"), std::string(5000, 'L')};
-  const std::vector<std::vector<std::pair<std::string, std::optional<std::string>>>>
+  const std::vector<
+      std::vector<std::pair<std::string, std::optional<std::string>>>>
       headers = {{},
                  {{"h", std::nullopt}},
                  {{"", ""}, {"k", std::nullopt}, {"trace", "0123456789"}}};
@@ -82,8 +85,10 @@ std::vector<Rec> ParseCompressed(const std::string& frame, uint16_t codec,
   FrameInfo info;
   std::vector<Rec> got = ParseValid(frame, &info);
   CHECK(info.codec() == codec);
-  CHECK(format::Load<uint16_t>(frame.data() + kBody + format::kBatchAttributes) ==
-        (codec << format::kAttrCodecShift | (info.attributes & ~format::kAttrCodecMask)));
+  CHECK(
+      format::Load<uint16_t>(frame.data() + kBody + format::kBatchAttributes) ==
+      (codec << format::kAttrCodecShift |
+       (info.attributes & ~format::kAttrCodecMask)));
   if (info_out != nullptr) *info_out = info;
   return got;
 }
@@ -98,7 +103,8 @@ TEST_CASE("compression: every field combination round-trips with every codec",
     CAPTURE(codec);
     // One batch of all of them.
     format::EncodedFrame enc;
-    std::string frame = EncodeFrameWith(all, Offset(500), kNow, WithCodec(codec), &enc);
+    std::string frame =
+        EncodeFrameWith(all, Offset(500), kNow, WithCodec(codec), &enc);
     FrameInfo info;
     CHECK(ParseCompressed(frame, codec, &info) == Expected(all, 500, false));
     CHECK(enc.codec == codec);
@@ -111,9 +117,11 @@ TEST_CASE("compression: every field combination round-trips with every codec",
     for (size_t i = 0; i < all.size(); ++i) {
       CAPTURE(i);
       std::vector<Rec> batch(8, all[i]);
-      batch.push_back(Rec{.value = std::string(300, 'p'), .timestamp_ms = kNoTimestamp});
+      batch.push_back(
+          Rec{.value = std::string(300, 'p'), .timestamp_ms = kNoTimestamp});
       std::string f = EncodeFrameWith(batch, Offset(i), kNow, WithCodec(codec));
-      CHECK(ParseCompressed(f, codec) == Expected(batch, static_cast<int64_t>(i), false));
+      CHECK(ParseCompressed(f, codec) ==
+            Expected(batch, static_cast<int64_t>(i), false));
     }
   }
 }
@@ -137,11 +145,13 @@ TEST_CASE("compression: large records, many records, levels", "[format]") {
   for (uint16_t codec : kCodecs) {
     CAPTURE(codec);
     std::vector<Rec> two = {big, big};
-    CHECK(ParseCompressed(EncodeFrameWith(two, Offset(0), kNow, WithCodec(codec)), codec) ==
+    CHECK(ParseCompressed(
+              EncodeFrameWith(two, Offset(0), kNow, WithCodec(codec)), codec) ==
           Expected(two, 0, false));
     FrameInfo info;
-    CHECK(ParseCompressed(EncodeFrameWith(many, Offset(123456789), kNow, WithCodec(codec)),
-                          codec, &info) == Expected(many, 123456789, false));
+    CHECK(ParseCompressed(
+              EncodeFrameWith(many, Offset(123456789), kNow, WithCodec(codec)),
+              codec, &info) == Expected(many, 123456789, false));
     CHECK(info.max_timestamp == 10006);
     CHECK(info.last_offset_delta == 19999);
   }
@@ -154,7 +164,8 @@ TEST_CASE("compression: large records, many records, levels", "[format]") {
   }
 }
 
-TEST_CASE("compression: log-append-time and transactional batches", "[format]") {
+TEST_CASE("compression: log-append-time and transactional batches",
+          "[format]") {
   std::vector<Rec> recs(50);
   for (size_t i = 0; i < recs.size(); ++i) {
     recs[i].key = "k" + std::to_string(i % 4);
@@ -174,12 +185,14 @@ TEST_CASE("compression: log-append-time and transactional batches", "[format]") 
         }
         FrameInfo info;
         std::string f = EncodeFrameWith(recs, Offset(9), kNow, o);
-        CHECK(ParseCompressed(f, codec, &info) == Expected(recs, 9, append_time));
+        CHECK(ParseCompressed(f, codec, &info) ==
+              Expected(recs, 9, append_time));
         CHECK(info.writer_epoch == 77);
         CHECK(info.transactional() == txn);
         CHECK(info.producer_id == (txn ? 1234 : -1));
         CHECK(info.producer_epoch == (txn ? 5 : -1));
-        CHECK(((info.attributes & format::kAttrLogAppendTime) != 0) == append_time);
+        CHECK(((info.attributes & format::kAttrLogAppendTime) != 0) ==
+              append_time);
         // FrameOptionsOf reproduces the header: a rewrite encodes the same.
         format::FrameOptions again = format::FrameOptionsOf(info);
         CHECK(again.codec == codec);
@@ -193,16 +206,18 @@ TEST_CASE("compression: log-append-time and transactional batches", "[format]") 
 
 TEST_CASE("compression: EncodeFrameWithOffsets keeps offsets and compresses",
           "[format]") {
-  std::vector<Rec> recs(20, Rec{.key = "same-key", .value = std::string(100, 'x'),
+  std::vector<Rec> recs(20, Rec{.key = "same-key",
+                                .value = std::string(100, 'x'),
                                 .timestamp_ms = 40});
   std::vector<Offset> offsets;
   for (int i = 0; i < 20; ++i) offsets.push_back(Offset(100 + 3 * i));
   format_testing::RecordViews views(recs);
   for (uint16_t codec : kCodecs) {
-    std::string buf(format::MaxFrameSize(format::EncodedRecordsSize(views.records()), codec),
+    std::string buf(format::MaxFrameSize(
+                        format::EncodedRecordsSize(views.records()), codec),
                     '\0');
-    format::EncodedFrame enc =
-        format::EncodeFrameWithOffsets(views.records(), offsets, WithCodec(codec), buf.data());
+    format::EncodedFrame enc = format::EncodeFrameWithOffsets(
+        views.records(), offsets, WithCodec(codec), buf.data());
     buf.resize(enc.size);
     FrameInfo info;
     std::vector<Rec> got = ParseCompressed(buf, codec, &info);
@@ -219,32 +234,39 @@ TEST_CASE("compression: a batch that does not shrink is stored uncompressed",
   for (char& c : noise) c = static_cast<char>(rng());
   const std::vector<std::vector<Rec>> batches = {
       {Rec{.key = "k", .value = noise, .timestamp_ms = 1}},
-      {Rec{.key = noise.substr(0, 1000), .value = noise.substr(1000), .timestamp_ms = 2}},
+      {Rec{.key = noise.substr(0, 1000),
+           .value = noise.substr(1000),
+           .timestamp_ms = 2}},
   };
   for (uint16_t codec : kCodecs) {
     for (const std::vector<Rec>& recs : batches) {
       CAPTURE(codec, recs.size());
       format::EncodedFrame enc;
-      std::string f = EncodeFrameWith(recs, Offset(0), kNow, WithCodec(codec), &enc);
+      std::string f =
+          EncodeFrameWith(recs, Offset(0), kNow, WithCodec(codec), &enc);
       CHECK(enc.codec == format::kCodecNone);
       FrameInfo info;
       CHECK(ParseValid(f, &info) == Expected(recs, 0, false));
       CHECK(info.codec() == format::kCodecNone);
       CHECK(info.records != nullptr);
       // Byte for byte what an uncompressed encode writes.
-      CHECK(f == EncodeFrameWith(recs, Offset(0), kNow, WithCodec(format::kCodecNone)));
+      CHECK(f == EncodeFrameWith(recs, Offset(0), kNow,
+                                 WithCodec(format::kCodecNone)));
     }
   }
 }
 
-TEST_CASE("compression: ParseFrame leaves the records to DecodeRecords", "[format]") {
-  std::vector<Rec> recs(30, Rec{.key = "k", .value = std::string(50, 'z'), .timestamp_ms = 3});
+TEST_CASE("compression: ParseFrame leaves the records to DecodeRecords",
+          "[format]") {
+  std::vector<Rec> recs(
+      30, Rec{.key = "k", .value = std::string(50, 'z'), .timestamp_ms = 3});
   for (uint16_t codec : kCodecs) {
     std::string f = EncodeFrameWith(recs, Offset(0), kNow, WithCodec(codec));
     GuardedBytes g(f);
     FrameInfo info;
     std::string why;
-    REQUIRE(format::ParseFrame(g.data(), g.size(), &info, &why) == FrameStatus::kOk);
+    REQUIRE(format::ParseFrame(g.data(), g.size(), &info, &why) ==
+            FrameStatus::kOk);
     CHECK(info.compressed());
     CHECK(info.records == nullptr);
     CHECK(info.payload == g.data() + kPayload);
@@ -280,7 +302,8 @@ std::vector<Rec> SmallCompressible() {
 // ParseFrame then DecodeRecords on guarded bytes; on kOk, the decoded
 // records must be consistent with the header (a damaged payload may still
 // decompress to other valid records: see the flip test).
-FrameStatus ParseAndDecode(const std::string& bytes, std::vector<Rec>* got = nullptr,
+FrameStatus ParseAndDecode(const std::string& bytes,
+                           std::vector<Rec>* got = nullptr,
                            FrameStatus* parse_status = nullptr) {
   GuardedBytes g(bytes);
   FrameInfo info;
@@ -308,8 +331,10 @@ std::string WithPayload(const std::string& frame, const std::string& payload) {
   return f;
 }
 
-TEST_CASE("compression: every bit flip without a recomputed checksum fails ParseFrame",
-          "[format]") {
+TEST_CASE(
+    "compression: every bit flip without a recomputed checksum fails "
+    "ParseFrame",
+    "[format]") {
   for (uint16_t codec : kCodecs) {
     const std::string frame =
         EncodeFrameWith(SmallCompressible(), Offset(0), kNow, WithCodec(codec));
@@ -321,15 +346,17 @@ TEST_CASE("compression: every bit flip without a recomputed checksum fails Parse
         CAPTURE(codec, byte, bit);
         FrameStatus parse = FrameStatus::kOk;
         ParseAndDecode(bad, nullptr, &parse);
-        CHECK((parse == FrameStatus::kCorrupt || parse == FrameStatus::kTruncated));
+        CHECK((parse == FrameStatus::kCorrupt ||
+               parse == FrameStatus::kTruncated));
       }
     }
   }
 }
 
-TEST_CASE("compression: every bit flip with a recomputed checksum is caught or "
-          "decodes consistently",
-          "[format]") {
+TEST_CASE(
+    "compression: every bit flip with a recomputed checksum is caught or "
+    "decodes consistently",
+    "[format]") {
   // A flip in the batch header or in the compressed stream's structure is
   // kCorrupt (from ParseFrame or DecodeRecords). A flip inside a literal of
   // the compressed stream (lz4 blocks and evlog's zstd frames carry no
@@ -339,7 +366,8 @@ TEST_CASE("compression: every bit flip with a recomputed checksum is caught or "
   // records, header and records agree).
   for (uint16_t codec : kCodecs) {
     const std::vector<Rec> original = SmallCompressible();
-    const std::string frame = EncodeFrameWith(original, Offset(0), kNow, WithCodec(codec));
+    const std::string frame =
+        EncodeFrameWith(original, Offset(0), kNow, WithCodec(codec));
     int corrupt = 0, same = 0, different = 0;
     for (size_t byte = kBody; byte < frame.size(); ++byte) {
       for (int bit = 0; bit < 8; ++bit) {
@@ -354,8 +382,10 @@ TEST_CASE("compression: every bit flip with a recomputed checksum is caught or "
           // epoch, the log-append-time bit) may change and stay valid; any
           // other accepted flip is in the payload.
           const size_t in_body = byte - kBody;
-          CHECK((in_body < 8 || (in_body == format::kBatchAttributes && bit == 0) ||
-                 (in_body >= format::kBatchWriterEpoch && in_body < format::kBatchWriterEpoch + 4) ||
+          CHECK((in_body < 8 ||
+                 (in_body == format::kBatchAttributes && bit == 0) ||
+                 (in_body >= format::kBatchWriterEpoch &&
+                  in_body < format::kBatchWriterEpoch + 4) ||
                  byte >= kPayload));
           (got == Expected(original, 0, false) ? same : different)++;
         } else {
@@ -364,8 +394,8 @@ TEST_CASE("compression: every bit flip with a recomputed checksum is caught or "
         }
       }
     }
-    INFO("codec " << codec << ": corrupt " << corrupt << ", same records " << same
-                  << ", other valid records " << different);
+    INFO("codec " << codec << ": corrupt " << corrupt << ", same records "
+                  << same << ", other valid records " << different);
     // Most flips are caught by the decoder; the rest (literal bytes) are
     // only caught by the frame checksum, which this test recomputed.
     CHECK(corrupt > 3 * (same + different));
@@ -389,10 +419,12 @@ TEST_CASE("compression: truncated, extended and garbage payloads are kCorrupt",
       }
     }
     SECTION("extended by trailing bytes") {
-      for (const std::string& tail : {std::string(1, '\0'), std::string(1, '\x55'),
-                                      std::string(16, '\0'), payload}) {
+      for (const std::string& tail :
+           {std::string(1, '\0'), std::string(1, '\x55'), std::string(16, '\0'),
+            payload}) {
         CAPTURE(tail.size());
-        CHECK(ParseAndDecode(WithPayload(frame, payload + tail)) == FrameStatus::kCorrupt);
+        CHECK(ParseAndDecode(WithPayload(frame, payload + tail)) ==
+              FrameStatus::kCorrupt);
       }
     }
     SECTION("random garbage of every size up to twice the payload") {
@@ -400,21 +432,26 @@ TEST_CASE("compression: truncated, extended and garbage payloads are kCorrupt",
         std::string garbage(n, '\0');
         for (char& c : garbage) c = static_cast<char>(rng());
         CAPTURE(n);
-        CHECK(ParseAndDecode(WithPayload(frame, garbage)) == FrameStatus::kCorrupt);
+        CHECK(ParseAndDecode(WithPayload(frame, garbage)) ==
+              FrameStatus::kCorrupt);
       }
     }
     SECTION("zeros and 0xff") {
       for (char c : {'\0', '\xff'}) {
-        CHECK(ParseAndDecode(WithPayload(frame, std::string(payload.size(), c))) ==
+        CHECK(ParseAndDecode(
+                  WithPayload(frame, std::string(payload.size(), c))) ==
               FrameStatus::kCorrupt);
       }
     }
     SECTION("the other codec's payload, or the uncompressed records") {
-      uint16_t other = codec == format::kCodecLz4 ? format::kCodecZstd : format::kCodecLz4;
-      std::string f = EncodeFrameWith(SmallCompressible(), Offset(0), kNow, WithCodec(other));
-      CHECK(ParseAndDecode(WithPayload(frame, f.substr(kPayload))) == FrameStatus::kCorrupt);
-      std::string raw =
-          EncodeFrameWith(SmallCompressible(), Offset(0), kNow, WithCodec(format::kCodecNone));
+      uint16_t other =
+          codec == format::kCodecLz4 ? format::kCodecZstd : format::kCodecLz4;
+      std::string f = EncodeFrameWith(SmallCompressible(), Offset(0), kNow,
+                                      WithCodec(other));
+      CHECK(ParseAndDecode(WithPayload(frame, f.substr(kPayload))) ==
+            FrameStatus::kCorrupt);
+      std::string raw = EncodeFrameWith(SmallCompressible(), Offset(0), kNow,
+                                        WithCodec(format::kCodecNone));
       CHECK(ParseAndDecode(WithPayload(frame, raw.substr(kPayload))) ==
             FrameStatus::kCorrupt);
     }
@@ -424,26 +461,31 @@ TEST_CASE("compression: truncated, extended and garbage payloads are kCorrupt",
 TEST_CASE("compression: records_bytes that lies is kCorrupt", "[format]") {
   for (uint16_t codec : kCodecs) {
     const std::vector<Rec> recs = SmallCompressible();
-    const std::string frame = EncodeFrameWith(recs, Offset(0), kNow, WithCodec(codec));
+    const std::string frame =
+        EncodeFrameWith(recs, Offset(0), kNow, WithCodec(codec));
     FrameInfo info;
     ParseValid(frame, &info);
     const uint32_t real = info.records_bytes;
-    const uint32_t min = static_cast<uint32_t>(recs.size() * format::kRecordFixedSize);
+    const uint32_t min =
+        static_cast<uint32_t>(recs.size() * format::kRecordFixedSize);
     REQUIRE(real > min);
-    for (uint32_t lie : {min, min + 1, real / 2, real - 1, real + 1, real + 28, 2 * real,
-                         uint32_t{1} << 20}) {
+    for (uint32_t lie : {min, min + 1, real / 2, real - 1, real + 1, real + 28,
+                         2 * real, uint32_t{1} << 20}) {
       CAPTURE(codec, lie);
       std::string bad = frame;
-      format::Store<uint32_t>(bad.data() + kBody + format::kBatchRecordsBytes, lie);
+      format::Store<uint32_t>(bad.data() + kBody + format::kBatchRecordsBytes,
+                              lie);
       FixChecksum(&bad);
       FrameStatus parse = FrameStatus::kCorrupt;
       CHECK(ParseAndDecode(bad, nullptr, &parse) == FrameStatus::kCorrupt);
       CHECK(parse == FrameStatus::kOk);  // in range: only decompression sees it
     }
-    for (uint32_t lie : {0u, min - 1, format::kMaxRecordsBytes + 1, UINT32_MAX}) {
+    for (uint32_t lie :
+         {0u, min - 1, format::kMaxRecordsBytes + 1, UINT32_MAX}) {
       CAPTURE(codec, lie);
       std::string bad = frame;
-      format::Store<uint32_t>(bad.data() + kBody + format::kBatchRecordsBytes, lie);
+      format::Store<uint32_t>(bad.data() + kBody + format::kBatchRecordsBytes,
+                              lie);
       FixChecksum(&bad);
       FrameStatus parse = FrameStatus::kOk;
       ParseAndDecode(bad, nullptr, &parse);
@@ -452,12 +494,14 @@ TEST_CASE("compression: records_bytes that lies is kCorrupt", "[format]") {
   }
 }
 
-TEST_CASE("compression: Decompress refuses wrong sizes and bad input", "[format]") {
+TEST_CASE("compression: Decompress refuses wrong sizes and bad input",
+          "[format]") {
   std::string src(1000, 'q');
   for (uint16_t codec : kCodecs) {
     CAPTURE(codec);
     std::string dst(format::CompressBound(codec, src.size()), '\0');
-    size_t n = format::Compress(codec, 0, src.data(), src.size(), dst.data(), dst.size());
+    size_t n = format::Compress(codec, 0, src.data(), src.size(), dst.data(),
+                                dst.size());
     REQUIRE(n > 0);
     REQUIRE(n < src.size());
     dst.resize(n);
@@ -465,15 +509,21 @@ TEST_CASE("compression: Decompress refuses wrong sizes and bad input", "[format]
     CHECK(format::Decompress(codec, dst.data(), n, out.data(), out.size()));
     CHECK(out == src);
     std::string small(src.size() - 1, '\0');
-    CHECK_FALSE(format::Decompress(codec, dst.data(), n, small.data(), small.size()));
+    CHECK_FALSE(
+        format::Decompress(codec, dst.data(), n, small.data(), small.size()));
     std::string large(src.size() + 1, '\0');
-    CHECK_FALSE(format::Decompress(codec, dst.data(), n, large.data(), large.size()));
-    CHECK_FALSE(format::Decompress(codec, dst.data(), n - 1, out.data(), out.size()));
-    CHECK_FALSE(format::Decompress(codec, dst.data(), 0, out.data(), out.size()));
+    CHECK_FALSE(
+        format::Decompress(codec, dst.data(), n, large.data(), large.size()));
+    CHECK_FALSE(
+        format::Decompress(codec, dst.data(), n - 1, out.data(), out.size()));
+    CHECK_FALSE(
+        format::Decompress(codec, dst.data(), 0, out.data(), out.size()));
     // A too-small output buffer is refused, not overrun.
-    CHECK(format::Compress(codec, 0, src.data(), src.size(), dst.data(), 2) == 0);
+    CHECK(format::Compress(codec, 0, src.data(), src.size(), dst.data(), 2) ==
+          0);
   }
-  CHECK_FALSE(format::Decompress(format::kCodecNone, src.data(), 10, src.data(), 10));
+  CHECK_FALSE(
+      format::Decompress(format::kCodecNone, src.data(), 10, src.data(), 10));
   CHECK_FALSE(format::Decompress(3, src.data(), 10, src.data(), 10));
 }
 

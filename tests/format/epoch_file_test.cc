@@ -4,9 +4,8 @@
 
 #include "storage/epoch_file.h"
 
-#include <string>
-
 #include <catch2/catch.hpp>
+#include <string>
 
 #include "absl/status/status.h"
 #include "env/mem_env.h"
@@ -35,7 +34,8 @@ TEST_CASE("epoch file: layout and round trip of boundary epochs", "[format]") {
     CHECK(b.substr(0, 8) == "EVLOGEPO");
     CHECK(format::Load<uint32_t>(b.data() + 8) == 1);
     CHECK(format::Load<uint32_t>(b.data() + 12) == epoch);
-    CHECK(format::Load<uint64_t>(b.data() + 16) == format::Checksum(b.data(), 16));
+    CHECK(format::Load<uint64_t>(b.data() + 16) ==
+          format::Checksum(b.data(), 16));
     auto back = DecodeEpochFile(b);
     REQUIRE(back.ok());
     CHECK(*back == epoch);
@@ -80,7 +80,8 @@ TEST_CASE("epoch file: every decode error is kDataLoss", "[format]") {
   }
 }
 
-TEST_CASE("BumpEpoch: 1, 2, 3 ... durably, refusing a damaged file", "[format]") {
+TEST_CASE("BumpEpoch: 1, 2, 3 ... durably, refusing a damaged file",
+          "[format]") {
   MemEnv env;
   REQUIRE(env.CreateDir("/d").ok());
   for (uint32_t want = 1; want <= 3; ++want) {

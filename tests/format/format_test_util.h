@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -16,8 +17,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "common/owned_record.h"
 #include "evlog/record.h"
@@ -27,8 +26,8 @@
 
 namespace evlog::format_testing {
 
-// A record that owns its bytes, compared by value (tests/common/owned_record.h);
-// `offset` is only set on decode.
+// A record that owns its bytes, compared by value
+// (tests/common/owned_record.h); `offset` is only set on decode.
 using Rec = testing::OwnedRecord;
 
 // Views (evlog::Record) over a list of Recs; the Recs must outlive it and
@@ -71,8 +70,8 @@ inline std::string EncodeFrameBytes(const std::vector<Rec>& recs, Offset base,
   std::string buf(size + 64, kSentinel);
   format::FrameOptions options;
   options.log_append_time = log_append_time;
-  format::EncodedFrame enc = format::EncodeFrame(views.records(), base, now_ms,
-                                                 options, buf.data());
+  format::EncodedFrame enc =
+      format::EncodeFrame(views.records(), base, now_ms, options, buf.data());
   REQUIRE(enc.size == size);
   REQUIRE(buf.substr(size) == std::string(64, kSentinel));
   buf.resize(size);
@@ -91,8 +90,8 @@ inline std::string EncodeFrameWith(const std::vector<Rec>& recs, Offset base,
   size_t max = format::MaxFrameSize(format::EncodedRecordsSize(views.records()),
                                     options.codec);
   std::string buf(max + 64, kSentinel);
-  format::EncodedFrame enc = format::EncodeFrame(views.records(), base, now_ms,
-                                                 options, buf.data());
+  format::EncodedFrame enc =
+      format::EncodeFrame(views.records(), base, now_ms, options, buf.data());
   REQUIRE(enc.size <= max);
   REQUIRE(buf.substr(max) == std::string(64, kSentinel));
   buf.resize(enc.size);
@@ -142,8 +141,9 @@ inline void FixChecksum(std::string* frame) {
   uint32_t len = format::Load<uint32_t>(frame->data());
   size_t avail = frame->size() - format::kFrameHeaderSize;
   size_t n = len < avail ? len : avail;
-  format::Store<uint64_t>(frame->data() + format::kFrameLengthSize,
-                          format::Checksum(frame->data() + format::kFrameHeaderSize, n));
+  format::Store<uint64_t>(
+      frame->data() + format::kFrameLengthSize,
+      format::Checksum(frame->data() + format::kFrameHeaderSize, n));
 }
 
 inline std::string Hex(std::string_view bytes) {
@@ -157,9 +157,7 @@ inline std::string Hex(std::string_view bytes) {
 }
 
 inline std::string FromHex(std::string_view hex) {
-  auto nibble = [](char c) {
-    return c <= '9' ? c - '0' : c - 'a' + 10;
-  };
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
   std::string out;
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
     out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));

@@ -3,6 +3,7 @@
 // those bytes), and a segment header for fixed values. A failure here means
 // the on-disk format changed: see docs/FORMAT.md "Versioning policy".
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -11,13 +12,11 @@
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "format/batch_codec.h"
 #include "format/coding.h"
 #include "format/format.h"
-#include "format/segment_header.h"
 #include "format/format_test_util.h"
+#include "format/segment_header.h"
 #include "storage/epoch_file.h"
 #include "storage/index_file.h"
 
@@ -61,9 +60,9 @@ std::string EncodeExampleSegment() {
   format::EncodeSegmentHeader({Offset(0), kT0, 4096}, seg.data());
   std::vector<Rec> recs = ExampleRecords();
   format_testing::RecordViews views(recs);
-  format::EncodedFrame enc = format::EncodeFrame(
-      views.records(), Offset(0), kNow, {.writer_epoch = 1},
-      seg.data() + format::kSegmentHeaderSize);
+  format::EncodedFrame enc =
+      format::EncodeFrame(views.records(), Offset(0), kNow, {.writer_epoch = 1},
+                          seg.data() + format::kSegmentHeaderSize);
   REQUIRE(enc.size == kExampleDataEnd - format::kSegmentHeaderSize);
   REQUIRE(enc.first_timestamp == kT0);
   REQUIRE(enc.max_timestamp == kNow);
@@ -79,7 +78,8 @@ std::vector<std::string> HexDumpLines(std::string_view bytes) {
     std::string line = addr;
     for (size_t j = i; j < i + 16 && j < bytes.size(); ++j) {
       char b[4];
-      std::snprintf(b, sizeof(b), " %02x", static_cast<unsigned char>(bytes[j]));
+      std::snprintf(b, sizeof(b), " %02x",
+                    static_cast<unsigned char>(bytes[j]));
       line += b;
     }
     lines.push_back(line);
@@ -178,7 +178,8 @@ TEST_CASE("checksum is XXH3-64 with seed 0", "[format]") {
   CHECK(format::Checksum("abc", 3) == 0x78af5f94892f3950ull);
 }
 
-TEST_CASE("worked example: the encoder writes the documented bytes", "[format]") {
+TEST_CASE("worked example: the encoder writes the documented bytes",
+          "[format]") {
   std::string seg = EncodeExampleSegment();
   CHECK(Hex(seg.substr(0, kExampleDataEnd)) == kWorkedExampleHex);
   CHECK(seg.find_first_not_of('\0', kExampleDataEnd) == std::string::npos);
@@ -254,10 +255,10 @@ TEST_CASE("worked example: docs/FORMAT.md shows the pinned bytes", "[format]") {
   c.entries.push_back({0, 64, kNow});
   std::string index = EncodeIndexFile(c);
   CHECK(Hex(index) ==
-        "45564c4f474944580200000001000000"   // magic, version 2, 1 entry
-        "00000000000000000200000000000000"   // base 0, next 2
-        "d500000000000000f469e5cf8b010000"   // end 213, max timestamp
-        "01000000000000000000000040000000"   // flags: sealed, reserved, entry
+        "45564c4f474944580200000001000000"  // magic, version 2, 1 entry
+        "00000000000000000200000000000000"  // base 0, next 2
+        "d500000000000000f469e5cf8b010000"  // end 213, max timestamp
+        "01000000000000000000000040000000"  // flags: sealed, reserved, entry
         "f469e5cf8b0100009a66ec823b674dd0");
   for (const std::string& line : HexDumpLines(index)) {
     INFO(line);
@@ -265,9 +266,10 @@ TEST_CASE("worked example: docs/FORMAT.md shows the pinned bytes", "[format]") {
   }
   CHECK(doc.find("0xd04d673b82ec669a") != std::string::npos);
   // The constants the document names.
-  for (const char* s : {"`EVLOGSEG`", "`EVLOGIDX`", "`EVLOGEPO`", "64 bytes", "56 bytes",
-                        "24 bytes", "kRecordFixedSize = 28", "XXH3-64", "seed 0",
-                        "`evlog-store 2`", "kFailedPrecondition"}) {
+  for (const char* s :
+       {"`EVLOGSEG`", "`EVLOGIDX`", "`EVLOGEPO`", "64 bytes", "56 bytes",
+        "24 bytes", "kRecordFixedSize = 28", "XXH3-64", "seed 0",
+        "`evlog-store 2`", "kFailedPrecondition"}) {
     INFO(s);
     CHECK(doc.find(s) != std::string::npos);
   }
@@ -276,9 +278,9 @@ TEST_CASE("worked example: docs/FORMAT.md shows the pinned bytes", "[format]") {
 TEST_CASE("epoch file bytes", "[format]") {
   std::string bytes = EncodeEpochFile(7);
   CHECK(Hex(bytes.substr(0, 16)) ==
-        "45564c4f4745504f"   // magic EVLOGEPO
-        "01000000"           // version
-        "07000000");         // epoch
+        "45564c4f4745504f"  // magic EVLOGEPO
+        "01000000"          // version
+        "07000000");        // epoch
   CHECK(format::Load<uint64_t>(bytes.data() + 16) ==
         format::Checksum(bytes.data(), 16));
   auto back = DecodeEpochFile(bytes);
@@ -310,17 +312,18 @@ TEST_CASE("a segment of format version 1 is refused with kFailedPrecondition",
 
 TEST_CASE("segment header bytes for a fixed header", "[format]") {
   char buf[64];
-  std::memset(buf, 0x5a, sizeof(buf));  // the encoder must zero the reserved bytes
+  std::memset(buf, 0x5a,
+              sizeof(buf));  // the encoder must zero the reserved bytes
   format::SegmentHeader h{Offset(0x0102030405060708), -2, 1u << 30};
   format::EncodeSegmentHeader(h, buf);
   std::string bytes(buf, sizeof(buf));
   CHECK(Hex(bytes.substr(0, 56)) ==
-        "45564c4f47534547"   // magic
-        "02000000"           // version
-        "40000000"           // header size
-        "0807060504030201"   // base offset
-        "feffffffffffffff"   // created_ms = -2
-        "0000004000000000"   // file_bytes = 1 GiB
+        "45564c4f47534547"                    // magic
+        "02000000"                            // version
+        "40000000"                            // header size
+        "0807060504030201"                    // base offset
+        "feffffffffffffff"                    // created_ms = -2
+        "0000004000000000"                    // file_bytes = 1 GiB
         "00000000000000000000000000000000");  // reserved
   CHECK(format::Load<uint64_t>(buf + 56) == format::Checksum(buf, 56));
 
@@ -336,7 +339,8 @@ TEST_CASE("segment file names", "[format]") {
   using format::SegmentFileName;
   CHECK(SegmentFileName(Offset(0), ".log") == "00000000000000000000.log");
   CHECK(SegmentFileName(Offset(42), ".index") == "00000000000000000042.index");
-  CHECK(SegmentFileName(Offset(INT64_MAX), ".log") == "09223372036854775807.log");
+  CHECK(SegmentFileName(Offset(INT64_MAX), ".log") ==
+        "09223372036854775807.log");
 
   Offset base;
   REQUIRE(ParseSegmentFileName("00000000000000000042.log", ".log", &base));

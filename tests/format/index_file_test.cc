@@ -4,11 +4,10 @@
 
 #include "storage/index_file.h"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "absl/status/status.h"
 #include "format/coding.h"
@@ -28,9 +27,9 @@ IndexFileContents SampleContents(size_t entries) {
   c.end_position = 64 + 100 * entries;
   c.max_timestamp = entries == 0 ? INT64_MIN : 1700000000000;
   for (size_t i = 0; i < entries; ++i) {
-    c.entries.push_back(IndexEntry{static_cast<uint32_t>(10 * i),
-                                   static_cast<uint32_t>(64 + 100 * i),
-                                   1700000000000 - 1000 + static_cast<int64_t>(i)});
+    c.entries.push_back(IndexEntry{
+        static_cast<uint32_t>(10 * i), static_cast<uint32_t>(64 + 100 * i),
+        1700000000000 - 1000 + static_cast<int64_t>(i)});
   }
   return c;
 }
@@ -51,36 +50,36 @@ void CheckSame(const IndexFileContents& a, const IndexFileContents& b) {
 
 TEST_CASE("index file round trip and layout", "[format]") {
   for (size_t n : {0, 1, 2, 1000}) {
-   for (bool sealed : {false, true}) {
-    CAPTURE(n, sealed);
-    IndexFileContents c = SampleContents(n);
-    c.sealed = sealed;
-    std::string bytes = EncodeIndexFile(c);
-    REQUIRE(bytes.size() == 56 + 16 * n + 8);
-    const char* p = bytes.data();
-    CHECK(std::memcmp(p, "EVLOGIDX", 8) == 0);
-    CHECK(Load<uint32_t>(p + 8) == 2);
-    CHECK(Load<uint32_t>(p + 12) == n);
-    CHECK(Load<int64_t>(p + 16) == c.base_offset.value());
-    CHECK(Load<int64_t>(p + 24) == c.next_offset.value());
-    CHECK(Load<uint64_t>(p + 32) == c.end_position);
-    CHECK(Load<int64_t>(p + 40) == c.max_timestamp);
-    CHECK(Load<uint32_t>(p + 48) == (sealed ? 1u : 0u));  // flags
-    CHECK(Load<uint32_t>(p + 52) == 0);                   // reserved
-    for (size_t i = 0; i < n; ++i) {
-      const char* e = p + 56 + 16 * i;
-      CHECK(Load<uint32_t>(e) == c.entries[i].relative_offset);
-      CHECK(Load<uint32_t>(e + 4) == c.entries[i].position);
-      CHECK(Load<int64_t>(e + 8) == c.entries[i].max_timestamp);
-    }
-    size_t body = bytes.size() - 8;
-    CHECK(Load<uint64_t>(p + body) == format::Checksum(p, body));
+    for (bool sealed : {false, true}) {
+      CAPTURE(n, sealed);
+      IndexFileContents c = SampleContents(n);
+      c.sealed = sealed;
+      std::string bytes = EncodeIndexFile(c);
+      REQUIRE(bytes.size() == 56 + 16 * n + 8);
+      const char* p = bytes.data();
+      CHECK(std::memcmp(p, "EVLOGIDX", 8) == 0);
+      CHECK(Load<uint32_t>(p + 8) == 2);
+      CHECK(Load<uint32_t>(p + 12) == n);
+      CHECK(Load<int64_t>(p + 16) == c.base_offset.value());
+      CHECK(Load<int64_t>(p + 24) == c.next_offset.value());
+      CHECK(Load<uint64_t>(p + 32) == c.end_position);
+      CHECK(Load<int64_t>(p + 40) == c.max_timestamp);
+      CHECK(Load<uint32_t>(p + 48) == (sealed ? 1u : 0u));  // flags
+      CHECK(Load<uint32_t>(p + 52) == 0);                   // reserved
+      for (size_t i = 0; i < n; ++i) {
+        const char* e = p + 56 + 16 * i;
+        CHECK(Load<uint32_t>(e) == c.entries[i].relative_offset);
+        CHECK(Load<uint32_t>(e + 4) == c.entries[i].position);
+        CHECK(Load<int64_t>(e + 8) == c.entries[i].max_timestamp);
+      }
+      size_t body = bytes.size() - 8;
+      CHECK(Load<uint64_t>(p + body) == format::Checksum(p, body));
 
-    auto back = DecodeIndexFile(bytes);
-    REQUIRE(back.ok());
-    CheckSame(*back, c);
-    CHECK(back->sealed == sealed);
-   }
+      auto back = DecodeIndexFile(bytes);
+      REQUIRE(back.ok());
+      CheckSame(*back, c);
+      CHECK(back->sealed == sealed);
+    }
   }
 }
 
@@ -107,7 +106,8 @@ TEST_CASE("index file: truncation and extension are detected", "[format]") {
     CHECK(absl::IsDataLoss(r.status()));
   }
   CHECK(absl::IsDataLoss(DecodeIndexFile(bytes + '\0').status()));
-  CHECK(absl::IsDataLoss(DecodeIndexFile(bytes + std::string(16, '\0')).status()));
+  CHECK(absl::IsDataLoss(
+      DecodeIndexFile(bytes + std::string(16, '\0')).status()));
 }
 
 // Rewrites the trailing checksum so that only the targeted check fails.
@@ -199,7 +199,8 @@ TEST_CASE("index file: header errors with a valid checksum", "[format]") {
 
 std::string GoodHeader(uint64_t file_bytes = 4096) {
   std::string h(64, '\0');
-  format::EncodeSegmentHeader({Offset(77), 1700000000000, file_bytes}, h.data());
+  format::EncodeSegmentHeader({Offset(77), 1700000000000, file_bytes},
+                              h.data());
   return h;
 }
 

@@ -169,10 +169,14 @@ class Env {
   // and takes no disk space. Writing into a hole through a mapping may fail
   // for lack of space as a SIGBUS, so a writer reserves a range with
   // ReserveFileRange before it writes there (evlog's segments grow this way,
-  // one chunk at a time). Same errors as AllocateFile.
+  // one chunk at a time). With `sync` false the file is not fsynced: after a
+  // crash it may be missing or shorter, until an msync of data in it (which
+  // has fdatasync semantics and makes the size durable) or an fsync. Same
+  // errors as AllocateFile.
   virtual absl::Status AllocateSparseFile(const std::string& path,
                                           uint64_t size,
-                                          uint64_t reserved_bytes) = 0;
+                                          uint64_t reserved_bytes,
+                                          bool sync) = 0;
 
   // Reserves the blocks of [offset, offset + length) of the existing file
   // `path` without changing its size (fallocate, FALLOC_FL_KEEP_SIZE
@@ -216,6 +220,13 @@ class Env {
   // fsync of a directory: entries created, renamed or removed in it become
   // durable.
   virtual absl::Status SyncDir(const std::string& path) = 0;
+
+  // Makes everything below the directory `path` durable -- file contents
+  // (mapped or written), sizes and directory entries, `path`'s own entries
+  // included -- as an fsync of each would. On POSIX this is one syncfs(2) of
+  // the file system holding `path`, which may make more durable: the cost
+  // of creating many files is then one flush instead of one per file.
+  virtual absl::Status SyncTree(const std::string& path) = 0;
 
   // Takes an exclusive lock on `path` (created if missing). Fails with
   // kUnavailable, naming the path, if any holder -- another process or this

@@ -13,7 +13,7 @@ const char* OpName(FaultEnv::Op op) {
       "ReadFile",        "AllocateFile", "MapFile",    "RegionSync",
       "GetFileSize",     "RemoveFile",   "RenameFile", "CreateDir",
       "RemoveDir",       "ListDir",      "SyncDir",    "LockFile",
-      "AllocateSparseFile", "ReserveFileRange"};
+      "AllocateSparseFile", "ReserveFileRange", "SyncTree"};
   return kNames[static_cast<int>(op)];
 }
 
@@ -84,6 +84,7 @@ void FaultEnv::FailSyncs(bool fail) {
   FailOp(Op::kSync, fail);
   FailOp(Op::kRegionSync, fail);
   FailOp(Op::kSyncDir, fail);
+  FailOp(Op::kSyncTree, fail);
 }
 
 void FaultEnv::SetDiskFull(bool full) {
@@ -155,10 +156,11 @@ absl::Status FaultEnv::AllocateFile(const std::string& path, uint64_t size) {
 
 absl::Status FaultEnv::AllocateSparseFile(const std::string& path,
                                           uint64_t size,
-                                          uint64_t reserved_bytes) {
+                                          uint64_t reserved_bytes, bool sync) {
   absl::Status status = Check(Op::kAllocateSparseFile, path);
-  return status.ok() ? base_->AllocateSparseFile(path, size, reserved_bytes)
-                     : status;
+  return status.ok()
+             ? base_->AllocateSparseFile(path, size, reserved_bytes, sync)
+             : status;
 }
 
 absl::Status FaultEnv::ReserveFileRange(const std::string& path,
@@ -213,6 +215,11 @@ absl::StatusOr<std::vector<std::string>> FaultEnv::ListDir(
   absl::Status status = Check(Op::kListDir, path);
   if (!status.ok()) return status;
   return base_->ListDir(path);
+}
+
+absl::Status FaultEnv::SyncTree(const std::string& path) {
+  absl::Status status = Check(Op::kSyncTree, path);
+  return status.ok() ? base_->SyncTree(path) : status;
 }
 
 absl::Status FaultEnv::SyncDir(const std::string& path) {

@@ -60,8 +60,9 @@ class FaultEnv final : public Env {
     kLockFile,
     kAllocateSparseFile,
     kReserveFileRange,
+    kSyncTree,
   };
-  static constexpr int kNumOps = static_cast<int>(Op::kReserveFileRange) + 1;
+  static constexpr int kNumOps = static_cast<int>(Op::kSyncTree) + 1;
 
   // `base` is not owned and must outlive this FaultEnv.
   explicit FaultEnv(Env* base);
@@ -73,7 +74,7 @@ class FaultEnv final : public Env {
                  absl::StatusCode code = absl::StatusCode::kInternal);
   // While `fail`, every operation of kind `op` fails with kInternal.
   void FailOp(Op op, bool fail);
-  // FailOp for kSync, kRegionSync and kSyncDir together.
+  // FailOp for kSync, kRegionSync, kSyncDir and kSyncTree together.
   void FailSyncs(bool fail);
   // While `full`, AllocateFile, AllocateSparseFile, ReserveFileRange and
   // Append fail with kResourceExhausted.
@@ -93,7 +94,7 @@ class FaultEnv final : public Env {
   absl::StatusOr<std::string> ReadFile(const std::string& path) override;
   absl::Status AllocateFile(const std::string& path, uint64_t size) override;
   absl::Status AllocateSparseFile(const std::string& path, uint64_t size,
-                                  uint64_t reserved_bytes) override;
+                                  uint64_t reserved_bytes, bool sync) override;
   absl::Status ReserveFileRange(const std::string& path, uint64_t offset,
                                 uint64_t length) override;
   absl::StatusOr<std::unique_ptr<MappedRegion>> MapFile(const std::string& path,
@@ -108,6 +109,7 @@ class FaultEnv final : public Env {
   absl::StatusOr<std::vector<std::string>> ListDir(
       const std::string& path) override;
   absl::Status SyncDir(const std::string& path) override;
+  absl::Status SyncTree(const std::string& path) override;
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path) override;
   Clock* clock() override { return base_->clock(); }

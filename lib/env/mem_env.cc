@@ -284,7 +284,7 @@ absl::Status MemEnv::AllocateFile(const std::string& path, uint64_t size) {
 }
 
 absl::Status MemEnv::AllocateSparseFile(const std::string& path, uint64_t size,
-                                        uint64_t reserved_bytes) {
+                                        uint64_t reserved_bytes, bool sync) {
   {
     MutexLock lock(&mu_);
     Dir* dir;
@@ -298,12 +298,14 @@ absl::Status MemEnv::AllocateSparseFile(const std::string& path, uint64_t size,
     auto inode = std::make_shared<Inode>();
     inode->current->assign(size, '\0');
     inode->reserved = reserved;
-    if (track_durability_) inode->durable = *inode->current;
+    // Without a sync nothing of the file is durable yet (its size becomes
+    // durable with the first msync of its data, see Region::Sync).
+    if (track_durability_ && sync) inode->durable = *inode->current;
     inode->linked = true;
     used_ += reserved;
     dir->current[name] = Node{std::move(inode), nullptr};
   }
-  SyncDone(path);
+  if (sync) SyncDone(path);
   return absl::OkStatus();
 }
 
@@ -469,6 +471,33 @@ absl::Status MemEnv::SyncDir(const std::string& path) {
     if (!node) return IoError("open", path, ENOENT);
     if (!node->is_dir()) return IoError("open", path, ENOTDIR);
     node->dir->durable = node->dir->current;
+  }
+  SyncDone(path);
+  return absl::OkStatus();
+}
+
+absl::Status MemEnv::SyncTree(const std::string& path) {
+  {
+    MutexLock lock(&mu_);
+    std::optional<Node> node = Find(path);
+    if (!node) return IoError("open", path, ENOENT);
+    if (!node->is_dir()) return IoError("open", path, ENOTDIR);
+    // Everything currently reachable below `path`. Reads the bytes of
+    // mapped files: nothing may write through a mapping below it meanwhile
+    // (evlog calls it on a topic no one can reach yet).
+    std::vector<memfs::Dir*> stack{node->dir.get()};
+    while (!stack.empty()) {
+      memfs::Dir* dir = stack.back();
+      stack.pop_back();
+      dir->durable = dir->current;
+      for (auto& [name, child] : dir->current) {
+        if (child.is_dir()) {
+          stack.push_back(child.dir.get());
+        } else if (track_durability_) {
+          child.file->durable = *child.file->current;
+        }
+      }
+    }
   }
   SyncDone(path);
   return absl::OkStatus();

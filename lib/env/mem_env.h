@@ -102,7 +102,7 @@ class MemEnv final : public Env {
   absl::StatusOr<std::string> ReadFile(const std::string& path) override;
   absl::Status AllocateFile(const std::string& path, uint64_t size) override;
   absl::Status AllocateSparseFile(const std::string& path, uint64_t size,
-                                  uint64_t reserved_bytes) override;
+                                  uint64_t reserved_bytes, bool sync) override;
   absl::Status ReserveFileRange(const std::string& path, uint64_t offset,
                                 uint64_t length) override;
   absl::StatusOr<std::unique_ptr<MappedRegion>> MapFile(const std::string& path,
@@ -117,6 +117,7 @@ class MemEnv final : public Env {
   absl::StatusOr<std::vector<std::string>> ListDir(
       const std::string& path) override;
   absl::Status SyncDir(const std::string& path) override;
+  absl::Status SyncTree(const std::string& path) override;
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path) override;
   Clock* clock() override { return clock_; }

@@ -198,19 +198,17 @@ class PosixEnv final : public Env {
   }
 
   absl::Status AllocateSparseFile(const std::string& path, uint64_t size,
-                                  uint64_t reserved_bytes) override {
+                                  uint64_t reserved_bytes, bool sync) override {
     int fd = RetryOnEintr([&] {
       return ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     });
     if (fd < 0) return IoError("open", path, errno);
-    absl::Status status =
-        ReserveAndSync(fd, path, std::min(size, reserved_bytes));
+    absl::Status status = Reserve(fd, path, std::min(size, reserved_bytes));
     if (status.ok() && size > reserved_bytes &&
         RetryOnEintr([&] { return ::ftruncate(fd, static_cast<off_t>(size)); }) != 0) {
       status = IoError("ftruncate", path, errno);
     }
-    if (status.ok() && size > reserved_bytes &&
-        RetryOnEintr([&] { return ::fsync(fd); }) != 0) {
+    if (status.ok() && sync && RetryOnEintr([&] { return ::fsync(fd); }) != 0) {
       status = IoError("fsync", path, errno);
     }
     if (::close(fd) != 0 && errno != EINTR && status.ok()) {
@@ -335,6 +333,16 @@ class PosixEnv final : public Env {
     return names;
   }
 
+  absl::Status SyncTree(const std::string& path) override {
+    int fd = RetryOnEintr(
+        [&] { return ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
+    if (fd < 0) return IoError("open", path, errno);
+    absl::Status status;
+    if (::syncfs(fd) != 0) status = IoError("syncfs", path, errno);
+    ::close(fd);
+    return status;
+  }
+
   absl::Status SyncDir(const std::string& path) override {
     int fd = RetryOnEintr([&] {
       return ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -374,27 +382,32 @@ class PosixEnv final : public Env {
   // Reserves `size` bytes for the new file `fd` and fsyncs it.
   static absl::Status ReserveAndSync(int fd, const std::string& path,
                                      uint64_t size) {
-    if (size > 0) {
-      int err;
-      do {
-        // posix_fallocate returns the error instead of setting errno.
-        err = ::posix_fallocate(fd, 0, static_cast<off_t>(size));
-      } while (err == EINTR);
-      if (err == EOPNOTSUPP) {
-        // The file system cannot reserve blocks. A sparse file of the right
-        // size still reads as zeros; the cost is that running out of space
-        // surfaces later, as SIGBUS on a store through the mapping.
-        if (RetryOnEintr([&] {
-              return ::ftruncate(fd, static_cast<off_t>(size));
-            }) != 0) {
-          return IoError("ftruncate", path, errno);
-        }
-      } else if (err != 0) {
-        return IoError("fallocate", path, err);
-      }
-    }
+    if (absl::Status s = Reserve(fd, path, size); !s.ok()) return s;
     if (RetryOnEintr([&] { return ::fsync(fd); }) != 0) {
       return IoError("fsync", path, errno);
+    }
+    return absl::OkStatus();
+  }
+
+  // Reserves [0, size) and sets the size to at least `size`.
+  static absl::Status Reserve(int fd, const std::string& path, uint64_t size) {
+    if (size == 0) return absl::OkStatus();
+    int err;
+    do {
+      // posix_fallocate returns the error instead of setting errno.
+      err = ::posix_fallocate(fd, 0, static_cast<off_t>(size));
+    } while (err == EINTR);
+    if (err == EOPNOTSUPP) {
+      // The file system cannot reserve blocks. A sparse file of the right
+      // size still reads as zeros; the cost is that running out of space
+      // surfaces later, as SIGBUS on a store through the mapping.
+      if (RetryOnEintr([&] {
+            return ::ftruncate(fd, static_cast<off_t>(size));
+          }) != 0) {
+        return IoError("ftruncate", path, errno);
+      }
+    } else if (err != 0) {
+      return IoError("fallocate", path, err);
     }
     return absl::OkStatus();
   }

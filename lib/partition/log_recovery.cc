@@ -70,7 +70,7 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
 
   std::vector<std::shared_ptr<Segment>> segments;
   Offset expected(0);
-  bool sealed_at_open = false;
+  bool deferred = false;  // a first segment created without syncs
   for (size_t i = 0; i < bases.size(); ++i) {
     const bool last = i + 1 == bases.size();
     std::string path = absl::StrCat(
@@ -180,8 +180,8 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
       // (a process crash keeps the page cache): seal it now, before the log
       // reports it durable.
       if (absl::Status s = seg->Sync(0, seg->end_position()); !s.ok()) return s;
+      // Its index and entry are made durable by the directory sync below.
       seg->WriteIndex(env_, /*sealed=*/true).IgnoreError();
-      sealed_at_open = true;
     }
     expected = seg->next_offset();
     segments.push_back(std::move(seg));
@@ -193,15 +193,17 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
     }
     auto created = Segment::Create(env_, dir_, expected, config_.segment_bytes,
                                    env_->clock()->NowMs(),
-                                   config_.index_interval_bytes);
+                                   config_.index_interval_bytes,
+                                   /*durable=*/!defer_create_sync_);
     if (!created.ok()) return created.status();
     segments.push_back(*std::move(created));
+    deferred = defer_create_sync_;
   }
   std::shared_ptr<Segment> tail = segments.back();
-  if (!read_only_) {
-    if (sealed_at_open) {
-      if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return s;
-    }
+  if (!read_only_ && !deferred) {
+    // The directory too: segments sealed here, and what this open reports
+    // durable, must be reachable after a power loss.
+    if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return s;
     if (absl::Status s = tail->Sync(0, tail->end_position()); !s.ok()) return s;
   }
   report->segments = static_cast<int64_t>(segments.size());

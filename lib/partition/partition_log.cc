@@ -54,7 +54,8 @@ PartitionLog::~PartitionLog() { Close().IgnoreError(); }
 
 absl::StatusOr<std::unique_ptr<PartitionLog>> PartitionLog::Open(
     Env* env, std::string dir, const TopicConfig& config,
-    RecoveryReport* report, bool read_only, uint32_t writer_epoch) {
+    RecoveryReport* report, bool read_only, uint32_t writer_epoch,
+    bool defer_create_sync) {
   if (absl::Status s = config.Validate(); !s.ok()) return s;
   if (!read_only && writer_epoch == 0) {
     auto bumped = BumpEpoch(env, dir);
@@ -64,6 +65,7 @@ absl::StatusOr<std::unique_ptr<PartitionLog>> PartitionLog::Open(
   std::unique_ptr<PartitionLog> log(new PartitionLog(
       env, std::move(dir), config, read_only, read_only ? 0 : writer_epoch));
   log->frame_options_ = FrameOptionsFor(config, log->epoch_);
+  log->defer_create_sync_ = defer_create_sync && !read_only;
   RecoveryReport local;
   if (absl::Status s = log->Recover(report ? report : &local); !s.ok()) {
     log->closed_.store(true);
@@ -263,7 +265,7 @@ absl::Status PartitionLog::PrepareNextSegment() {
   spare->reserved =
       std::min<uint64_t>(config_.segment_bytes, kSegmentChunkBytes);
   if (absl::Status s = env_->AllocateSparseFile(
-          spare->path, config_.segment_bytes, spare->reserved);
+          spare->path, config_.segment_bytes, spare->reserved, /*sync=*/true);
       !s.ok()) {
     return s;
   }

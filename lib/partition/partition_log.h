@@ -102,6 +102,11 @@ class PartitionLog {
   // interrupted roll; I/O errors from the Env. Gaps between segments are
   // allowed (compaction leaves them).
   //
+  // `defer_create_sync`: a log with no segment yet (a new partition)
+  // creates its first one without any sync, and the caller makes the
+  // directory durable (Env::SyncTree) before the log is used: creating a
+  // topic of many partitions then costs one flush, not one per partition.
+  //
   // `writer_epoch` is the epoch this incarnation writes into its frames
   // (storage/epoch_file.h); it must be above every epoch the log was ever
   // written with, and durable before the first append. A store passes its
@@ -109,7 +114,7 @@ class PartitionLog {
   static absl::StatusOr<std::unique_ptr<PartitionLog>> Open(
       Env* env, std::string dir, const TopicConfig& config,
       RecoveryReport* report = nullptr, bool read_only = false,
-      uint32_t writer_epoch = 0);
+      uint32_t writer_epoch = 0, bool defer_create_sync = false);
 
   ~PartitionLog();  // Close()s; errors are dropped (call Close to see them).
 
@@ -276,6 +281,7 @@ class PartitionLog {
   const TopicConfig config_;
   const bool read_only_;
   uint32_t epoch_;  // set before the log is shared; 0 when read-only
+  bool defer_create_sync_ = false;  // set before Recover
   format::FrameOptions frame_options_;  // from config_ and epoch_
 
   std::atomic<int64_t> start_{0};

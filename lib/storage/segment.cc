@@ -34,11 +34,13 @@ Segment::Segment(std::string path, std::unique_ptr<MappedRegion> region,
 
 absl::StatusOr<std::shared_ptr<Segment>> Segment::Create(
     Env* env, const std::string& dir, Offset base, uint64_t file_bytes,
-    int64_t now_ms, uint32_t index_interval_bytes) {
+    int64_t now_ms, uint32_t index_interval_bytes, bool durable) {
   std::string path =
       absl::StrCat(dir, "/", format::SegmentFileName(base, format::kSegmentSuffix));
-  const uint64_t reserved = std::min<uint64_t>(file_bytes, kSegmentChunkBytes);
-  if (absl::Status s = env->AllocateSparseFile(path, file_bytes, reserved);
+  const uint64_t reserved =
+      std::min<uint64_t>(file_bytes, kSegmentFirstReserveBytes);
+  if (absl::Status s =
+          env->AllocateSparseFile(path, file_bytes, reserved, durable);
       !s.ok()) {
     return s;
   }
@@ -49,8 +51,9 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Create(
   }
   format::SegmentHeader header{base, now_ms, file_bytes};
   format::EncodeSegmentHeader(header, (*region)->data());
-  absl::Status s = (*region)->Sync(0, format::kSegmentHeaderSize);
-  if (s.ok()) s = env->SyncDir(dir);
+  absl::Status s;
+  if (durable) s = (*region)->Sync(0, format::kSegmentHeaderSize);
+  if (s.ok() && durable) s = env->SyncDir(dir);
   if (!s.ok()) {
     env->RemoveFile(path).IgnoreError();
     return s;

@@ -53,16 +53,24 @@ struct ScanResult {
 // Disk space of a segment is reserved in chunks of this size ahead of the
 // write position (an empty segment takes one). Not part of the format.
 inline constexpr uint64_t kSegmentChunkBytes = 1 << 20;
+// What a new segment reserves up front: an empty partition (file plus its
+// directory) stays within 1 MiB of disk.
+inline constexpr uint64_t kSegmentFirstReserveBytes = 512 << 10;
 
 class Segment {
  public:
   // Creates the file `<dir>/<base>.log` of `file_bytes` bytes (sparse, zeros,
-  // its first chunk reserved), writes and syncs its header and syncs `dir`.
-  // kResourceExhausted when the space cannot be reserved (nothing is left
-  // behind); kAlreadyExists if the file exists.
+  // its first kSegmentFirstReserveBytes reserved), writes and syncs its
+  // header and syncs `dir`. With `durable` false nothing is synced (a new
+  // partition's first segment): the caller makes the file and its
+  // directory entry durable before any data in it (PartitionLog does at its
+  // first sync); until then a crash leaves no file, an empty one or an
+  // all-zero header, which recovery removes. kResourceExhausted when the
+  // space cannot be reserved (nothing is left behind); kAlreadyExists if the
+  // file exists.
   static absl::StatusOr<std::shared_ptr<Segment>> Create(
       Env* env, const std::string& dir, Offset base, uint64_t file_bytes,
-      int64_t now_ms, uint32_t index_interval_bytes);
+      int64_t now_ms, uint32_t index_interval_bytes, bool durable = true);
 
   // Makes a segment of a file that is already allocated (zeros, its first
   // `reserved` bytes reserved), renamed to `path` and mapped writable (a

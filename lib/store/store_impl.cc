@@ -275,17 +275,18 @@ absl::Status StoreImpl::RemoveOrphans() {
 }
 
 absl::StatusOr<std::shared_ptr<PartitionLog>> StoreImpl::OpenPartition(
-    const Topic& topic, int32_t p) {
+    const Topic& topic, int32_t p, bool fresh) {
   std::string dir = absl::StrCat(topic.dir(), "/", p);
   if (!options_.read_only) {
-    if (absl::Status s = CreateDirDurably(env_, topic.dir(), absl::StrCat(p));
-        !s.ok()) {
-      return s;
-    }
+    // A fresh partition's directory is made durable by the caller
+    // (CreateTopic's SyncTree); an existing one's here.
+    absl::Status s = fresh ? env_->CreateDir(dir)
+                           : CreateDirDurably(env_, topic.dir(), absl::StrCat(p));
+    if (!s.ok()) return s;
   }
   RecoveryReport report;
   auto log = PartitionLog::Open(env_, dir, topic.config(), &report,
-                                options_.read_only, epoch_);
+                                options_.read_only, epoch_, fresh);
   if (!log.ok()) {
     observer_->OnOpenFailed({topic.name(), PartitionId(p)}, log.status());
     return absl::Status(log.status().code(),
@@ -371,13 +372,16 @@ absl::Status StoreImpl::CreateTopic(const std::string& name, int32_t partitions,
   // that the next open removes.
   absl::Status s = CreateDirDurably(env_, topics_dir_, TopicDirName(tm));
   for (int32_t p = 0; s.ok() && p < partitions; ++p) {
-    auto log = OpenPartition(*topic, p);
+    auto log = OpenPartition(*topic, p, /*fresh=*/true);
     if (log.ok()) {
       topic->AddPartition(*std::move(log));
     } else {
       s = log.status();
     }
   }
+  // The partitions were created without a sync each; one flush of the
+  // topic's tree makes them durable before META names the topic.
+  if (s.ok()) s = env_->SyncTree(topic->dir());
   StoreMeta meta = CurrentMeta();
   meta.next_topic_id = tm.id + 1;
   meta.topics.push_back(tm);

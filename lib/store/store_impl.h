@@ -93,9 +93,11 @@ class StoreImpl final : public Store {
   absl::Status CheckWritable() const;
   // The (empty) Topic object of `tm`, in its directory under topics_dir_.
   std::shared_ptr<Topic> NewTopic(const TopicMeta& tm) const;
-  // Opens (creating if needed) partition `p` of `topic`.
+  // Opens (creating if needed) partition `p` of `topic`. `fresh`: a new
+  // partition of CreateTopic, created without syncs; the caller makes the
+  // topic's tree durable (Env::SyncTree) before META names it.
   absl::StatusOr<std::shared_ptr<PartitionLog>> OpenPartition(
-      const Topic& topic, int32_t p);
+      const Topic& topic, int32_t p, bool fresh = false);
   absl::Status CommitMeta(const StoreMeta& meta);
   StoreMeta CurrentMeta() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_);
   void MaintenanceLoop();

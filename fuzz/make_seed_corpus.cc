@@ -132,12 +132,11 @@ int main(int argc, char** argv) {
                             {.codec = format::kCodecZstd}, 0)));
   {
     HeaderView h[] = {{"h", std::nullopt}, {"", ""}};
+    const std::string m40(40, 'm');  // outlives the records viewing it
     std::vector<Record> mixed;
     for (int i = 0; i < 8; ++i) {
-      mixed.push_back(Record{.key = std::nullopt,
-                             .value = std::string(40, 'm'),
-                             .headers = h,
-                             .timestamp_ms = 0});
+      mixed.push_back(Record{
+          .key = std::nullopt, .value = m40, .headers = h, .timestamp_ms = 0});
       mixed.push_back(
           Record{.key = "", .value = std::nullopt, .timestamp_ms = 0});
     }

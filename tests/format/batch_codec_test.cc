@@ -76,21 +76,7 @@ HeaderVariants() {
 }
 
 std::vector<Rec> AllCombinations() {
-  std::vector<Rec> out;
-  int64_t ts = 1000;
-  for (const auto& k : KeyOrValueVariants()) {
-    for (const auto& v : KeyOrValueVariants()) {
-      for (const auto& h : HeaderVariants()) {
-        Rec r;
-        r.key = k;
-        r.value = v;
-        r.headers = h;
-        r.timestamp_ms = ts++;
-        out.push_back(r);
-      }
-    }
-  }
-  return out;
+  return format_testing::Combinations(KeyOrValueVariants(), HeaderVariants());
 }
 
 // ---------------------------------------------------------------------------
@@ -298,7 +284,7 @@ TEST_CASE("EncodeFrameWithOffsets keeps offsets with gaps and timestamps",
 }
 
 // ---------------------------------------------------------------------------
-// Corruption: the example frame of docs/FORMAT.md section 11 (149 bytes).
+// Corruption: the example frame of docs/FORMAT.md section 12 (149 bytes).
 
 std::vector<Rec> SmallRecords() {
   Rec r0;
@@ -317,7 +303,7 @@ std::string SmallFrame() {
   return f;
 }
 
-// Positions in the small frame (frame-relative), see FORMAT.md section 11
+// Positions in the small frame (frame-relative), see FORMAT.md section 12
 // (subtract 0x40).
 constexpr size_t kBody = 12;
 constexpr size_t kRec0 = 0x44;  // record 0 length field

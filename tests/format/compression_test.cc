@@ -62,21 +62,7 @@ std::vector<Rec> Combinations() {
       headers = {{},
                  {{"h", std::nullopt}},
                  {{"", ""}, {"k", std::nullopt}, {"trace", "0123456789"}}};
-  std::vector<Rec> out;
-  int64_t ts = 1000;
-  for (const auto& k : strings) {
-    for (const auto& v : strings) {
-      for (const auto& h : headers) {
-        Rec r;
-        r.key = k;
-        r.value = v;
-        r.headers = h;
-        r.timestamp_ms = ts++;
-        out.push_back(r);
-      }
-    }
-  }
-  return out;
+  return format_testing::Combinations(strings, headers);
 }
 
 // Parses a frame that must be valid and compressed with `codec`.

@@ -58,6 +58,30 @@ class RecordViews {
   std::vector<Record> records_;
 };
 
+using Headers = std::vector<std::pair<std::string, std::optional<std::string>>>;
+
+// One record per (key, value, headers) combination of the variants, with
+// timestamps 1000, 1001, ...
+inline std::vector<Rec> Combinations(
+    const std::vector<std::optional<std::string>>& strings,
+    const std::vector<Headers>& headers) {
+  std::vector<Rec> out;
+  int64_t ts = 1000;
+  for (const auto& k : strings) {
+    for (const auto& v : strings) {
+      for (const auto& h : headers) {
+        Rec r;
+        r.key = k;
+        r.value = v;
+        r.headers = h;
+        r.timestamp_ms = ts++;
+        out.push_back(r);
+      }
+    }
+  }
+  return out;
+}
+
 inline constexpr char kSentinel = '\xa5';
 
 // Encodes `recs` with EncodeFrame and checks that exactly

@@ -27,7 +27,7 @@ using format_testing::FromHex;
 using format_testing::Hex;
 using format_testing::Rec;
 
-// The worked example of docs/FORMAT.md section 11: segment header (base 0,
+// The worked example of docs/FORMAT.md section 12: segment header (base 0,
 // created 1700000000000, 4096 bytes) followed by one frame of two records.
 // Bytes 213..4095 of the segment are zeros.
 constexpr char kWorkedExampleHex[] =

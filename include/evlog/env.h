@@ -169,14 +169,16 @@ class Env {
   // and takes no disk space. Writing into a hole through a mapping may fail
   // for lack of space as a SIGBUS, so a writer reserves a range with
   // ReserveFileRange before it writes there (evlog's segments grow this way,
-  // one chunk at a time). With `sync` false the file is not fsynced: after a
-  // crash it may be missing or shorter, until an msync of data in it (which
-  // has fdatasync semantics and makes the size durable) or an fsync. Same
-  // errors as AllocateFile.
+  // one chunk at a time). `head` (at most `size` bytes) is written at
+  // offset 0 (with write(2), not through a mapping, so that creating many
+  // files faults in no pages). With `sync` false the file is not fsynced:
+  // after a crash it may be missing or shorter, until an msync of data in it
+  // (which has fdatasync semantics and makes the size durable), an fsync or
+  // a SyncTree. Same errors as AllocateFile.
   virtual absl::Status AllocateSparseFile(const std::string& path,
                                           uint64_t size,
-                                          uint64_t reserved_bytes,
-                                          bool sync) = 0;
+                                          uint64_t reserved_bytes, bool sync,
+                                          std::string_view head) = 0;
 
   // Reserves the blocks of [offset, offset + length) of the existing file
   // `path` without changing its size (fallocate, FALLOC_FL_KEEP_SIZE

@@ -156,10 +156,11 @@ absl::Status FaultEnv::AllocateFile(const std::string& path, uint64_t size) {
 
 absl::Status FaultEnv::AllocateSparseFile(const std::string& path,
                                           uint64_t size,
-                                          uint64_t reserved_bytes, bool sync) {
+                                          uint64_t reserved_bytes, bool sync,
+                                          std::string_view head) {
   absl::Status status = Check(Op::kAllocateSparseFile, path);
   return status.ok()
-             ? base_->AllocateSparseFile(path, size, reserved_bytes, sync)
+             ? base_->AllocateSparseFile(path, size, reserved_bytes, sync, head)
              : status;
 }
 

@@ -94,7 +94,8 @@ class FaultEnv final : public Env {
   absl::StatusOr<std::string> ReadFile(const std::string& path) override;
   absl::Status AllocateFile(const std::string& path, uint64_t size) override;
   absl::Status AllocateSparseFile(const std::string& path, uint64_t size,
-                                  uint64_t reserved_bytes, bool sync) override;
+                                  uint64_t reserved_bytes, bool sync,
+                                  std::string_view head) override;
   absl::Status ReserveFileRange(const std::string& path, uint64_t offset,
                                 uint64_t length) override;
   absl::StatusOr<std::unique_ptr<MappedRegion>> MapFile(const std::string& path,

@@ -284,7 +284,12 @@ absl::Status MemEnv::AllocateFile(const std::string& path, uint64_t size) {
 }
 
 absl::Status MemEnv::AllocateSparseFile(const std::string& path, uint64_t size,
-                                        uint64_t reserved_bytes, bool sync) {
+                                        uint64_t reserved_bytes, bool sync,
+                                        std::string_view head) {
+  if (head.size() > size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("write ", path, ": head larger than the file"));
+  }
   {
     MutexLock lock(&mu_);
     Dir* dir;
@@ -297,6 +302,7 @@ absl::Status MemEnv::AllocateSparseFile(const std::string& path, uint64_t size,
     if (!status.ok()) return status;
     auto inode = std::make_shared<Inode>();
     inode->current->assign(size, '\0');
+    inode->current->replace(0, head.size(), head.data(), head.size());
     inode->reserved = reserved;
     // Without a sync nothing of the file is durable yet (its size becomes
     // durable with the first msync of its data, see Region::Sync).

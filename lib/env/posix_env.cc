@@ -198,7 +198,12 @@ class PosixEnv final : public Env {
   }
 
   absl::Status AllocateSparseFile(const std::string& path, uint64_t size,
-                                  uint64_t reserved_bytes, bool sync) override {
+                                  uint64_t reserved_bytes, bool sync,
+                                  std::string_view head) override {
+    if (head.size() > size) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("write ", path, ": head larger than the file"));
+    }
     int fd = RetryOnEintr([&] {
       return ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     });
@@ -207,6 +212,17 @@ class PosixEnv final : public Env {
     if (status.ok() && size > reserved_bytes &&
         RetryOnEintr([&] { return ::ftruncate(fd, static_cast<off_t>(size)); }) != 0) {
       status = IoError("ftruncate", path, errno);
+    }
+    for (size_t done = 0; status.ok() && done < head.size();) {
+      ssize_t n = RetryOnEintr([&] {
+        return ::pwrite(fd, head.data() + done, head.size() - done,
+                        static_cast<off_t>(done));
+      });
+      if (n < 0) {
+        status = IoError("write", path, errno);
+      } else {
+        done += static_cast<size_t>(n);
+      }
     }
     if (status.ok() && sync && RetryOnEintr([&] { return ::fsync(fd); }) != 0) {
       status = IoError("fsync", path, errno);

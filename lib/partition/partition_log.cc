@@ -265,7 +265,8 @@ absl::Status PartitionLog::PrepareNextSegment() {
   spare->reserved =
       std::min<uint64_t>(config_.segment_bytes, kSegmentChunkBytes);
   if (absl::Status s = env_->AllocateSparseFile(
-          spare->path, config_.segment_bytes, spare->reserved, /*sync=*/true);
+          spare->path, config_.segment_bytes, spare->reserved, /*sync=*/true,
+          /*head=*/{});
       !s.ok()) {
     return s;
   }

@@ -39,8 +39,14 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Create(
       absl::StrCat(dir, "/", format::SegmentFileName(base, format::kSegmentSuffix));
   const uint64_t reserved =
       std::min<uint64_t>(file_bytes, kSegmentFirstReserveBytes);
-  if (absl::Status s =
-          env->AllocateSparseFile(path, file_bytes, reserved, durable);
+  // The header goes in with the file (and its fsync when durable): writing
+  // it through the mapping would fault in, and read ahead, pages of every
+  // new segment.
+  char header[format::kSegmentHeaderSize];
+  format::EncodeSegmentHeader({base, now_ms, file_bytes}, header);
+  if (absl::Status s = env->AllocateSparseFile(
+          path, file_bytes, reserved, durable,
+          std::string_view(header, sizeof(header)));
       !s.ok()) {
     return s;
   }
@@ -49,11 +55,8 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Create(
     env->RemoveFile(path).IgnoreError();
     return region.status();
   }
-  format::SegmentHeader header{base, now_ms, file_bytes};
-  format::EncodeSegmentHeader(header, (*region)->data());
   absl::Status s;
-  if (durable) s = (*region)->Sync(0, format::kSegmentHeaderSize);
-  if (s.ok() && durable) s = env->SyncDir(dir);
+  if (durable) s = env->SyncDir(dir);
   if (!s.ok()) {
     env->RemoveFile(path).IgnoreError();
     return s;

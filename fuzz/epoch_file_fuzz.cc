@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   TopicConfig c;
   c.segment_bytes = 4096;
   c.max_record_bytes = 1024;
-  auto bumped = BumpEpoch(&env, "/log");
+  auto bumped = BumpEpoch(&env, "/log", /*must_exist=*/false);
   if (!epoch.ok()) {
     if (!absl::IsDataLoss(bumped.status())) std::abort();
     auto log = PartitionLog::Open(&env, "/log", c);

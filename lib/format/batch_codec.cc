@@ -85,7 +85,8 @@ void Encode(Offset base, uint32_t count, uint32_t last_delta,
             EncodedFrame& out, PutRecords put) {
   char* body = dst + kFrameHeaderSize;
   char* payload = body + kBatchHeaderSize;
-  uint16_t codec = o.codec;
+  // A control batch is never compressed (FORMAT.md, section 4).
+  uint16_t codec = o.control ? kCodecNone : o.codec;
   size_t stored = records_bytes;
   if (codec == kCodecNone) {
     put(payload);
@@ -410,8 +411,17 @@ FrameStatus ParseFrame(const char* data, size_t available, FrameInfo* info,
 FrameStatus DecodeRecords(FrameInfo* info, std::string* buffer,
                           std::string* why) {
   if (!info->compressed()) return FrameStatus::kOk;
-  buffer->resize(info->records_bytes);
   const size_t stored = static_cast<size_t>(info->payload_end - info->payload);
+  // Before allocating: a records size the stored bytes cannot decompress to
+  // is corruption (it would otherwise ask for up to kMaxRecordsBytes).
+  if (!PlausibleSize(info->codec(), info->payload, stored,
+                     info->records_bytes)) {
+    *why = absl::StrFormat(
+        "compressed batch of %u stored bytes cannot hold %u bytes of records",
+        stored, info->records_bytes);
+    return FrameStatus::kCorrupt;
+  }
+  buffer->resize(info->records_bytes);
   if (!Decompress(info->codec(), info->payload, stored, buffer->data(),
                   buffer->size())) {
     *why = absl::StrFormat(

@@ -84,4 +84,13 @@ bool Decompress(uint16_t codec, const char* src, size_t src_n, char* dst,
   return false;
 }
 
+bool PlausibleSize(uint16_t codec, const char* src, size_t src_n, size_t n) {
+  if (codec == kCodecLz4) return n <= 255 * src_n + 16;
+  if (codec == kCodecZstd) {
+    const unsigned long long declared = ZSTD_getFrameContentSize(src, src_n);
+    return declared == n;
+  }
+  return false;
+}
+
 }  // namespace evlog::format

@@ -31,6 +31,11 @@ size_t Compress(uint16_t codec, int level, const char* src, size_t n,
 bool Decompress(uint16_t codec, const char* src, size_t src_n, char* dst,
                 size_t n);
 
+// False if src[0, src_n) cannot decompress to `n` bytes, judged without
+// decompressing: lz4 expands at most 255x; a zstd frame declares its
+// content size (evlog's encoder always writes it).
+bool PlausibleSize(uint16_t codec, const char* src, size_t src_n, size_t n);
+
 }  // namespace evlog::format
 
 #endif  // EVLOG_FORMAT_COMPRESSION_H_

@@ -26,7 +26,7 @@ static_assert(std::endian::native == std::endian::little,
 // [segment header: kSegmentHeaderSize bytes][frame]*[zeros to end of file]
 inline constexpr char kSegmentMagic[8] = {'E', 'V', 'L', 'O', 'G', 'S', 'E', 'G'};
 // Version 2 since evlog 0.2 (writer epochs, compression, transaction fields).
-// Version 1 segments are refused with kFailedPrecondition (FORMAT.md, 10).
+// Version 1 segments are refused with kFailedPrecondition (FORMAT.md, "Versioning policy").
 inline constexpr uint32_t kSegmentFormatVersion = 2;
 inline constexpr size_t kSegmentHeaderSize = 64;
 // Byte positions inside the segment header.

@@ -108,8 +108,12 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
     // and the segment is treated as unsealed.
     const bool indexed = loaded && sealed_index;
     size_t from = seg->end_position();
+    // A sealed segment is validated up to the end its index records and no
+    // further (what follows may be stale frames of an older epoch, or a
+    // piece of one).
     ScanResult scan = seg->Scan(from, seg->next_offset(),
-                                read_only_ ? UINT32_MAX : epoch_);
+                                read_only_ ? UINT32_MAX : epoch_,
+                                indexed && !last ? recorded_end : SIZE_MAX);
     // The index file is written after the data it describes is synced, so
     // the data must reach at least as far (exactly as far when sealed).
     if (loaded && (scan.end_position < recorded_end ||
@@ -134,6 +138,10 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
           path, ": corrupt frame at position ", scan.end_position, ": ",
           scan.why));
     }
+    // A rolled segment whose records reach the next segment is complete,
+    // whatever follows its data: stale bytes of an older epoch may begin
+    // with a piece of a frame, which is not a tear.
+    if (!last && !indexed && bases[i + 1] == seg->next_offset()) scan.clean = true;
     if (!last && !indexed && (!scan.clean || bases[i + 1] != seg->next_offset())) {
       cut = true;
       report->detail = absl::StrCat(
@@ -149,7 +157,7 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
       // describes data that was synced before it was written, all of which
       // the scan reached (checked above), so it stays valid as a checkpoint;
       // a sealed one (a segment sealed, then found last because later ones
-      // were lost) is rewritten as a checkpoint, since appends follow.
+      // were lost) is removed, since appends follow.
       if (!scan.clean) {
         report->bytes_truncated += static_cast<int64_t>(
             ClaimedFrameBytes(seg->data(), seg->capacity(), scan.end_position));

@@ -58,7 +58,16 @@ absl::StatusOr<std::unique_ptr<PartitionLog>> PartitionLog::Open(
     bool defer_create_sync) {
   if (absl::Status s = config.Validate(); !s.ok()) return s;
   if (!read_only && writer_epoch == 0) {
-    auto bumped = BumpEpoch(env, dir);
+    // A log with segments has had an EPOCH since its first one was made.
+    auto names = env->ListDir(dir);
+    if (!names.ok()) return names.status();
+    bool has_segments = false;
+    for (const std::string& name : *names) {
+      Offset base;
+      has_segments = has_segments || format::ParseSegmentFileName(
+                                         name, format::kSegmentSuffix, &base);
+    }
+    auto bumped = BumpEpoch(env, dir, has_segments);
     if (!bumped.ok()) return bumped.status();
     writer_epoch = *bumped;
   }

@@ -35,9 +35,15 @@ absl::StatusOr<uint32_t> DecodeEpochFile(const std::string& bytes) {
   return format::Load<uint32_t>(p + 12);
 }
 
-absl::StatusOr<uint32_t> BumpEpoch(Env* env, const std::string& dir) {
+absl::StatusOr<uint32_t> BumpEpoch(Env* env, const std::string& dir,
+                                   bool must_exist) {
   const std::string path = absl::StrCat(dir, "/", format::kEpochFileName);
   uint32_t epoch = 0;
+  if (!env->FileExists(path) && must_exist) {
+    return absl::DataLossError(absl::StrCat(
+        path, " is missing, but the directory holds data written under "
+              "earlier epochs (FORMAT.md, \"Writer epochs\")"));
+  }
   if (env->FileExists(path)) {
     auto bytes = env->ReadFile(path);
     if (!bytes.ok()) return bytes.status();

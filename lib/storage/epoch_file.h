@@ -34,9 +34,12 @@ absl::StatusOr<uint32_t> DecodeEpochFile(const std::string& bytes);
 
 // Reads `<dir>/EPOCH` (0 if there is none), writes the next epoch durably
 // (tmp, fsync, rename, fsync dir) and returns it. kDataLoss for a corrupt
-// file, kResourceExhausted when the epoch space (2^32 - 1 opens) is used up,
-// Env errors otherwise.
-absl::StatusOr<uint32_t> BumpEpoch(Env* env, const std::string& dir);
+// file, or a missing one when `must_exist` (the directory holds frames of
+// earlier epochs: restarting at 1 would make them look newer than what this
+// incarnation writes); kResourceExhausted when the epoch space (2^32 - 1
+// opens) is used up; Env errors otherwise.
+absl::StatusOr<uint32_t> BumpEpoch(Env* env, const std::string& dir,
+                                   bool must_exist);
 
 }  // namespace evlog
 

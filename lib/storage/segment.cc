@@ -158,11 +158,12 @@ void Segment::Publish(const format::FrameInfo& frame) {
   end_.store(pos + frame.frame_size, std::memory_order_release);
 }
 
-ScanResult Segment::Scan(size_t from, Offset expected, uint32_t max_epoch) {
+ScanResult Segment::Scan(size_t from, Offset expected, uint32_t max_epoch,
+                         size_t limit) {
   ScanResult r;
   size_t pos = from;
   const char* base = data();
-  size_t cap = capacity();
+  size_t cap = std::min(capacity(), limit);
   end_.store(from, std::memory_order_relaxed);
   // Only what this scan validates counts as verified (a scan that continues
   // where the verified range ends keeps it).

@@ -167,8 +167,10 @@ class Segment {
   // by an earlier incarnation beyond a cut): the scan ends there, clean. A
   // frame whose epoch is above `max_epoch` (the current writer's) cannot
   // have been written by this log and is corrupt.
+  // The scan stops (clean) at `limit` if it gets there: a sealed segment's
+  // data ends where its index says, whatever stale bytes follow.
   ScanResult Scan(size_t from, Offset expected,
-                  uint32_t max_epoch = UINT32_MAX);
+                  uint32_t max_epoch = UINT32_MAX, size_t limit = SIZE_MAX);
   // Forgets the published state and index (before a rescan from the start).
   void ResetToHeader();
 

@@ -137,13 +137,19 @@ absl::Status StoreImpl::Load() {
       return lock.status();
     }
     lock_ = *std::move(lock);
-    // One writer epoch for every partition of this incarnation, durable
-    // before any of them appends (FORMAT.md, "Writer epochs").
-    auto epoch = BumpEpoch(env, dir_);
-    if (!epoch.ok()) return epoch.status();
-    epoch_ = *epoch;
   }
 
+  // One writer epoch for every partition of this incarnation, durable
+  // before any of them appends (FORMAT.md, "Writer epochs"). Bumped after
+  // META is known to be readable (a store of another version is refused
+  // untouched), and before a new store's META exists (so that a store with
+  // META always has an EPOCH: one missing then is refused, not restarted).
+  auto bump_epoch = [&](bool must_exist) {
+    auto epoch = BumpEpoch(env, dir_, must_exist);
+    if (!epoch.ok()) return epoch.status();
+    epoch_ = *epoch;
+    return absl::OkStatus();
+  };
   StoreMeta meta;
   if (env->FileExists(meta_path)) {
     auto text = env->ReadFile(meta_path);
@@ -154,10 +160,14 @@ absl::Status StoreImpl::Load() {
                           absl::StrCat(meta_path, ": ", decoded.status().message()));
     }
     meta = *std::move(decoded);
+    if (!options_.read_only) {
+      if (absl::Status s = bump_epoch(/*must_exist=*/true); !s.ok()) return s;
+    }
   } else if (options_.read_only) {
     return absl::NotFoundError(absl::StrCat("no evlog store at ", dir_, " (",
                                             meta_path, " is missing)"));
   } else {
+    if (absl::Status s = bump_epoch(/*must_exist=*/false); !s.ok()) return s;
     if (absl::Status s = CreateDirDurably(env, dir_, kTopicsDir); !s.ok())
       return s;
     if (absl::Status s = ReplaceFileDurably(env, dir_, kStoreMetaFile,

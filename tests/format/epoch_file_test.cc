@@ -85,7 +85,7 @@ TEST_CASE("BumpEpoch: 1, 2, 3 ... durably, refusing a damaged file",
   MemEnv env;
   REQUIRE(env.CreateDir("/d").ok());
   for (uint32_t want = 1; want <= 3; ++want) {
-    auto e = BumpEpoch(&env, "/d");
+    auto e = BumpEpoch(&env, "/d", /*must_exist=*/false);
     REQUIRE(e.ok());
     CHECK(*e == want);
     auto bytes = env.ReadFile("/d/EPOCH");
@@ -96,21 +96,26 @@ TEST_CASE("BumpEpoch: 1, 2, 3 ... durably, refusing a damaged file",
     std::string bad = EncodeEpochFile(3);
     bad[12] ^= 1;
     WriteFile(&env, "/d/EPOCH", bad);
-    auto e = BumpEpoch(&env, "/d");
+    auto e = BumpEpoch(&env, "/d", /*must_exist=*/false);
     CHECK(absl::IsDataLoss(e.status()));
     CHECK(e.status().message().find("EPOCH") != absl::string_view::npos);
     CHECK(*env.ReadFile("/d/EPOCH") == bad);
   }
   SECTION("an empty EPOCH is kDataLoss, not epoch 0") {
     WriteFile(&env, "/d/EPOCH", "");
-    CHECK(absl::IsDataLoss(BumpEpoch(&env, "/d").status()));
+    CHECK(absl::IsDataLoss(BumpEpoch(&env, "/d", /*must_exist=*/false).status()));
+  }
+  SECTION("a missing EPOCH where one must exist is kDataLoss") {
+    REQUIRE(env.RemoveFile("/d/EPOCH").ok());
+    CHECK(absl::IsDataLoss(BumpEpoch(&env, "/d", /*must_exist=*/true).status()));
+    CHECK_FALSE(env.FileExists("/d/EPOCH"));
   }
   SECTION("the last epoch is 2^32 - 1, then kResourceExhausted") {
     WriteFile(&env, "/d/EPOCH", EncodeEpochFile(UINT32_MAX - 1));
-    auto e = BumpEpoch(&env, "/d");
+    auto e = BumpEpoch(&env, "/d", /*must_exist=*/false);
     REQUIRE(e.ok());
     CHECK(*e == UINT32_MAX);
-    auto again = BumpEpoch(&env, "/d");
+    auto again = BumpEpoch(&env, "/d", /*must_exist=*/false);
     CHECK(again.status().code() == absl::StatusCode::kResourceExhausted);
     CHECK(*env.ReadFile("/d/EPOCH") == EncodeEpochFile(UINT32_MAX));
   }

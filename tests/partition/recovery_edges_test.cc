@@ -7,6 +7,7 @@
 #include "format/format.h"
 #include "partition/log_test_util.h"
 #include "partition/partition_log.h"
+#include "storage/epoch_file.h"
 
 namespace evlog {
 namespace {
@@ -78,6 +79,8 @@ TEST_CASE("an interrupted roll's all-zero segment is removed; a damaged header i
   SECTION("the only segment, all zeros: recreated empty") {
     MemEnv fresh;
     REQUIRE(fresh.CreateDir(kDir).ok());
+    // A log makes its EPOCH before its first segment.
+    REQUIRE(BumpEpoch(&fresh, kDir, /*must_exist=*/false).ok());
     REQUIRE(fresh.AllocateFile(kDir + "/" + std::string(20, '0') + ".log", 4096).ok());
     auto log = PartitionLog::Open(&fresh, kDir, SmallSegments());
     REQUIRE(log.ok());

@@ -240,6 +240,67 @@ TEST_CASE("a stale frame exactly at the new end is recognised by its epoch",
   CHECK(report.bytes_truncated == 0);  // a clean end: stale, not torn
 }
 
+TEST_CASE("a log whose EPOCH was lost is refused, not restarted at epoch 1",
+          "[recovery]") {
+  FakeClock clock;
+  MemEnv env(&clock);
+  REQUIRE(env.CreateDir(kDir).ok());
+  {
+    auto log = MustOpen(&env, OneSegment());
+    Record r = KV("k", "v");
+    REQUIRE(log->Append({&r, 1}).ok());
+  }
+  REQUIRE(env.RemoveFile(std::string(kDir) + "/EPOCH").ok());
+  auto reopened = PartitionLog::Open(&env, kDir, OneSegment());
+  CHECK(absl::IsDataLoss(reopened.status()));
+}
+
+TEST_CASE("a rolled segment followed by a piece of a stale frame is complete",
+          "[recovery]") {
+  // Segment 0 was cut once (its tail beyond the cut is stale), then written
+  // on and rolled: behind its end lie bytes of an older epoch that start in
+  // the middle of a frame. Recovery must neither cut the log there (the
+  // next segment's records survive a process crash) nor call it corrupt.
+  FakeClock clock;
+  MemEnv env(&clock);
+  REQUIRE(env.CreateDir(kDir).ok());
+  TopicConfig c = SmallSegments(8192);
+  std::string path;
+  size_t end = 0;
+  {
+    auto log = MustOpen(&env, c);
+    for (int i = 0; i < 6; ++i) {
+      Record r = KV("k" + std::to_string(i), std::string(400, 'a'));
+      REQUIRE(log->Append({&r, 1}).ok());
+    }
+    path = log->Segments().back()->path();
+    end = log->Segments().back()->end_position();
+  }
+  // Plant the middle of an old frame right after the data of segment 0.
+  auto image = env.CrashImage({.kind = CrashOptions::kProcessCrash});
+  Patch(image.get(), path, end, std::string(32, '\x6b'));
+  {
+    RecoveryReport report;
+    auto log = MustOpen(image.get(), c, &report);  // cuts at `end`
+    CHECK(log->end_offset() == Offset(6));
+    // Fill up so that the log rolls, leaving stale bytes after segment 0.
+    while (log->Segments().size() < 3) {
+      Record r = KV("n", std::string(300, 'b'));
+      REQUIRE(log->Append({&r, 1}).ok());
+    }
+  }
+  for (auto kind : {CrashOptions::kProcessCrash}) {
+    auto again = image->CrashImage({.kind = kind});
+    RecoveryReport report;
+    auto log = MustOpen(again.get(), c, &report);
+    CHECK(report.segments_removed == 0);
+    CHECK(log->Segments().size() >= 3);
+    auto all = ReadAll(*log);
+    REQUIRE(all.ok());
+    CHECK(static_cast<int64_t>(all->size()) == log->end_offset().value());
+  }
+}
+
 TEST_CASE("a flipped bit in a sealed segment is reported, never returned",
           "[recovery]") {
   FakeClock clock;

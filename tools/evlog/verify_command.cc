@@ -250,7 +250,7 @@ absl::Status RewriteIndexes(Env* env, const std::string& dir, const std::set<std
   if (!meta.ok()) return meta.status();
   // Opening writable starts a new incarnation of the store: its writer
   // epoch, as Store::Open would take (FORMAT.md, "Writer epochs").
-  auto epoch = BumpEpoch(env, dir);
+  auto epoch = BumpEpoch(env, dir, /*must_exist=*/true);
   if (!epoch.ok()) return epoch.status();
   for (const TopicMeta& t : meta->topics) {
     for (int32_t p = 0; p < t.partitions; ++p) {

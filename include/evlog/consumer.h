@@ -229,6 +229,13 @@ struct ConsumerRecord {
 // deleted, or the consumer is closed meanwhile. Copy the bytes to keep them
 // longer. Moving a PollResult keeps the views valid.
 //
+// Compressed topics (TopicConfig::compression): the records of a compressed
+// batch are decompressed once, when the poll reaches the batch, into a
+// buffer of their own that the PollResult holds like a segment; the rule
+// above is unchanged. What differs is the cost: a poll that starts inside a
+// compressed batch decompresses all of it, and its views point into that
+// buffer, not into the mapping.
+//
 // Reusing one PollResult for every Poll (the `Poll(timeout, &result)` form)
 // avoids allocations on the hot path.
 //

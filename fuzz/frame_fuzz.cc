@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string why;
   size_t pos = 0;
   while (pos < size) {
-    format::FrameStatus st = format::ParseFrame(buf + pos, size - pos, &info, &why);
+    format::FrameStatus st =
+        format::ParseFrame(buf + pos, size - pos, &info, &why);
     if (st != format::FrameStatus::kOk) break;
     if (info.frame_size == 0 || info.frame_size > size - pos) std::abort();
     format::RecordIterator it(info);
@@ -32,14 +33,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       RecordView v;
       it.Next(&v);
       if (v.offset().value() <= last) std::abort();
-      if (v.offset() < info.base_offset || v.offset() > info.last_offset()) std::abort();
+      if (v.offset() < info.base_offset || v.offset() > info.last_offset())
+        std::abort();
       last = v.offset().value();
       if (v.key()) bytes += v.key()->size();
       if (v.value()) bytes += v.value()->size();
-      for (const HeaderView& h : v.headers()) bytes += h.key.size() + (h.value ? h.value->size() : 0);
+      for (const HeaderView& h : v.headers())
+        bytes += h.key.size() + (h.value ? h.value->size() : 0);
       ++n;
     }
-    if (n != info.record_count || last != info.last_offset().value()) std::abort();
+    if (n != info.record_count || last != info.last_offset().value())
+      std::abort();
     if (bytes > info.frame_size) std::abort();
     pos += info.frame_size;
   }

@@ -24,14 +24,16 @@ using namespace evlog;
 
 namespace {
 
-void Put(const fs::path& dir, const std::string& name, const std::string& bytes) {
+void Put(const fs::path& dir, const std::string& name,
+         const std::string& bytes) {
   fs::create_directories(dir);
   std::ofstream(dir / name, std::ios::binary) << bytes;
 }
 
 std::string Frame(std::vector<Record> records, int64_t base) {
   std::string out(format::EncodedFrameSize(records), '\0');
-  format::EncodeFrame(records, Offset(base), 1'700'000'000'000, false, out.data());
+  format::EncodeFrame(records, Offset(base), 1'700'000'000'000, false,
+                      out.data());
   return out;
 }
 
@@ -63,7 +65,8 @@ int main(int argc, char** argv) {
   Put(root / "segment_recovery_fuzz", "body", std::string("\x01\x00", 2) + all);
   Put(root / "segment_recovery_fuzz", "body_torn",
       std::string("\x01\x00", 2) + all.substr(0, all.size() - 5));
-  Put(root / "segment_recovery_fuzz", "body_next_segment", std::string("\x03\x05", 2) + frames[0]);
+  Put(root / "segment_recovery_fuzz", "body_next_segment",
+      std::string("\x03\x05", 2) + frames[0]);
   {
     FakeClock clock;
     MemEnv env(&clock);
@@ -81,10 +84,12 @@ int main(int argc, char** argv) {
       }
     }
     auto seg = env.ReadFile("/log/00000000000000000000.log");
-    Put(root / "segment_recovery_fuzz", "whole_segment", std::string("\x00\x00", 2) + *seg);
+    Put(root / "segment_recovery_fuzz", "whole_segment",
+        std::string("\x00\x00", 2) + *seg);
     auto idx = env.ReadFile("/log/00000000000000000000.index");
     if (idx.ok()) {
-      Put(root / "index_file_fuzz", "real_index", std::string("\x00", 1) + *idx);
+      Put(root / "index_file_fuzz", "real_index",
+          std::string("\x00", 1) + *idx);
     }
   }
   IndexFileContents ic;
@@ -93,9 +98,11 @@ int main(int argc, char** argv) {
   ic.end_position = 900;
   ic.max_timestamp = 1'700'000'000'000;
   ic.entries = {{0, 64, 1'700'000'000'000}, {5, 400, 1'700'000'000'001}};
-  Put(root / "index_file_fuzz", "two_entries", std::string("\x01", 1) + EncodeIndexFile(ic));
+  Put(root / "index_file_fuzz", "two_entries",
+      std::string("\x01", 1) + EncodeIndexFile(ic));
   ic.entries.clear();
-  Put(root / "index_file_fuzz", "no_entries", std::string("\x02", 1) + EncodeIndexFile(ic));
+  Put(root / "index_file_fuzz", "no_entries",
+      std::string("\x02", 1) + EncodeIndexFile(ic));
 
   StoreMeta meta;
   meta.next_topic_id = 3;

@@ -41,7 +41,8 @@ void WriteFile(MemEnv& env, const std::string& path, const std::string& bytes) {
 
 std::string HeaderedSegment(Offset base, const std::string& body) {
   std::string file(4096, '\0');
-  format::EncodeSegmentHeader({base, 1'700'000'000'000, file.size()}, file.data());
+  format::EncodeSegmentHeader({base, 1'700'000'000'000, file.size()},
+                              file.data());
   size_t n = std::min(body.size(), file.size() - format::kSegmentHeaderSize);
   std::memcpy(file.data() + format::kSegmentHeaderSize, body.data(), n);
   return file;
@@ -77,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   WriteFile(env, "/log/00000000000000000000.log", first);
   if (mode & 2) {
     Offset next(data[1]);
-    WriteFile(env, "/log/" + format::SegmentFileName(next, format::kSegmentSuffix),
+    WriteFile(env,
+              "/log/" + format::SegmentFileName(next, format::kSegmentSuffix),
               HeaderedSegment(next, ""));
   }
   int64_t n = 0;

@@ -16,10 +16,10 @@
 //   (*consumer)->Subscribe({"orders"});
 //   evlog::PollResult batch;
 //   while (running) {
-//     absl::Status s = (*consumer)->Poll(std::chrono::milliseconds(100), &batch);
-//     if (absl::IsCancelled(s)) break;      // Wakeup() from another thread
-//     if (!s.ok()) return s;
-//     for (const evlog::ConsumerRecord& r : batch) Handle(r.topic, r.record);
+//     absl::Status s = (*consumer)->Poll(std::chrono::milliseconds(100),
+//     &batch); if (absl::IsCancelled(s)) break;      // Wakeup() from another
+//     thread if (!s.ok()) return s; for (const evlog::ConsumerRecord& r :
+//     batch) Handle(r.topic, r.record);
 //     // With enable_auto_commit (the default) the next Poll commits what this
 //     // one returned; or call (*consumer)->CommitSync() here.
 //   }
@@ -86,8 +86,10 @@ struct TopicPartition {
   std::string topic;
   PartitionId partition;
 
-  friend auto operator<=>(const TopicPartition&, const TopicPartition&) = default;
-  friend bool operator==(const TopicPartition&, const TopicPartition&) = default;
+  friend auto operator<=>(const TopicPartition&,
+                          const TopicPartition&) = default;
+  friend bool operator==(const TopicPartition&,
+                         const TopicPartition&) = default;
   template <typename H>
   friend H AbslHashValue(H h, const TopicPartition& tp) {
     return H::combine(std::move(h), tp.topic, tp.partition);
@@ -148,14 +150,16 @@ class RebalanceListener {
   virtual ~RebalanceListener() = default;
   // The consumer is about to give up `partitions`. It still owns them: this
   // is the place to commit what was processed (consumer.CommitSync()).
-  virtual void OnPartitionsRevoked(Consumer& /*consumer*/,
-                                   const std::vector<TopicPartition>& /*partitions*/) {}
+  virtual void OnPartitionsRevoked(
+      Consumer& /*consumer*/,
+      const std::vector<TopicPartition>& /*partitions*/) {}
   // The consumer now owns `partitions` (for eager strategies, its whole new
   // assignment; for cooperative-sticky, only the added ones). Called only
   // with a non-empty list. Positions are already set from the committed
   // offsets (else auto_offset_reset); Seek here to start elsewhere.
-  virtual void OnPartitionsAssigned(Consumer& /*consumer*/,
-                                    const std::vector<TopicPartition>& /*partitions*/) {}
+  virtual void OnPartitionsAssigned(
+      Consumer& /*consumer*/,
+      const std::vector<TopicPartition>& /*partitions*/) {}
   // The consumer was removed from the group (it did not poll within
   // max_poll_interval_ms) and the partitions already belong to others:
   // commits would fail. Default: OnPartitionsRevoked.
@@ -216,7 +220,7 @@ struct ConsumerOptions {
 struct ConsumerRecord {
   std::string_view topic;  // valid as long as the PollResult
   PartitionId partition;
-  RecordView record;       // zero-copy; valid as long as the PollResult
+  RecordView record;  // zero-copy; valid as long as the PollResult
 };
 
 // The records of one Poll, in offset order per partition.
@@ -282,7 +286,8 @@ class Consumer {
   // partitions that stay assigned keep their position. No rebalancing, no
   // listener calls. Errors: kNotFound, kOutOfRange (partition),
   // kFailedPrecondition (subscribed, closed).
-  virtual absl::Status Assign(const std::vector<TopicPartition>& partitions) = 0;
+  virtual absl::Status Assign(
+      const std::vector<TopicPartition>& partitions) = 0;
   // Joins the group (group_id required: kInvalidArgument) subscribed to
   // `topics`, or changes the subscription; an empty list is Unsubscribe().
   // The group rebalances at once; this member's partitions arrive in a
@@ -310,7 +315,8 @@ class Consumer {
   // auto-commit, and it runs any pending rebalance (listener callbacks).
   // kCancelled if Wakeup() was called (during the wait or since the last
   // Poll). See PollResult for how long the views live.
-  virtual absl::Status Poll(std::chrono::nanoseconds timeout, PollResult* out) = 0;
+  virtual absl::Status Poll(std::chrono::nanoseconds timeout,
+                            PollResult* out) = 0;
   absl::StatusOr<PollResult> Poll(std::chrono::nanoseconds timeout) {
     PollResult r;
     absl::Status s = Poll(timeout, &r);
@@ -325,15 +331,17 @@ class Consumer {
   // outside the log follows auto_offset_reset at the next Poll).
   virtual absl::Status Seek(const TopicPartition& tp, Offset offset) = 0;
   // Empty list: every assigned partition.
-  virtual absl::Status SeekToBeginning(const std::vector<TopicPartition>& partitions) = 0;
-  virtual absl::Status SeekToEnd(const std::vector<TopicPartition>& partitions) = 0;
+  virtual absl::Status SeekToBeginning(
+      const std::vector<TopicPartition>& partitions) = 0;
+  virtual absl::Status SeekToEnd(
+      const std::vector<TopicPartition>& partitions) = 0;
   // The offset of the next record Poll returns for `tp`.
   virtual absl::StatusOr<Offset> Position(const TopicPartition& tp) = 0;
   // Per partition, the earliest offset whose timestamp is >= the given time
   // (ms since the epoch), or nullopt if there is none. Any partition, not
   // only assigned ones.
-  virtual absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>> OffsetsForTimes(
-      const std::map<TopicPartition, int64_t>& timestamps_ms) = 0;
+  virtual absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>>
+  OffsetsForTimes(const std::map<TopicPartition, int64_t>& timestamps_ms) = 0;
   // Log start offsets.
   virtual absl::StatusOr<std::map<TopicPartition, Offset>> BeginningOffsets(
       const std::vector<TopicPartition>& partitions) = 0;
@@ -343,7 +351,8 @@ class Consumer {
   // Paused partitions stay assigned and keep their position; Poll skips
   // them. A rebalance forgets the pause of revoked partitions.
   virtual absl::Status Pause(const std::vector<TopicPartition>& partitions) = 0;
-  virtual absl::Status Resume(const std::vector<TopicPartition>& partitions) = 0;
+  virtual absl::Status Resume(
+      const std::vector<TopicPartition>& partitions) = 0;
   virtual std::vector<TopicPartition> Paused() const = 0;
 
   // ---- Committed offsets (group_id required) ----
@@ -353,7 +362,8 @@ class Consumer {
   // Commits the given offsets (next offset to read) the same way. Every
   // partition must be owned by this consumer (kFailedPrecondition names the
   // first one that is not).
-  virtual absl::Status CommitSync(const std::vector<TopicPartitionOffset>& offsets) = 0;
+  virtual absl::Status CommitSync(
+      const std::vector<TopicPartitionOffset>& offsets) = 0;
   // Asynchronous forms. In this in-process implementation the commit is
   // carried out before the call returns (it is cheap: one small file
   // replace) and `callback`, if any, is invoked with the outcome on this
@@ -365,8 +375,8 @@ class Consumer {
   virtual void CommitAsync(const std::vector<TopicPartitionOffset>& offsets,
                            CommitCallback callback = nullptr) = 0;
   // The group's committed offsets for `partitions` (nullopt: none).
-  virtual absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>> Committed(
-      const std::vector<TopicPartition>& partitions) = 0;
+  virtual absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>>
+  Committed(const std::vector<TopicPartition>& partitions) = 0;
 
   // Auto-commits (if enabled), leaves the group (listener
   // OnPartitionsRevoked first) and releases everything. Later calls fail

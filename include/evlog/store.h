@@ -8,7 +8,8 @@
 //   if (!store.ok()) return store.status();
 //   absl::Status s = (*store)->CreateTopic("orders", 3);   // 3 partitions
 //   auto producer = (*store)->NewProducer();
-//   auto sent = (*producer)->Send("orders", {.key = "order-17", .value = "{}"});
+//   auto sent = (*producer)->Send("orders", {.key = "order-17", .value =
+//   "{}"});
 //   // sent->partition, sent->offset
 //
 // For unit tests and pure in-process pipelines, `Store::OpenInMemory()` gives

@@ -43,9 +43,15 @@ struct PartitionIdTag {};
 using Offset = StrongInt<OffsetTag, int64_t>;
 using PartitionId = StrongInt<PartitionIdTag, int32_t>;
 
-constexpr Offset operator+(Offset o, int64_t n) { return Offset(o.value() + n); }
-constexpr Offset operator-(Offset o, int64_t n) { return Offset(o.value() - n); }
-constexpr int64_t operator-(Offset a, Offset b) { return a.value() - b.value(); }
+constexpr Offset operator+(Offset o, int64_t n) {
+  return Offset(o.value() + n);
+}
+constexpr Offset operator-(Offset o, int64_t n) {
+  return Offset(o.value() - n);
+}
+constexpr int64_t operator-(Offset a, Offset b) {
+  return a.value() - b.value();
+}
 
 }  // namespace evlog
 

@@ -54,10 +54,13 @@ class ConsumerImpl final : public Consumer {
   void Wakeup() override;
 
   absl::Status Seek(const TopicPartition& tp, Offset offset) override;
-  absl::Status SeekToBeginning(const std::vector<TopicPartition>& partitions) override;
-  absl::Status SeekToEnd(const std::vector<TopicPartition>& partitions) override;
+  absl::Status SeekToBeginning(
+      const std::vector<TopicPartition>& partitions) override;
+  absl::Status SeekToEnd(
+      const std::vector<TopicPartition>& partitions) override;
   absl::StatusOr<Offset> Position(const TopicPartition& tp) override;
-  absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>> OffsetsForTimes(
+  absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>>
+  OffsetsForTimes(
       const std::map<TopicPartition, int64_t>& timestamps_ms) override;
   absl::StatusOr<std::map<TopicPartition, Offset>> BeginningOffsets(
       const std::vector<TopicPartition>& partitions) override;
@@ -68,7 +71,8 @@ class ConsumerImpl final : public Consumer {
   std::vector<TopicPartition> Paused() const override;
 
   absl::Status CommitSync() override;
-  absl::Status CommitSync(const std::vector<TopicPartitionOffset>& offsets) override;
+  absl::Status CommitSync(
+      const std::vector<TopicPartitionOffset>& offsets) override;
   void CommitAsync(CommitCallback callback) override;
   void CommitAsync(const std::vector<TopicPartitionOffset>& offsets,
                    CommitCallback callback) override;
@@ -79,30 +83,36 @@ class ConsumerImpl final : public Consumer {
 
  private:
   struct Cursor {
-    Cursor(TopicPartition tp, std::shared_ptr<Topic> topic, std::shared_ptr<PartitionLog> log)
-        : tp(std::move(tp)), topic(std::move(topic)), log(std::move(log)),
+    Cursor(TopicPartition tp, std::shared_ptr<Topic> topic,
+           std::shared_ptr<PartitionLog> log)
+        : tp(std::move(tp)),
+          topic(std::move(topic)),
+          log(std::move(log)),
           reader(this->log.get(), Offset(0)) {}
     TopicPartition tp;
-    std::shared_ptr<Topic> topic;     // keeps the topic name alive
+    std::shared_ptr<Topic> topic;  // keeps the topic name alive
     std::shared_ptr<PartitionLog> log;
-    LogReader reader;                 // its position() is the consumer's
-    bool needs_reset = false;         // no position yet: apply auto_offset_reset
+    LogReader reader;          // its position() is the consumer's
+    bool needs_reset = false;  // no position yet: apply auto_offset_reset
     bool paused = false;
     std::optional<Offset> committed;  // last position committed by us
   };
 
   // ---- consumer_impl.cc ----
   absl::Status CheckOpen() const;
-  absl::StatusOr<std::shared_ptr<Topic>> ResolvePartition(const TopicPartition& tp) const;
+  absl::StatusOr<std::shared_ptr<Topic>> ResolvePartition(
+      const TopicPartition& tp) const;
   Cursor* Find(const TopicPartition& tp) const;
   absl::StatusOr<Cursor*> FindAssigned(const TopicPartition& tp) const;
   // Creates the cursor (registering the waiter), positioned at `committed`
   // or per auto_offset_reset.
-  absl::Status AddCursor(const TopicPartition& tp, std::optional<Offset> committed);
+  absl::Status AddCursor(const TopicPartition& tp,
+                         std::optional<Offset> committed);
   void RemoveCursor(const TopicPartition& tp);
   void RemoveAllCursors();
   // The offset auto_offset_reset gives for the cursor, or kOutOfRange.
-  absl::StatusOr<Offset> ResetOffset(const Cursor& c, std::string_view why) const;
+  absl::StatusOr<Offset> ResetOffset(const Cursor& c,
+                                     std::string_view why) const;
   Offset Limit(const PartitionLog& log) const;
   // Commits the positions of the given cursors (all if null) that moved
   // since our last commit.
@@ -131,7 +141,7 @@ class ConsumerImpl final : public Consumer {
   bool closed_ = false;
 
   std::vector<std::unique_ptr<Cursor>> cursors_;  // sorted by tp
-  size_t next_cursor_ = 0;                         // round-robin start
+  size_t next_cursor_ = 0;                        // round-robin start
 
   // Group membership (Subscribe).
   std::vector<std::string> subscription_;

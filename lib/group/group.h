@@ -56,12 +56,13 @@
 namespace evlog {
 
 // Finds a live topic by name (kNotFound if unknown).
-using TopicLookup =
-    std::function<absl::StatusOr<std::shared_ptr<Topic>>(std::string_view name)>;
+using TopicLookup = std::function<absl::StatusOr<std::shared_ptr<Topic>>(
+    std::string_view name)>;
 
 // The part of a member that its consumer reads without the group's lock.
 struct MemberHandle {
-  MemberHandle(std::string id, Waiter* waiter) : id(std::move(id)), waiter(waiter) {}
+  MemberHandle(std::string id, Waiter* waiter)
+      : id(std::move(id)), waiter(waiter) {}
   const std::string id;
   Waiter* const waiter;  // notified whenever `epoch` moves; not owned
   // Bumped when the member should sync (rebalance, a target partition freed,
@@ -105,7 +106,8 @@ class Group {
       AssignmentStrategy strategy, int64_t max_poll_interval_ms, Waiter* waiter,
       int64_t now_ms);
   // Changes a member's subscription and rebalances.
-  absl::Status Resubscribe(const MemberHandle& member, std::vector<std::string> topics);
+  absl::Status Resubscribe(const MemberHandle& member,
+                           std::vector<std::string> topics);
   // Removes the member (releasing what it owns) and rebalances. No-op if it
   // was already removed.
   void Leave(const MemberHandle& member);
@@ -148,7 +150,8 @@ class Group {
     int64_t max_poll_interval_ms = 0;
     std::set<TopicPartition> target;  // assignment of the current generation
     std::set<TopicPartition> owned;   // held now
-    int64_t revoked_generation = 0;   // eager: generation of its last full revoke
+    int64_t revoked_generation =
+        0;  // eager: generation of its last full revoke
   };
   struct Committed_ {
     uint64_t topic_id = 0;
@@ -179,11 +182,13 @@ class Group {
   bool deleted_ ABSL_GUARDED_BY(mu_) = false;
   int64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_member_ ABSL_GUARDED_BY(mu_) = 1;
-  AssignmentStrategy strategy_ ABSL_GUARDED_BY(mu_) = AssignmentStrategy::kRange;
+  AssignmentStrategy strategy_ ABSL_GUARDED_BY(mu_) =
+      AssignmentStrategy::kRange;
   std::vector<Member> members_ ABSL_GUARDED_BY(mu_);  // join order
   std::map<TopicPartition, std::string> owner_ ABSL_GUARDED_BY(mu_);
   std::map<TopicPartition, Committed_> committed_ ABSL_GUARDED_BY(mu_);
-  uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;  // bumped by every change of committed_
+  uint64_t version_ ABSL_GUARDED_BY(mu_) =
+      0;  // bumped by every change of committed_
 };
 
 // Group ids follow the topic-name rule; kInvalidArgument otherwise.

@@ -26,15 +26,16 @@ class ProducerImpl final : public Producer {
 
   absl::StatusOr<SendResult> Send(std::string_view topic, const Record& record,
                                   const SendOptions& options) override;
-  absl::StatusOr<BatchSendResult> SendBatch(std::string_view topic,
-                                            std::span<const Record> records,
-                                            const SendOptions& options) override;
+  absl::StatusOr<BatchSendResult> SendBatch(
+      std::string_view topic, std::span<const Record> records,
+      const SendOptions& options) override;
   absl::Status Flush() override;
   absl::Status Close() override;
 
  private:
   // Picks the partition for `records` (all must agree; see producer.h).
-  absl::StatusOr<PartitionId> Choose(Topic& topic, std::span<const Record> records,
+  absl::StatusOr<PartitionId> Choose(Topic& topic,
+                                     std::span<const Record> records,
                                      const SendOptions& options) const;
 
   StoreImpl* const store_;

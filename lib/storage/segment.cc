@@ -33,8 +33,8 @@ Segment::Segment(std::string path, std::unique_ptr<MappedRegion> region,
 absl::StatusOr<std::shared_ptr<Segment>> Segment::Create(
     Env* env, const std::string& dir, Offset base, uint64_t file_bytes,
     int64_t now_ms, uint32_t index_interval_bytes) {
-  std::string path =
-      absl::StrCat(dir, "/", format::SegmentFileName(base, format::kSegmentSuffix));
+  std::string path = absl::StrCat(
+      dir, "/", format::SegmentFileName(base, format::kSegmentSuffix));
   if (absl::Status s = env->AllocateFile(path, file_bytes); !s.ok()) return s;
   auto region = env->MapFile(path, /*writable=*/true);
   if (!region.ok()) {
@@ -59,8 +59,8 @@ std::shared_ptr<Segment> Segment::Adopt(std::string path,
                                         uint32_t index_interval_bytes) {
   format::SegmentHeader header{base, now_ms, region->size()};
   format::EncodeSegmentHeader(header, region->data());
-  return std::shared_ptr<Segment>(new Segment(std::move(path), std::move(region),
-                                              base, now_ms, index_interval_bytes));
+  return std::shared_ptr<Segment>(new Segment(
+      std::move(path), std::move(region), base, now_ms, index_interval_bytes));
 }
 
 absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(
@@ -68,14 +68,15 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(
     uint32_t index_interval_bytes) {
   auto region = env->MapFile(path, writable);
   if (!region.ok()) return region.status();
-  auto header = format::DecodeSegmentHeader((*region)->data(), (*region)->size());
+  auto header =
+      format::DecodeSegmentHeader((*region)->data(), (*region)->size());
   if (!header.ok()) {
-    return absl::DataLossError(absl::StrCat(path, ": ", header.status().message()));
+    return absl::DataLossError(
+        absl::StrCat(path, ": ", header.status().message()));
   }
-  return std::shared_ptr<Segment>(new Segment(path, *std::move(region),
-                                              header->base_offset,
-                                              header->created_ms,
-                                              index_interval_bytes));
+  return std::shared_ptr<Segment>(
+      new Segment(path, *std::move(region), header->base_offset,
+                  header->created_ms, index_interval_bytes));
 }
 
 std::string Segment::index_path() const {
@@ -93,8 +94,8 @@ bool Segment::empty() const {
 
 void Segment::Publish(const format::FrameInfo& frame) {
   size_t pos = end_.load(std::memory_order_relaxed);
-  int64_t max_ts = std::max(max_ts_.load(std::memory_order_relaxed),
-                            frame.max_timestamp);
+  int64_t max_ts =
+      std::max(max_ts_.load(std::memory_order_relaxed), frame.max_timestamp);
   index_.OnBatch(static_cast<uint32_t>(frame.base_offset - base_),
                  static_cast<uint32_t>(pos), max_ts,
                  static_cast<uint32_t>(frame.frame_size));
@@ -125,8 +126,8 @@ ScanResult Segment::Scan(size_t from, Offset expected) {
     if (st == format::FrameStatus::kOk && frame.base_offset < expected) {
       st = format::FrameStatus::kCorrupt;
       r.why = absl::StrCat("frame at position ", pos, " has base offset ",
-                           frame.base_offset.value(), ", expected >= ",
-                           expected.value());
+                           frame.base_offset.value(),
+                           ", expected >= ", expected.value());
     }
     if (st != format::FrameStatus::kOk) {
       r.clean = false;
@@ -209,8 +210,8 @@ absl::Status Segment::WriteIndex(Env* env) const {
   // a lost index file only costs a rescan at the next open.
   std::string path = index_path();
   size_t slash = path.rfind('/');
-  return ReplaceFileNoDirSync(env, path.substr(0, slash), path.substr(slash + 1),
-                              EncodeIndexFile(c));
+  return ReplaceFileNoDirSync(env, path.substr(0, slash),
+                              path.substr(slash + 1), EncodeIndexFile(c));
 }
 
 bool Segment::LoadIndex(Env* env, size_t* recorded_end, Offset* recorded_next) {
@@ -223,8 +224,8 @@ bool Segment::LoadIndex(Env* env, size_t* recorded_end, Offset* recorded_next) {
   }
   uint32_t prev_pos = 0;
   for (const IndexEntry& e : c->entries) {
-    if (e.position < format::kSegmentHeaderSize || e.position >= c->end_position ||
-        e.position <= prev_pos) {
+    if (e.position < format::kSegmentHeaderSize ||
+        e.position >= c->end_position || e.position <= prev_pos) {
       return false;
     }
     prev_pos = e.position;
@@ -232,13 +233,15 @@ bool Segment::LoadIndex(Env* env, size_t* recorded_end, Offset* recorded_next) {
   // Trust the entries before the last one; the caller rescans from the last
   // indexed batch, which validates the bytes the file claims are there.
   const IndexEntry& last = c->entries.back();
-  index_.Restore(c->entries.data(), static_cast<uint32_t>(c->entries.size() - 1));
+  index_.Restore(c->entries.data(),
+                 static_cast<uint32_t>(c->entries.size() - 1));
   // The running max through the last indexed batch: rescanning that batch
   // again cannot lower it.
   max_ts_.store(last.max_timestamp, std::memory_order_release);
   *recorded_end = c->end_position;
   *recorded_next = c->next_offset;
-  next_.store((base_ + last.relative_offset).value(), std::memory_order_release);
+  next_.store((base_ + last.relative_offset).value(),
+              std::memory_order_release);
   end_.store(last.position, std::memory_order_release);
   // Frames before the last indexed one are trusted but not validated:
   // readers check them (a flipped bit is found on read, never returned).

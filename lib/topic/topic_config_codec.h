@@ -7,8 +7,9 @@
 // `flush.ms`, ...) are accepted as aliases. Values:
 //   durability       none | interval | every_append
 //   cleanup_policy   delete | compact | compact,delete
-//   timestamp_type   create_time | log_append_time (also CreateTime, LogAppendTime)
-//   retention_wait_for_groups  comma-separated group ids (may be empty)
+//   timestamp_type   create_time | log_append_time (also CreateTime,
+//   LogAppendTime) retention_wait_for_groups  comma-separated group ids (may be
+//   empty)
 // and decimal numbers for the rest.
 
 #ifndef EVLOG_TOPIC_TOPIC_CONFIG_CODEC_H_

@@ -4,13 +4,12 @@
 
 #include "format/batch_codec.h"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "format/coding.h"
 #include "format/format.h"
@@ -36,7 +35,8 @@ FrameStatus Parse(std::string_view bytes, FrameInfo* info = nullptr,
   GuardedBytes g(bytes);
   FrameInfo local;
   std::string why;
-  FrameStatus st = format::ParseFrame(g.data(), g.size(), info ? info : &local, &why);
+  FrameStatus st =
+      format::ParseFrame(g.data(), g.size(), info ? info : &local, &why);
   if (why_out) *why_out = why;
   return st;
 }
@@ -133,8 +133,8 @@ TEST_CASE("absent, empty and present strings stay distinct", "[format]") {
   Rec emptykey;
   emptykey.key = "";
   emptykey.value = "v";
-  std::vector<Rec> got =
-      ParseValid(EncodeFrameBytes({tomb, empty, nokey, emptykey}, Offset(0), kNow, false));
+  std::vector<Rec> got = ParseValid(
+      EncodeFrameBytes({tomb, empty, nokey, emptykey}, Offset(0), kNow, false));
   REQUIRE(got.size() == 4);
   CHECK_FALSE(got[0].value.has_value());
   CHECK(got[1].value == std::optional<std::string>(""));
@@ -157,7 +157,8 @@ TEST_CASE("large keys, values and headers round-trip", "[format]") {
   std::vector<Rec> recs = {r, r};
   format::EncodedFrame enc;
   std::string frame = EncodeFrameBytes(recs, Offset(0), kNow, false, &enc);
-  CHECK(frame.size() == 12 + 36 + 2 * (28 + 70000 + (3 << 20) + 8 + 1000 + 100000 + 8));
+  CHECK(frame.size() ==
+        12 + 36 + 2 * (28 + 70000 + (3 << 20) + 8 + 1000 + 100000 + 8));
   CHECK(ParseValid(frame) == Expected(recs, 0, kNow, false));
 }
 
@@ -181,8 +182,10 @@ TEST_CASE("many records round-trip", "[format]") {
 TEST_CASE("EncodedRecordSize follows the documented formula", "[format]") {
   for (const Rec& r : AllCombinations()) {
     format_testing::RecordViews v(std::vector<Rec>{r});
-    size_t want = 28 + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
-    for (const auto& [k, hv] : r.headers) want += 8 + k.size() + (hv ? hv->size() : 0);
+    size_t want =
+        28 + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
+    for (const auto& [k, hv] : r.headers)
+      want += 8 + k.size() + (hv ? hv->size() : 0);
     CHECK(format::EncodedRecordSize(v.records()[0]) == want);
     CHECK(format::EncodedFrameSize(v.records()) == 12 + 36 + want);
   }
@@ -201,7 +204,8 @@ TEST_CASE("frames follow each other back to back, then zeros end the data",
   std::string why;
   while (true) {
     FrameInfo info;
-    FrameStatus st = format::ParseFrame(g.data() + pos, g.size() - pos, &info, &why);
+    FrameStatus st =
+        format::ParseFrame(g.data() + pos, g.size() - pos, &info, &why);
     if (st == FrameStatus::kEnd) break;
     REQUIRE(st == FrameStatus::kOk);
     bases.push_back(info.base_offset);
@@ -248,7 +252,8 @@ TEST_CASE("log-append-time stamps every record and sets the attribute",
   std::vector<Rec> got = ParseValid(frame, &info);
   CHECK(got == Expected(recs, 0, kNow, true));
   CHECK(info.attributes == format::kAttrLogAppendTime);
-  CHECK(format::Load<uint16_t>(frame.data() + 12 + format::kBatchAttributes) == 1);
+  CHECK(format::Load<uint16_t>(frame.data() + 12 + format::kBatchAttributes) ==
+        1);
   CHECK(enc.first_timestamp == kNow);
   CHECK(enc.max_timestamp == kNow);
 }
@@ -447,43 +452,59 @@ const Mutation kRejected[] = {
      [](std::string* f) { Put<uint32_t>(f, kBody + 12, 0); }},
     {"last delta above the last record's",
      [](std::string* f) { Put<uint32_t>(f, kBody + 12, 5); }},
-    {"last delta max", [](std::string* f) { Put<uint32_t>(f, kBody + 12, UINT32_MAX); }},
+    {"last delta max",
+     [](std::string* f) { Put<uint32_t>(f, kBody + 12, UINT32_MAX); }},
     {"first timestamp differs",
      [](std::string* f) { Put<int64_t>(f, kBody + 16, 1700000000001); }},
     {"max timestamp too high",
      [](std::string* f) { Put<int64_t>(f, kBody + 24, 1700000000501); }},
     {"max timestamp too low",
      [](std::string* f) { Put<int64_t>(f, kBody + 24, 1700000000499); }},
-    {"unknown attribute bit 1", [](std::string* f) { Put<uint16_t>(f, kBody + 32, 2); }},
+    {"unknown attribute bit 1",
+     [](std::string* f) { Put<uint16_t>(f, kBody + 32, 2); }},
     {"unknown attribute bit 15",
      [](std::string* f) { Put<uint16_t>(f, kBody + 32, 0x8001); }},
-    {"reserved non-zero", [](std::string* f) { Put<uint16_t>(f, kBody + 34, 1); }},
+    {"reserved non-zero",
+     [](std::string* f) { Put<uint16_t>(f, kBody + 34, 1); }},
     // Record lengths.
     {"record length 0", [](std::string* f) { Put<uint32_t>(f, kRec0, 0); }},
     {"record length 23", [](std::string* f) { Put<uint32_t>(f, kRec0, 23); }},
-    {"record length one short", [](std::string* f) { Put<uint32_t>(f, kRec0, 38); }},
-    {"record length one long", [](std::string* f) { Put<uint32_t>(f, kRec0, 40); }},
-    {"record length past the body", [](std::string* f) { Put<uint32_t>(f, kRec0, 500); }},
-    {"record length max", [](std::string* f) { Put<uint32_t>(f, kRec0, UINT32_MAX); }},
-    {"last record length one long", [](std::string* f) { Put<uint32_t>(f, kRec1, 35); }},
+    {"record length one short",
+     [](std::string* f) { Put<uint32_t>(f, kRec0, 38); }},
+    {"record length one long",
+     [](std::string* f) { Put<uint32_t>(f, kRec0, 40); }},
+    {"record length past the body",
+     [](std::string* f) { Put<uint32_t>(f, kRec0, 500); }},
+    {"record length max",
+     [](std::string* f) { Put<uint32_t>(f, kRec0, UINT32_MAX); }},
+    {"last record length one long",
+     [](std::string* f) { Put<uint32_t>(f, kRec1, 35); }},
     {"last record length one short",
      [](std::string* f) { Put<uint32_t>(f, kRec1, 33); }},
-    {"last record length max", [](std::string* f) { Put<uint32_t>(f, kRec1, UINT32_MAX); }},
+    {"last record length max",
+     [](std::string* f) { Put<uint32_t>(f, kRec1, UINT32_MAX); }},
     {"body shorter than the records",
      [](std::string* f) { Resize(f, f->size() - 1, -1); }},
-    {"body has a trailing byte", [](std::string* f) { Resize(f, f->size(), 1); }},
+    {"body has a trailing byte",
+     [](std::string* f) { Resize(f, f->size(), 1); }},
     {"body truncated to the batch header",
-     [](std::string* f) { Resize(f, kRec0, -static_cast<int>(f->size() - kRec0)); }},
+     [](std::string* f) {
+       Resize(f, kRec0, -static_cast<int>(f->size() - kRec0));
+     }},
     {"body truncated inside record 0's fixed part",
-     [](std::string* f) { Resize(f, kRec0 + 20, -static_cast<int>(f->size() - kRec0 - 20)); }},
+     [](std::string* f) {
+       Resize(f, kRec0 + 20, -static_cast<int>(f->size() - kRec0 - 20));
+     }},
     // Offset deltas.
-    {"first two deltas equal", [](std::string* f) { Put<uint32_t>(f, kRec0 + 4, 1); }},
+    {"first two deltas equal",
+     [](std::string* f) { Put<uint32_t>(f, kRec0 + 4, 1); }},
     {"deltas decrease",
      [](std::string* f) {
        Put<uint32_t>(f, kRec0 + 4, 1);
        Put<uint32_t>(f, kRec1 + 4, 0);
      }},
-    {"delta above last delta", [](std::string* f) { Put<uint32_t>(f, kRec1 + 4, 2); }},
+    {"delta above last delta",
+     [](std::string* f) { Put<uint32_t>(f, kRec1 + 4, 2); }},
     {"last delta below header's",
      [](std::string* f) {
        Put<uint32_t>(f, kBody + 12, 3);
@@ -492,35 +513,52 @@ const Mutation kRejected[] = {
     // Fields inside record 0 (key at +16, value at +22, header count at +28,
     // header key at +32, header value at +38).
     {"key length -2", [](std::string* f) { Put<int32_t>(f, kRec0 + 16, -2); }},
-    {"key length INT32_MIN", [](std::string* f) { Put<int32_t>(f, kRec0 + 16, INT32_MIN); }},
-    {"key length one long", [](std::string* f) { Put<int32_t>(f, kRec0 + 16, 3); }},
-    {"key length one short", [](std::string* f) { Put<int32_t>(f, kRec0 + 16, 1); }},
-    {"key length past the record", [](std::string* f) { Put<int32_t>(f, kRec0 + 16, 40); }},
-    {"key length max", [](std::string* f) { Put<int32_t>(f, kRec0 + 16, INT32_MAX); }},
-    {"key null (leaves bytes)", [](std::string* f) { Put<int32_t>(f, kRec0 + 16, -1); }},
-    {"value length -2", [](std::string* f) { Put<int32_t>(f, kRec0 + 22, -2); }},
-    {"value length one long", [](std::string* f) { Put<int32_t>(f, kRec0 + 22, 3); }},
-    {"value length past the record", [](std::string* f) { Put<int32_t>(f, kRec0 + 22, 17); }},
-    {"header count 0 (leaves bytes)", [](std::string* f) { Put<uint32_t>(f, kRec0 + 28, 0); }},
+    {"key length INT32_MIN",
+     [](std::string* f) { Put<int32_t>(f, kRec0 + 16, INT32_MIN); }},
+    {"key length one long",
+     [](std::string* f) { Put<int32_t>(f, kRec0 + 16, 3); }},
+    {"key length one short",
+     [](std::string* f) { Put<int32_t>(f, kRec0 + 16, 1); }},
+    {"key length past the record",
+     [](std::string* f) { Put<int32_t>(f, kRec0 + 16, 40); }},
+    {"key length max",
+     [](std::string* f) { Put<int32_t>(f, kRec0 + 16, INT32_MAX); }},
+    {"key null (leaves bytes)",
+     [](std::string* f) { Put<int32_t>(f, kRec0 + 16, -1); }},
+    {"value length -2",
+     [](std::string* f) { Put<int32_t>(f, kRec0 + 22, -2); }},
+    {"value length one long",
+     [](std::string* f) { Put<int32_t>(f, kRec0 + 22, 3); }},
+    {"value length past the record",
+     [](std::string* f) { Put<int32_t>(f, kRec0 + 22, 17); }},
+    {"header count 0 (leaves bytes)",
+     [](std::string* f) { Put<uint32_t>(f, kRec0 + 28, 0); }},
     {"header count 2", [](std::string* f) { Put<uint32_t>(f, kRec0 + 28, 2); }},
-    {"header count max", [](std::string* f) { Put<uint32_t>(f, kRec0 + 28, UINT32_MAX); }},
-    {"header key null", [](std::string* f) { Put<int32_t>(f, kRec0 + 32, -1); }},
-    {"header key length -2", [](std::string* f) { Put<int32_t>(f, kRec0 + 32, -2); }},
+    {"header count max",
+     [](std::string* f) { Put<uint32_t>(f, kRec0 + 28, UINT32_MAX); }},
+    {"header key null",
+     [](std::string* f) { Put<int32_t>(f, kRec0 + 32, -1); }},
+    {"header key length -2",
+     [](std::string* f) { Put<int32_t>(f, kRec0 + 32, -2); }},
     {"header key length past the record",
      [](std::string* f) { Put<int32_t>(f, kRec0 + 32, 8); }},
-    {"header value length -2", [](std::string* f) { Put<int32_t>(f, kRec0 + 38, -2); }},
-    {"header value length one long", [](std::string* f) { Put<int32_t>(f, kRec0 + 38, 2); }},
+    {"header value length -2",
+     [](std::string* f) { Put<int32_t>(f, kRec0 + 38, -2); }},
+    {"header value length one long",
+     [](std::string* f) { Put<int32_t>(f, kRec0 + 38, 2); }},
     {"header value null (leaves a byte)",
      [](std::string* f) { Put<int32_t>(f, kRec0 + 38, -1); }},
     {"header value length 0 (leaves a byte)",
      [](std::string* f) { Put<int32_t>(f, kRec0 + 38, 0); }},
     // Fields inside record 1 (the last one, ends at the body end).
-    {"last value length 4", [](std::string* f) { Put<int32_t>(f, kRec1 + 20, 4); }},
+    {"last value length 4",
+     [](std::string* f) { Put<int32_t>(f, kRec1 + 20, 4); }},
     {"last header value length 1",
      [](std::string* f) { Put<int32_t>(f, kRec1 + 34, 1); }},
     {"last header value length INT32_MAX",
      [](std::string* f) { Put<int32_t>(f, kRec1 + 34, INT32_MAX); }},
-    {"last header count 2", [](std::string* f) { Put<uint32_t>(f, kRec1 + 24, 2); }},
+    {"last header count 2",
+     [](std::string* f) { Put<uint32_t>(f, kRec1 + 24, 2); }},
     {"last record has no room for header count",
      // The value (14 bytes) swallows the header count and the header.
      [](std::string* f) { Put<int32_t>(f, kRec1 + 20, 14); }},
@@ -592,9 +630,10 @@ std::vector<Rec> RandomRecords(std::mt19937_64& rng) {
     if (pick(3)) r.value = std::string(pick(10), 'v');
     size_t nh = pick(4);
     for (size_t i = 0; i < nh; ++i) {
-      r.headers.emplace_back(std::string(pick(3), 'h'),
-                             pick(3) ? std::optional<std::string>(std::string(pick(3), 'x'))
-                                     : std::nullopt);
+      r.headers.emplace_back(
+          std::string(pick(3), 'h'),
+          pick(3) ? std::optional<std::string>(std::string(pick(3), 'x'))
+                  : std::nullopt);
     }
     r.timestamp_ms = pick(4) ? static_cast<int64_t>(pick(1000)) : kNoTimestamp;
   }
@@ -607,7 +646,8 @@ void CheckAccepted(const std::string& bytes, uint64_t seed) {
   GuardedBytes g(bytes);
   FrameInfo info;
   std::string why;
-  REQUIRE(format::ParseFrame(g.data(), g.size(), &info, &why) == FrameStatus::kOk);
+  REQUIRE(format::ParseFrame(g.data(), g.size(), &info, &why) ==
+          FrameStatus::kOk);
   INFO("seed " << seed);
   REQUIRE(format_testing::FrameIsConsistent(info, g.data(), g.size()));
   std::vector<Rec> recs = format_testing::DecodeRecords(info);
@@ -621,8 +661,9 @@ void CheckAccepted(const std::string& bytes, uint64_t seed) {
   CHECK(Hex(again) == Hex(bytes.substr(0, info.frame_size)));
 }
 
-TEST_CASE("random mutations with recomputed checksums are rejected or consistent",
-          "[format]") {
+TEST_CASE(
+    "random mutations with recomputed checksums are rejected or consistent",
+    "[format]") {
   std::mt19937_64 rng(20240601);
   int accepted = 0, rejected = 0;
   for (int iter = 0; iter < 20000; ++iter) {
@@ -637,8 +678,9 @@ TEST_CASE("random mutations with recomputed checksums are rejected or consistent
       if (kind == 0) {  // random byte
         frame[pos] = static_cast<char>(r());
       } else if (kind == 1 && pos + 4 <= frame.size()) {  // interesting u32
-        static const uint32_t kVals[] = {0, 1, 2, 23, 24, 27, 28, 0x7fffffff,
-                                         0x80000000, 0xfffffffe, 0xffffffff};
+        static const uint32_t kVals[] = {
+            0,  1,          2,          23,         24,        27,
+            28, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff};
         Put<uint32_t>(&frame, pos, kVals[r() % std::size(kVals)]);
       } else if (kind == 2) {  // small +-1 change of a byte
         frame[pos] = static_cast<char>(frame[pos] + ((r() & 1) ? 1 : -1));
@@ -679,7 +721,8 @@ TEST_CASE("random garbage never crashes and is never accepted inconsistently",
     if (mode >= 1 && bytes.size() >= kFrameHeaderSize + 36) {
       // A plausible length (and in mode 2 a valid checksum), so that the
       // structure checks see the garbage.
-      Put<uint32_t>(&bytes, 0, static_cast<uint32_t>(bytes.size() - kBody - r() % 8));
+      Put<uint32_t>(&bytes, 0,
+                    static_cast<uint32_t>(bytes.size() - kBody - r() % 8));
       if (mode == 2) FixChecksum(&bytes);
     }
     FrameStatus st = Parse(bytes);
@@ -692,7 +735,8 @@ TEST_CASE("random garbage never crashes and is never accepted inconsistently",
   SUCCEED();
 }
 
-TEST_CASE("random records with a valid header and garbage records", "[format]") {
+TEST_CASE("random records with a valid header and garbage records",
+          "[format]") {
   // Valid batch header and checksum around random record bytes built from
   // small fields, so that record walking meets near-miss lengths.
   std::mt19937_64 rng(99);
@@ -700,7 +744,8 @@ TEST_CASE("random records with a valid header and garbage records", "[format]") 
   for (int iter = 0; iter < 20000; ++iter) {
     uint64_t seed = rng();
     std::mt19937_64 r(seed);
-    std::string frame = EncodeFrameBytes(RandomRecords(r), Offset(0), kNow, false);
+    std::string frame =
+        EncodeFrameBytes(RandomRecords(r), Offset(0), kNow, false);
     // Replace one 4-byte aligned-to-record-start field with a small value.
     size_t pos = kRec0 + r() % (frame.size() - kRec0 - 3);
     Put<int32_t>(&frame, pos, static_cast<int32_t>(r() % 40) - 2);

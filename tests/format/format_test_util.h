@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -16,8 +17,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "common/owned_record.h"
 #include "evlog/record.h"
@@ -27,8 +26,8 @@
 
 namespace evlog::format_testing {
 
-// A record that owns its bytes, compared by value (tests/common/owned_record.h);
-// `offset` is only set on decode.
+// A record that owns its bytes, compared by value
+// (tests/common/owned_record.h); `offset` is only set on decode.
 using Rec = testing::OwnedRecord;
 
 // Views (evlog::Record) over a list of Recs; the Recs must outlive it and
@@ -113,8 +112,9 @@ inline void FixChecksum(std::string* frame) {
   uint32_t len = format::Load<uint32_t>(frame->data());
   size_t avail = frame->size() - format::kFrameHeaderSize;
   size_t n = len < avail ? len : avail;
-  format::Store<uint64_t>(frame->data() + format::kFrameLengthSize,
-                          format::Checksum(frame->data() + format::kFrameHeaderSize, n));
+  format::Store<uint64_t>(
+      frame->data() + format::kFrameLengthSize,
+      format::Checksum(frame->data() + format::kFrameHeaderSize, n));
 }
 
 inline std::string Hex(std::string_view bytes) {
@@ -128,9 +128,7 @@ inline std::string Hex(std::string_view bytes) {
 }
 
 inline std::string FromHex(std::string_view hex) {
-  auto nibble = [](char c) {
-    return c <= '9' ? c - '0' : c - 'a' + 10;
-  };
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
   std::string out;
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
     out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));

@@ -3,6 +3,7 @@
 // those bytes), and a segment header for fixed values. A failure here means
 // the on-disk format changed: see docs/FORMAT.md "Versioning policy".
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -11,13 +12,11 @@
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "format/batch_codec.h"
 #include "format/coding.h"
 #include "format/format.h"
-#include "format/segment_header.h"
 #include "format/format_test_util.h"
+#include "format/segment_header.h"
 #include "storage/index_file.h"
 
 namespace evlog {
@@ -78,7 +77,8 @@ std::vector<std::string> HexDumpLines(std::string_view bytes) {
     std::string line = addr;
     for (size_t j = i; j < i + 16 && j < bytes.size(); ++j) {
       char b[4];
-      std::snprintf(b, sizeof(b), " %02x", static_cast<unsigned char>(bytes[j]));
+      std::snprintf(b, sizeof(b), " %02x",
+                    static_cast<unsigned char>(bytes[j]));
       line += b;
     }
     lines.push_back(line);
@@ -145,7 +145,8 @@ TEST_CASE("checksum is XXH3-64 with seed 0", "[format]") {
   CHECK(format::Checksum("abc", 3) == 0x78af5f94892f3950ull);
 }
 
-TEST_CASE("worked example: the encoder writes the documented bytes", "[format]") {
+TEST_CASE("worked example: the encoder writes the documented bytes",
+          "[format]") {
   std::string seg = EncodeExampleSegment();
   CHECK(Hex(seg.substr(0, kExampleDataEnd)) == kWorkedExampleHex);
   CHECK(seg.find_first_not_of('\0', kExampleDataEnd) == std::string::npos);
@@ -234,17 +235,18 @@ TEST_CASE("worked example: docs/FORMAT.md shows the pinned bytes", "[format]") {
 
 TEST_CASE("segment header bytes for a fixed header", "[format]") {
   char buf[64];
-  std::memset(buf, 0x5a, sizeof(buf));  // the encoder must zero the reserved bytes
+  std::memset(buf, 0x5a,
+              sizeof(buf));  // the encoder must zero the reserved bytes
   format::SegmentHeader h{Offset(0x0102030405060708), -2, 1u << 30};
   format::EncodeSegmentHeader(h, buf);
   std::string bytes(buf, sizeof(buf));
   CHECK(Hex(bytes.substr(0, 56)) ==
-        "45564c4f47534547"   // magic
-        "01000000"           // version
-        "40000000"           // header size
-        "0807060504030201"   // base offset
-        "feffffffffffffff"   // created_ms = -2
-        "0000004000000000"   // file_bytes = 1 GiB
+        "45564c4f47534547"                    // magic
+        "01000000"                            // version
+        "40000000"                            // header size
+        "0807060504030201"                    // base offset
+        "feffffffffffffff"                    // created_ms = -2
+        "0000004000000000"                    // file_bytes = 1 GiB
         "00000000000000000000000000000000");  // reserved
   CHECK(format::Load<uint64_t>(buf + 56) == format::Checksum(buf, 56));
 
@@ -260,7 +262,8 @@ TEST_CASE("segment file names", "[format]") {
   using format::SegmentFileName;
   CHECK(SegmentFileName(Offset(0), ".log") == "00000000000000000000.log");
   CHECK(SegmentFileName(Offset(42), ".index") == "00000000000000000042.index");
-  CHECK(SegmentFileName(Offset(INT64_MAX), ".log") == "09223372036854775807.log");
+  CHECK(SegmentFileName(Offset(INT64_MAX), ".log") ==
+        "09223372036854775807.log");
 
   Offset base;
   REQUIRE(ParseSegmentFileName("00000000000000000042.log", ".log", &base));

@@ -4,11 +4,10 @@
 
 #include "storage/index_file.h"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "absl/status/status.h"
 #include "format/coding.h"
@@ -28,9 +27,9 @@ IndexFileContents SampleContents(size_t entries) {
   c.end_position = 64 + 100 * entries;
   c.max_timestamp = entries == 0 ? INT64_MIN : 1700000000000;
   for (size_t i = 0; i < entries; ++i) {
-    c.entries.push_back(IndexEntry{static_cast<uint32_t>(10 * i),
-                                   static_cast<uint32_t>(64 + 100 * i),
-                                   1700000000000 - 1000 + static_cast<int64_t>(i)});
+    c.entries.push_back(IndexEntry{
+        static_cast<uint32_t>(10 * i), static_cast<uint32_t>(64 + 100 * i),
+        1700000000000 - 1000 + static_cast<int64_t>(i)});
   }
   return c;
 }
@@ -101,7 +100,8 @@ TEST_CASE("index file: truncation and extension are detected", "[format]") {
     CHECK(absl::IsDataLoss(r.status()));
   }
   CHECK(absl::IsDataLoss(DecodeIndexFile(bytes + '\0').status()));
-  CHECK(absl::IsDataLoss(DecodeIndexFile(bytes + std::string(16, '\0')).status()));
+  CHECK(absl::IsDataLoss(
+      DecodeIndexFile(bytes + std::string(16, '\0')).status()));
 }
 
 // Rewrites the trailing checksum so that only the targeted check fails.
@@ -168,7 +168,8 @@ TEST_CASE("index file: header errors with a valid checksum", "[format]") {
 
 std::string GoodHeader(uint64_t file_bytes = 4096) {
   std::string h(64, '\0');
-  format::EncodeSegmentHeader({Offset(77), 1700000000000, file_bytes}, h.data());
+  format::EncodeSegmentHeader({Offset(77), 1700000000000, file_bytes},
+                              h.data());
   return h;
 }
 

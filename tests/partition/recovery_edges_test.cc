@@ -17,7 +17,8 @@ using testing::SmallSegments;
 
 const std::string kDir = "/log";
 
-void Patch(Env* env, const std::string& path, size_t pos, std::string_view bytes) {
+void Patch(Env* env, const std::string& path, size_t pos,
+           std::string_view bytes) {
   auto region = env->MapFile(path, true);
   REQUIRE(region.ok());
   std::memcpy((*region)->data() + pos, bytes.data(), bytes.size());
@@ -34,7 +35,8 @@ std::vector<std::string> Fill(PartitionLog* log, int n) {
   return values;
 }
 
-void CheckPrefixOf(const PartitionLog& log, const std::vector<std::string>& values) {
+void CheckPrefixOf(const PartitionLog& log,
+                   const std::vector<std::string>& values) {
   auto got = ReadAll(log);
   REQUIRE(got.ok());
   REQUIRE(got->size() <= values.size());
@@ -44,8 +46,10 @@ void CheckPrefixOf(const PartitionLog& log, const std::vector<std::string>& valu
   }
 }
 
-TEST_CASE("an interrupted roll's all-zero segment is removed; a damaged header is not",
-          "[recovery]") {
+TEST_CASE(
+    "an interrupted roll's all-zero segment is removed; a damaged header is "
+    "not",
+    "[recovery]") {
   MemEnv env;
   REQUIRE(env.CreateDir(kDir).ok());
   std::vector<std::string> values;
@@ -72,13 +76,15 @@ TEST_CASE("an interrupted roll's all-zero segment is removed; a damaged header i
     std::string path = (*log)->Segments().back()->path();
     log->reset();
     Patch(&env, path, 3, "X");
-    CHECK(absl::IsDataLoss(PartitionLog::Open(&env, kDir, SmallSegments()).status()));
+    CHECK(absl::IsDataLoss(
+        PartitionLog::Open(&env, kDir, SmallSegments()).status()));
     CHECK(env.FileExists(path));
   }
   SECTION("the only segment, all zeros: recreated empty") {
     MemEnv fresh;
     REQUIRE(fresh.CreateDir(kDir).ok());
-    REQUIRE(fresh.AllocateFile(kDir + "/" + std::string(20, '0') + ".log", 4096).ok());
+    REQUIRE(fresh.AllocateFile(kDir + "/" + std::string(20, '0') + ".log", 4096)
+                .ok());
     auto log = PartitionLog::Open(&fresh, kDir, SmallSegments());
     REQUIRE(log.ok());
     CHECK((*log)->end_offset() == Offset(0));
@@ -98,10 +104,12 @@ TEST_CASE("a torn unsealed segment cuts the log and removes later segments",
   CHECK(!env.FileExists(segments[1]->index_path()));
   auto image = env.CrashImage({.kind = CrashOptions::kProcessCrash});
   // Tear segment 1 in its middle.
-  size_t middle = (format::kSegmentHeaderSize + segments[1]->end_position()) / 2;
+  size_t middle =
+      (format::kSegmentHeaderSize + segments[1]->end_position()) / 2;
   Patch(image.get(), segments[1]->path(), middle, "\xAA\xBB");
   RecoveryReport report;
-  auto reopened = PartitionLog::Open(image.get(), kDir, SmallSegments(), &report);
+  auto reopened =
+      PartitionLog::Open(image.get(), kDir, SmallSegments(), &report);
   REQUIRE(reopened.ok());
   CHECK(report.segments_removed == static_cast<int64_t>(segments.size() - 2));
   CHECK(report.detail.find("unsealed") != std::string::npos);
@@ -131,14 +139,16 @@ TEST_CASE("an unsealed segment that ends early is cut too", "[recovery]") {
   size_t end = segments[0]->end_position();
   Patch(image.get(), segments[0]->path(), end - 200, std::string(200, '\0'));
   RecoveryReport report;
-  auto reopened = PartitionLog::Open(image.get(), kDir, SmallSegments(), &report);
+  auto reopened =
+      PartitionLog::Open(image.get(), kDir, SmallSegments(), &report);
   REQUIRE(reopened.ok());
   CHECK((*reopened)->Segments().size() == 1);
   CHECK((*reopened)->end_offset() < segments[1]->base_offset());
   CheckPrefixOf(**reopened, values);
 }
 
-TEST_CASE("a sealed segment shorter than its index is kDataLoss", "[recovery]") {
+TEST_CASE("a sealed segment shorter than its index is kDataLoss",
+          "[recovery]") {
   MemEnv env;
   REQUIRE(env.CreateDir(kDir).ok());
   std::vector<std::shared_ptr<Segment>> segments;

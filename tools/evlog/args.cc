@@ -101,12 +101,14 @@ std::vector<std::string> Args::GetAll(std::string_view name) const {
   return all;
 }
 
-absl::StatusOr<std::optional<int64_t>> Args::GetInt(std::string_view name) const {
+absl::StatusOr<std::optional<int64_t>> Args::GetInt(
+    std::string_view name) const {
   std::optional<std::string> v = Get(name);
   if (!v) return std::optional<int64_t>();
   int64_t n;
   if (!absl::SimpleAtoi(*v, &n)) {
-    return UsageError(absl::StrCat("--", ToAbsl(name), " wants an integer, not \"", *v, "\""));
+    return UsageError(absl::StrCat("--", ToAbsl(name),
+                                   " wants an integer, not \"", *v, "\""));
   }
   return std::optional<int64_t>(n);
 }

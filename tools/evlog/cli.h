@@ -76,17 +76,19 @@ class Args {
 
 // ---- Opening the store ----
 // Read-only, without the lock: works while an application holds the store.
-absl::StatusOr<std::unique_ptr<StoreImpl>> OpenForReading(const std::string& dir);
+absl::StatusOr<std::unique_ptr<StoreImpl>> OpenForReading(
+    const std::string& dir);
 // Exclusive; fails with a message saying the store is in use if it is held.
 // `create` creates a missing store (topic create); otherwise kNotFound.
-absl::StatusOr<std::unique_ptr<StoreImpl>> OpenForWriting(const std::string& dir,
-                                                          bool create);
+absl::StatusOr<std::unique_ptr<StoreImpl>> OpenForWriting(
+    const std::string& dir, bool create);
 
 // ---- Output ----
 // Left-aligned columns separated by two spaces, with a header row.
 class Table {
  public:
-  explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+  explicit Table(std::vector<std::string> header)
+      : header_(std::move(header)) {}
   void AddRow(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   void Print(std::ostream& out) const;
 
@@ -103,7 +105,8 @@ std::string JsonQuote(std::string_view s);
 class JsonObject {
  public:
   JsonObject& Str(std::string_view key, std::string_view value);
-  JsonObject& OptStr(std::string_view key, std::optional<std::string_view> value);
+  JsonObject& OptStr(std::string_view key,
+                     std::optional<std::string_view> value);
   JsonObject& Int(std::string_view key, int64_t value);
   JsonObject& Num(std::string_view key, double value);
   JsonObject& Bool(std::string_view key, bool value);

@@ -37,14 +37,15 @@ constexpr auto kFollowPollInterval = std::chrono::milliseconds(200);
 struct Cursor {
   PartitionId partition;
   Offset next;
-  Offset stop;          // without --follow: the end offset when we started
-  bool started = false; // `next` resolved from --from
+  Offset stop;           // without --follow: the end offset when we started
+  bool started = false;  // `next` resolved from --from
   bool done = false;
 };
 
 // Resolves --from for one partition: beginning | end | OFFSET | -N (N before
 // the end) | @TIMESTAMP_MS. Offsets are clamped into [start, end].
-absl::StatusOr<Offset> ResolveFrom(const PartitionLog& log, const std::string& from) {
+absl::StatusOr<Offset> ResolveFrom(const PartitionLog& log,
+                                   const std::string& from) {
   Offset start = log.start_offset(), end = log.end_offset();
   int64_t n;
   if (from == "beginning" || from == "earliest") return start;
@@ -56,8 +57,9 @@ absl::StatusOr<Offset> ResolveFrom(const PartitionLog& log, const std::string& f
     return log.OffsetForTimestamp(n);
   }
   if (!absl::SimpleAtoi(from, &n)) {
-    return UsageError(absl::StrCat(
-        "--from ", from, ": want beginning, end, an offset, -N or @TIMESTAMP_MS"));
+    return UsageError(
+        absl::StrCat("--from ", from,
+                     ": want beginning, end, an offset, -N or @TIMESTAMP_MS"));
   }
   Offset o = n < 0 ? end + n : Offset(n);
   return std::clamp(o, start, end);
@@ -66,7 +68,8 @@ absl::StatusOr<Offset> ResolveFrom(const PartitionLog& log, const std::string& f
 // --group: a real group member on a store opened for writing (commits need
 // it). Commits exactly what was printed (auto-commit is off), after every
 // batch and at the end.
-absl::Status ConsumeInGroup(const Args& args, const std::string& dir, const std::string& topic,
+absl::Status ConsumeInGroup(const Args& args, const std::string& dir,
+                            const std::string& topic,
                             const RecordFormat& format, Io& io) {
   const std::string from = args.Get("from").value_or("beginning");
   ConsumerOptions options;
@@ -78,8 +81,10 @@ absl::Status ConsumeInGroup(const Args& args, const std::string& dir, const std:
   } else if (from == "end" || from == "latest") {
     options.auto_offset_reset = AutoOffsetReset::kLatest;
   } else {
-    return UsageError("with --group, --from is beginning or end (where to start when the "
-                      "group has no committed offset); move a group with `evlog group reset`");
+    return UsageError(
+        "with --group, --from is beginning or end (where to start when the "
+        "group has no committed offset); move a group with `evlog group "
+        "reset`");
   }
   auto count = args.GetInt("count");
   if (!count.ok()) return count.status();
@@ -91,7 +96,8 @@ absl::Status ConsumeInGroup(const Args& args, const std::string& dir, const std:
   auto consumer = (*store)->NewConsumer(options);
   if (!consumer.ok()) return consumer.status();
   if (only->has_value()) {
-    std::vector<TopicPartition> parts = {{topic, PartitionId(static_cast<int32_t>(**only))}};
+    std::vector<TopicPartition> parts = {
+        {topic, PartitionId(static_cast<int32_t>(**only))}};
     if (auto st = (*consumer)->Assign(parts); !st.ok()) return st;
   } else {
     std::vector<std::string> topics = {topic};
@@ -114,7 +120,9 @@ absl::Status ConsumeInGroup(const Args& args, const std::string& dir, const std:
   PollResult batch;
   std::string buf;
   while (!g_interrupted.load() && printed != limit) {
-    if (auto st = (*consumer)->Poll(std::chrono::milliseconds(200), &batch); !st.ok()) return st;
+    if (auto st = (*consumer)->Poll(std::chrono::milliseconds(200), &batch);
+        !st.ok())
+      return st;
     for (const ConsumerRecord& r : batch) {
       buf.clear();
       if (args.json()) {
@@ -152,7 +160,8 @@ absl::Status ConsumeInGroup(const Args& args, const std::string& dir, const std:
 
 absl::Status RunConsume(const Args& args, Io& io) {
   constexpr char kUsage[] =
-      "consume TOPIC --dir DIR [--from beginning|end|OFFSET|-N|@TS_MS] [--partition P] "
+      "consume TOPIC --dir DIR [--from beginning|end|OFFSET|-N|@TS_MS] "
+      "[--partition P] "
       "[--count N] [--follow] [--group G] [--format FMT | --json]";
   if (auto s = args.ExpectPositional(1, kUsage); !s.ok()) return s;
   const std::string& topic_name = args.positional()[0];
@@ -162,11 +171,13 @@ absl::Status RunConsume(const Args& args, Io& io) {
   if (!only.ok()) return only.status();
   const std::string from = args.Get("from").value_or("beginning");
   const bool follow = args.Has("follow");
-  auto format = RecordFormat::Parse(args.Get("format").value_or(kDefaultRecordFormat));
+  auto format =
+      RecordFormat::Parse(args.Get("format").value_or(kDefaultRecordFormat));
   if (!format.ok()) return format.status();
   auto dir = args.Dir();
   if (!dir.ok()) return dir.status();
-  if (args.Has("group")) return ConsumeInGroup(args, *dir, topic_name, *format, io);
+  if (args.Has("group"))
+    return ConsumeInGroup(args, *dir, topic_name, *format, io);
 
   std::unique_ptr<StoreImpl> store;
   std::shared_ptr<Topic> topic;
@@ -188,15 +199,16 @@ absl::Status RunConsume(const Args& args, Io& io) {
     if (only->has_value()) {
       if (!cursors.empty()) return absl::OkStatus();
       if (**only < 0 || **only >= topic->partition_count()) {
-        return absl::OutOfRangeError(absl::StrCat("topic ", topic_name, " has no partition ",
-                                                  **only));
+        return absl::OutOfRangeError(
+            absl::StrCat("topic ", topic_name, " has no partition ", **only));
       }
       Cursor c;
       c.partition = PartitionId(static_cast<int32_t>(**only));
       cursors.push_back(c);
       return absl::OkStatus();
     }
-    for (int32_t p = static_cast<int32_t>(cursors.size()); p < topic->partition_count(); ++p) {
+    for (int32_t p = static_cast<int32_t>(cursors.size());
+         p < topic->partition_count(); ++p) {
       Cursor c;
       c.partition = PartitionId(p);
       cursors.push_back(c);

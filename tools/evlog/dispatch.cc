@@ -25,39 +25,71 @@ const std::vector<Command>& Commands() {
        {{"partitions", true}, {"config", true}},
        RunTopicCreate,
        "NAME --partitions N [--config k=v ...]   create a topic"},
-      {{"topic", "describe"}, {}, RunTopicDescribe, "NAME   config and per-partition state"},
-      {{"topic", "delete"}, {}, RunTopicDelete, "NAME   delete a topic and its data"},
+      {{"topic", "describe"},
+       {},
+       RunTopicDescribe,
+       "NAME   config and per-partition state"},
+      {{"topic", "delete"},
+       {},
+       RunTopicDelete,
+       "NAME   delete a topic and its data"},
       {{"topic", "alter"},
        {{"partitions", true}},
        RunTopicAlter,
        "NAME --partitions N   add partitions"},
       {{"produce"},
-       {{"key-separator", true}, {"partition", true}, {"header", true}, {"sync", false},
+       {{"key-separator", true},
+        {"partition", true},
+        {"header", true},
+        {"sync", false},
         {"acks", false}},
        RunProduce,
-       "TOPIC [--key-separator SEP] [--partition P] [--header k=v ...] [--sync] [--acks]\n"
+       "TOPIC [--key-separator SEP] [--partition P] [--header k=v ...] "
+       "[--sync] [--acks]\n"
        "        append one record per line of standard input"},
       {{"consume"},
-       {{"from", true}, {"partition", true}, {"count", true}, {"follow", false},
-        {"group", true}, {"format", true}},
+       {{"from", true},
+        {"partition", true},
+        {"count", true},
+        {"follow", false},
+        {"group", true},
+        {"format", true}},
        RunConsume,
-       "TOPIC [--from beginning|end|OFFSET|-N|@TS_MS] [--partition P] [--count N]\n"
-       "        [--follow] [--group G] [--format FMT]   print records (FMT: %t %p %o %T %k %s %h %K %S)"},
+       "TOPIC [--from beginning|end|OFFSET|-N|@TS_MS] [--partition P] [--count "
+       "N]\n"
+       "        [--follow] [--group G] [--format FMT]   print records (FMT: %t "
+       "%p %o %T %k %s %h %K %S)"},
       {{"groups"}, {}, RunGroups, "list consumer groups with their lag"},
-      {{"group", "describe"}, {}, RunGroupDescribe,
+      {{"group", "describe"},
+       {},
+       RunGroupDescribe,
        "GROUP   committed offset, end offset and lag per partition"},
       {{"group", "reset"},
-       {{"topic", true}, {"to-earliest", false}, {"to-latest", false}, {"to-offset", true},
-        {"to-datetime", true}, {"shift-by", true}, {"dry-run", false}, {"execute", false}},
+       {{"topic", true},
+        {"to-earliest", false},
+        {"to-latest", false},
+        {"to-offset", true},
+        {"to-datetime", true},
+        {"shift-by", true},
+        {"dry-run", false},
+        {"execute", false}},
        RunGroupReset,
-       "GROUP --topic T (--to-earliest|--to-latest|--to-offset N|--to-datetime MS|\n"
-       "        --shift-by N) [--dry-run|--execute]   move committed offsets (default dry run)"},
-      {{"group", "delete"}, {}, RunGroupDelete, "GROUP   forget a group and its offsets"},
+       "GROUP --topic T (--to-earliest|--to-latest|--to-offset N|--to-datetime "
+       "MS|\n"
+       "        --shift-by N) [--dry-run|--execute]   move committed offsets "
+       "(default dry run)"},
+      {{"group", "delete"},
+       {},
+       RunGroupDelete,
+       "GROUP   forget a group and its offsets"},
       {{"dump"},
        {{"print-payload", false}},
        RunDump,
-       "PATH [--print-payload]   a segment, index file or partition directory, frame by frame"},
-      {{"verify"}, {{"repair", false}}, RunVerify,
+       "PATH [--print-payload]   a segment, index file or partition directory, "
+       "frame by frame"},
+      {{"verify"},
+       {{"repair", false}},
+       RunVerify,
        "[--repair]   check every file; --repair lets recovery fix what it can"},
       {{"stats"}, {}, RunStats, "records, bytes and segments per partition"},
   };
@@ -66,7 +98,8 @@ const std::vector<Command>& Commands() {
 
 void PrintHelp(std::ostream& out) {
   out << "evlog " << kVersionString
-      << " -- inspect and administer an evlog store (Kafka's log semantics, in process)\n\n"
+      << " -- inspect and administer an evlog store (Kafka's log semantics, in "
+         "process)\n\n"
          "usage: evlog COMMAND [ARGS] --dir DIR [--json]\n\n";
   for (const Command& c : Commands()) {
     std::string words;
@@ -75,10 +108,14 @@ void PrintHelp(std::ostream& out) {
     }
     out << "  " << words << " " << c.help << "\n";
   }
-  out << "\n--dir DIR defaults to $EVLOG_DIR. Tables by default, JSON with --json.\n"
-         "Reading commands (topics, topic describe, consume, dump, verify, stats) work on a\n"
-         "store an application holds open; writing commands need it to themselves.\n"
-         "Exit status: 0 success, 1 failure (one line on stderr), 2 usage error.\n";
+  out << "\n--dir DIR defaults to $EVLOG_DIR. Tables by default, JSON with "
+         "--json.\n"
+         "Reading commands (topics, topic describe, consume, dump, verify, "
+         "stats) work on a\n"
+         "store an application holds open; writing commands need it to "
+         "themselves.\n"
+         "Exit status: 0 success, 1 failure (one line on stderr), 2 usage "
+         "error.\n";
 }
 
 }  // namespace
@@ -96,8 +133,9 @@ int Main(const std::vector<std::string>& argv, Io& io) {
       *io.out << "evlog " << kVersionString << '\n';
       return 0;
     } else if (!a.starts_with("-") &&
-               (words.empty() || (words.size() == 1 && (words[0] == "topic" ||
-                                                        words[0] == "group")))) {
+               (words.empty() ||
+                (words.size() == 1 &&
+                 (words[0] == "topic" || words[0] == "group")))) {
       words.push_back(a);
     } else {
       rest.push_back(a);
@@ -111,7 +149,8 @@ int Main(const std::vector<std::string>& argv, Io& io) {
   for (const Command& c : Commands()) {
     if (c.words.size() != words.size()) continue;
     bool match = true;
-    for (size_t i = 0; i < words.size(); ++i) match = match && c.words[i] == words[i];
+    for (size_t i = 0; i < words.size(); ++i)
+      match = match && c.words[i] == words[i];
     if (!match) continue;
     absl::Status s;
     auto args = Args::Parse(rest, c.flags);
@@ -130,8 +169,10 @@ int Main(const std::vector<std::string>& argv, Io& io) {
     return IsUsageError(s) ? 2 : 1;
   }
   std::string words_str;
-  for (const std::string& w : words) absl::StrAppend(&words_str, words_str.empty() ? "" : " ", w);
-  *io.err << "evlog: unknown command \"" << words_str << "\" (see evlog --help)\n";
+  for (const std::string& w : words)
+    absl::StrAppend(&words_str, words_str.empty() ? "" : " ", w);
+  *io.err << "evlog: unknown command \"" << words_str
+          << "\" (see evlog --help)\n";
   return 2;
 }
 

@@ -28,8 +28,8 @@ class RecordFormat {
   // Usage error for an unknown placeholder.
   static absl::StatusOr<RecordFormat> Parse(std::string_view format);
   // Appends the formatted record to *out.
-  void Append(std::string_view topic, PartitionId partition, const RecordView& r,
-              std::string* out) const;
+  void Append(std::string_view topic, PartitionId partition,
+              const RecordView& r, std::string* out) const;
 
  private:
   std::string format_;  // unescaped; placeholders kept as %x
@@ -37,7 +37,8 @@ class RecordFormat {
 
 // One JSON object (no newline): topic, partition, offset, timestamp, key,
 // value, headers ([{"key":..,"value":..}]).
-std::string RecordJson(std::string_view topic, PartitionId partition, const RecordView& r);
+std::string RecordJson(std::string_view topic, PartitionId partition,
+                       const RecordView& r);
 
 }  // namespace evlog::cli
 

@@ -11,7 +11,9 @@ namespace evlog::cli {
 
 namespace {
 
-int64_t Records(const PartitionDescription& p) { return p.end_offset - p.start_offset; }
+int64_t Records(const PartitionDescription& p) {
+  return p.end_offset - p.start_offset;
+}
 
 std::string PartitionJson(const PartitionDescription& p) {
   return JsonObject()
@@ -43,12 +45,14 @@ absl::StatusOr<int32_t> PartitionsFlag(const Args& args) {
 }  // namespace
 
 absl::Status RunTopics(const Args& args, Io& io) {
-  if (auto s = args.ExpectPositional(0, "topics --dir DIR [--json]"); !s.ok()) return s;
+  if (auto s = args.ExpectPositional(0, "topics --dir DIR [--json]"); !s.ok())
+    return s;
   auto dir = args.Dir();
   if (!dir.ok()) return dir.status();
   auto store = OpenForReading(*dir);
   if (!store.ok()) return store.status();
-  Table table({"TOPIC", "PARTITIONS", "RECORDS", "BYTES", "CLEANUP", "DURABILITY"});
+  Table table(
+      {"TOPIC", "PARTITIONS", "RECORDS", "BYTES", "CLEANUP", "DURABILITY"});
   std::vector<std::string> json;
   for (const std::string& name : (*store)->ListTopics()) {
     auto d = (*store)->DescribeTopic(name);
@@ -63,16 +67,18 @@ absl::Status RunTopics(const Args& args, Io& io) {
       if (k == "cleanup_policy") cleanup = v;
       if (k == "durability") durability = v;
     }
-    table.AddRow({name, absl::StrCat(d->partitions.size()), absl::StrCat(records),
-                  absl::StrCat(bytes), cleanup, durability});
-    json.push_back(JsonObject()
-                       .Str("topic", name)
-                       .Int("partitions", static_cast<int64_t>(d->partitions.size()))
-                       .Int("records", records)
-                       .Int("bytes", bytes)
-                       .Str("cleanup_policy", cleanup)
-                       .Str("durability", durability)
-                       .str());
+    table.AddRow({name, absl::StrCat(d->partitions.size()),
+                  absl::StrCat(records), absl::StrCat(bytes), cleanup,
+                  durability});
+    json.push_back(
+        JsonObject()
+            .Str("topic", name)
+            .Int("partitions", static_cast<int64_t>(d->partitions.size()))
+            .Int("records", records)
+            .Int("bytes", bytes)
+            .Str("cleanup_policy", cleanup)
+            .Str("durability", durability)
+            .str());
   }
   if (args.json()) {
     *io.out << JsonArray(json) << '\n';
@@ -83,7 +89,8 @@ absl::Status RunTopics(const Args& args, Io& io) {
 }
 
 absl::Status RunTopicCreate(const Args& args, Io& io) {
-  constexpr char kUsage[] = "topic create NAME --partitions N [--config k=v ...] --dir DIR";
+  constexpr char kUsage[] =
+      "topic create NAME --partitions N [--config k=v ...] --dir DIR";
   if (auto s = args.ExpectPositional(1, kUsage); !s.ok()) return s;
   auto partitions = PartitionsFlag(args);
   if (!partitions.ok()) return partitions.status();
@@ -97,19 +104,26 @@ absl::Status RunTopicCreate(const Args& args, Io& io) {
   auto store = OpenForWriting(*dir, /*create=*/true);
   if (!store.ok()) return store.status();
   const std::string& name = args.positional()[0];
-  if (auto s = (*store)->CreateTopic(name, *partitions, config); !s.ok()) return s;
+  if (auto s = (*store)->CreateTopic(name, *partitions, config); !s.ok())
+    return s;
   if (auto s = (*store)->Close(); !s.ok()) return s;
   if (args.json()) {
-    *io.out << JsonObject().Str("created", name).Int("partitions", *partitions).str() << '\n';
+    *io.out << JsonObject()
+                   .Str("created", name)
+                   .Int("partitions", *partitions)
+                   .str()
+            << '\n';
   } else {
-    *io.out << "created topic " << name << " with " << *partitions << " partition"
-            << (*partitions == 1 ? "" : "s") << '\n';
+    *io.out << "created topic " << name << " with " << *partitions
+            << " partition" << (*partitions == 1 ? "" : "s") << '\n';
   }
   return absl::OkStatus();
 }
 
 absl::Status RunTopicDescribe(const Args& args, Io& io) {
-  if (auto s = args.ExpectPositional(1, "topic describe NAME --dir DIR [--json]"); !s.ok()) {
+  if (auto s =
+          args.ExpectPositional(1, "topic describe NAME --dir DIR [--json]");
+      !s.ok()) {
     return s;
   }
   auto dir = args.Dir();
@@ -129,27 +143,31 @@ absl::Status RunTopicDescribe(const Args& args, Io& io) {
             << '\n';
     return absl::OkStatus();
   }
-  *io.out << "Topic: " << d->name << "  partitions: " << d->partitions.size() << '\n';
+  *io.out << "Topic: " << d->name << "  partitions: " << d->partitions.size()
+          << '\n';
   std::string config_line;
   for (const auto& [k, v] : TopicConfigToPairs(d->config)) {
     absl::StrAppend(&config_line, config_line.empty() ? "" : " ", k, "=", v);
   }
   *io.out << "Config: " << config_line << "\n\n";
-  Table table({"PARTITION", "START", "END", "DURABLE_END", "RECORDS", "BYTES", "SEGMENTS",
-               "OLDEST (UTC)", "NEWEST (UTC)"});
+  Table table({"PARTITION", "START", "END", "DURABLE_END", "RECORDS", "BYTES",
+               "SEGMENTS", "OLDEST (UTC)", "NEWEST (UTC)"});
   for (const auto& p : d->partitions) {
-    table.AddRow({absl::StrCat(p.partition.value()), absl::StrCat(p.start_offset.value()),
+    table.AddRow({absl::StrCat(p.partition.value()),
+                  absl::StrCat(p.start_offset.value()),
                   absl::StrCat(p.end_offset.value()),
-                  absl::StrCat(p.durable_end_offset.value()), absl::StrCat(Records(p)),
-                  absl::StrCat(p.bytes), absl::StrCat(p.segments),
-                  FormatTime(p.oldest_timestamp_ms), FormatTime(p.newest_timestamp_ms)});
+                  absl::StrCat(p.durable_end_offset.value()),
+                  absl::StrCat(Records(p)), absl::StrCat(p.bytes),
+                  absl::StrCat(p.segments), FormatTime(p.oldest_timestamp_ms),
+                  FormatTime(p.newest_timestamp_ms)});
   }
   table.Print(*io.out);
   return absl::OkStatus();
 }
 
 absl::Status RunTopicDelete(const Args& args, Io& io) {
-  if (auto s = args.ExpectPositional(1, "topic delete NAME --dir DIR"); !s.ok()) return s;
+  if (auto s = args.ExpectPositional(1, "topic delete NAME --dir DIR"); !s.ok())
+    return s;
   auto dir = args.Dir();
   if (!dir.ok()) return dir.status();
   auto store = OpenForWriting(*dir, /*create=*/false);
@@ -166,7 +184,8 @@ absl::Status RunTopicDelete(const Args& args, Io& io) {
 }
 
 absl::Status RunTopicAlter(const Args& args, Io& io) {
-  if (auto s = args.ExpectPositional(1, "topic alter NAME --partitions N --dir DIR");
+  if (auto s =
+          args.ExpectPositional(1, "topic alter NAME --partitions N --dir DIR");
       !s.ok()) {
     return s;
   }
@@ -180,9 +199,14 @@ absl::Status RunTopicAlter(const Args& args, Io& io) {
   if (auto s = (*store)->AddPartitions(name, *partitions); !s.ok()) return s;
   if (auto s = (*store)->Close(); !s.ok()) return s;
   if (args.json()) {
-    *io.out << JsonObject().Str("altered", name).Int("partitions", *partitions).str() << '\n';
+    *io.out << JsonObject()
+                   .Str("altered", name)
+                   .Int("partitions", *partitions)
+                   .str()
+            << '\n';
   } else {
-    *io.out << "topic " << name << " now has " << *partitions << " partitions\n";
+    *io.out << "topic " << name << " now has " << *partitions
+            << " partitions\n";
   }
   return absl::OkStatus();
 }

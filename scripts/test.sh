@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick-start command 2: install dependencies, check formatting
-# (scripts/check-format.sh), then build and run the whole test suite: the developer build, ASan+UBSan and ThreadSanitizer builds
+# (scripts/check-format.sh), then build and run the whole test suite: the
+# developer build, ASan+UBSan and ThreadSanitizer builds
 # (unit tests, the evlog CLI tests and every example, all through ctest),
 # plus the packaging check: install the dev build to a temporary prefix and
 # build examples/installed against it as a separate CMake project

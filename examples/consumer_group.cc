@@ -60,10 +60,10 @@ class CommitOnRevoke : public evlog::RebalanceListener {
 };
 
 struct Member {
-  const char* name;
+  const char* name = "";
   std::atomic<bool> stop{false};
   std::atomic<int64_t> processed{0};
-  std::thread thread;
+  std::thread thread{};
 };
 
 }  // namespace

@@ -83,8 +83,8 @@ class Consumer;
 // TopicPartition
 // ---------------------------------------------------------------------------
 struct TopicPartition {
-  std::string topic;
-  PartitionId partition;
+  std::string topic{};
+  PartitionId partition{};
 
   friend auto operator<=>(const TopicPartition&,
                           const TopicPartition&) = default;
@@ -173,7 +173,7 @@ struct ConsumerOptions {
   // The consumer group. Empty (default): no group, manual assignment only,
   // no commits. Group ids follow the topic-name rule (1-249 characters of
   // [A-Za-z0-9._-], not "." or "..").
-  std::string group_id;
+  std::string group_id{};
   // A name for this consumer, shown by DescribeGroup. Default "consumer".
   std::string client_id = "consumer";
   // See AutoOffsetReset. Default kLatest (Kafka's default).
@@ -218,9 +218,9 @@ struct ConsumerOptions {
 
 // One record returned by Poll.
 struct ConsumerRecord {
-  std::string_view topic;  // valid as long as the PollResult
-  PartitionId partition;
-  RecordView record;  // zero-copy; valid as long as the PollResult
+  std::string_view topic{};  // valid as long as the PollResult
+  PartitionId partition{};
+  RecordView record{};  // zero-copy; valid as long as the PollResult
 };
 
 // The records of one Poll, in offset order per partition.
@@ -268,8 +268,8 @@ class PollResult {
 // An offset to commit (committed offset = next offset to read) or one
 // found by a lookup.
 struct TopicPartitionOffset {
-  TopicPartition tp;
-  Offset offset;
+  TopicPartition tp{};
+  Offset offset{};
 };
 
 // ---------------------------------------------------------------------------

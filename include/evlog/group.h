@@ -32,32 +32,32 @@ namespace evlog {
 
 // One member of a group, as DescribeGroup shows it.
 struct GroupMemberDescription {
-  std::string member_id;  // "<client_id>-<n>"
-  std::string client_id;
-  std::vector<std::string> subscription;   // sorted topic names
-  std::vector<TopicPartition> assignment;  // partitions it owns now, sorted
+  std::string member_id{};  // "<client_id>-<n>"
+  std::string client_id{};
+  std::vector<std::string> subscription{};   // sorted topic names
+  std::vector<TopicPartition> assignment{};  // partitions it owns now, sorted
 };
 
 // One partition of a group: those with a committed offset and those owned
 // by a member.
 struct GroupPartitionDescription {
-  TopicPartition tp;
-  std::optional<Offset> committed;  // nullopt: nothing committed
-  Offset end_offset;                // the log end offset now
+  TopicPartition tp{};
+  std::optional<Offset> committed{};  // nullopt: nothing committed
+  Offset end_offset{};                // the log end offset now
   // end_offset - committed (>= 0); nullopt when nothing is committed.
-  std::optional<int64_t> lag;
-  std::string owner;  // member id, empty if none
+  std::optional<int64_t> lag{};
+  std::string owner{};  // member id, empty if none
 };
 
 struct GroupDescription {
-  std::string group_id;
+  std::string group_id{};
   // "Empty" (no members), "Stable" (every member has taken its assignment)
   // or "Rebalancing" (some partitions are still moving).
-  std::string state;
+  std::string state{};
   int64_t generation = 0;  // bumped at every rebalance; 0 before any
-  std::optional<AssignmentStrategy> strategy;         // of the current members
-  std::vector<GroupMemberDescription> members;        // in join order
-  std::vector<GroupPartitionDescription> partitions;  // sorted
+  std::optional<AssignmentStrategy> strategy{};   // of the current members
+  std::vector<GroupMemberDescription> members{};  // in join order
+  std::vector<GroupPartitionDescription> partitions{};  // sorted
 };
 
 // What ResetGroupOffsets sets each partition's committed offset to. Like

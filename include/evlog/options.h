@@ -69,7 +69,7 @@ struct TopicConfig {
   // retention_ms = 0 this is queue semantics: a segment goes once it is
   // closed and consumed by every group. Group ids follow the topic-name
   // rule. Empty (default): no hold.
-  std::vector<std::string> retention_wait_for_groups;
+  std::vector<std::string> retention_wait_for_groups{};
   // Cap on the hold above, so that a dead group cannot fill the disk: the
   // oldest segments are deleted while the partition's log is larger than
   // this, consumed or not. -1: no cap (default). Applies only with

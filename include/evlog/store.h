@@ -70,7 +70,7 @@ struct StoreOptions {
   // store. Pass a MemEnv (NewMemEnv) to keep everything in memory.
   Env* env = nullptr;
   // Config of topics created without an explicit one.
-  TopicConfig default_topic_config;
+  TopicConfig default_topic_config{};
   // Period of the background maintenance thread (interval syncs, age rolls,
   // retention, compaction), in ms. 0 disables the thread; call
   // RunMaintenance() yourself (tests do, with a FakeClock). Default 1000.
@@ -91,7 +91,7 @@ struct StoreOptions {
   bool read_only = false;
   // Receives log lines (evlog/observability.h: levels, components and the
   // rules for callbacks). Empty (default): nothing is logged or formatted.
-  Logger logger;
+  Logger logger{};
   // Told of segment rolls and deletions, compactions, corruption found at
   // open, rebalances and background errors (evlog/observability.h). Not
   // owned; must outlive the store. Null (default): no events, at no cost.
@@ -100,11 +100,11 @@ struct StoreOptions {
 
 // State of one partition, as returned by DescribeTopic.
 struct PartitionDescription {
-  PartitionId partition;
-  Offset start_offset;        // first offset still in the log
-  Offset end_offset;          // offset the next record gets
-  Offset durable_end_offset;  // every record below it is synced
-  uint64_t bytes = 0;         // log bytes (segment data, not preallocation)
+  PartitionId partition{};
+  Offset start_offset{};        // first offset still in the log
+  Offset end_offset{};          // offset the next record gets
+  Offset durable_end_offset{};  // every record below it is synced
+  uint64_t bytes = 0;           // log bytes (segment data, not preallocation)
   int64_t segments = 0;
   // Timestamp of the first record in the log and largest timestamp; -1 if
   // the partition is empty.
@@ -113,9 +113,9 @@ struct PartitionDescription {
 };
 
 struct TopicDescription {
-  std::string name;
-  TopicConfig config;
-  std::vector<PartitionDescription> partitions;
+  std::string name{};
+  TopicConfig config{};
+  std::vector<PartitionDescription> partitions{};
 };
 
 class Store {

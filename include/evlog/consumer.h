@@ -80,26 +80,6 @@ namespace evlog {
 class Consumer;
 
 // ---------------------------------------------------------------------------
-// TopicPartition
-// ---------------------------------------------------------------------------
-struct TopicPartition {
-  std::string topic{};
-  PartitionId partition{};
-
-  friend auto operator<=>(const TopicPartition&,
-                          const TopicPartition&) = default;
-  friend bool operator==(const TopicPartition&,
-                         const TopicPartition&) = default;
-  template <typename H>
-  friend H AbslHashValue(H h, const TopicPartition& tp) {
-    return H::combine(std::move(h), tp.topic, tp.partition);
-  }
-};
-
-// "topic-3", for messages.
-std::string ToString(const TopicPartition& tp);
-
-// ---------------------------------------------------------------------------
 // Options
 // ---------------------------------------------------------------------------
 

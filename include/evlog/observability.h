@@ -55,7 +55,6 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "evlog/consumer.h"
 #include "evlog/types.h"
 
 namespace evlog {

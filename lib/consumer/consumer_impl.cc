@@ -9,10 +9,6 @@
 
 namespace evlog {
 
-std::string ToString(const TopicPartition& tp) {
-  return absl::StrCat(tp.topic, "-", tp.partition.value());
-}
-
 absl::Status ConsumerImpl::Validate(const ConsumerOptions& o) {
   auto bad = [](std::string_view why) {
     return absl::InvalidArgumentError(

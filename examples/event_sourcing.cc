@@ -7,7 +7,7 @@
 // * Commands are checked against the rebuilt state and appended with the
 //   expected end offset of the partition (SendOptions::expected_end_offset):
 //   if anything was appended since the state was read, the append fails
-//   with kFailedPrecondition and the command is retried on fresh state. Two
+//   with kAborted and the command is retried on fresh state. Two
 //   threads withdrawing concurrently therefore never overdraw an account.
 // * Snapshots (balance + the offset they cover) go to `account-snapshots`, a
 //   compacted topic (only the latest snapshot per account matters); Load
@@ -124,7 +124,7 @@ class Bank {
       opts.expected_end_offset = a.partition_end;  // optimistic concurrency
       auto sent =
           producer_->Send("account-events", {.key = id, .value = value}, opts);
-      if (absl::IsFailedPrecondition(sent.status())) {
+      if (absl::IsAborted(sent.status())) {
         conflicts->fetch_add(1);
         continue;  // someone appended meanwhile: re-read and decide again
       }

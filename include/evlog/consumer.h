@@ -48,10 +48,12 @@
 //                       with auto_offset_reset = kError
 //   kFailedPrecondition consumer or store closed; Seek/Position/Pause on a
 //                       partition not assigned; Assign while subscribed or
-//                       the reverse; a commit fenced off because this member
-//                       no longer owns the partition (rebalanced away or
-//                       removed from the group), or a manual-assignment
-//                       commit while the group has active members
+//                       the reverse; a manual-assignment commit while the
+//                       group has active members
+//   kAborted            a commit fenced off because this member no longer
+//                       owns the partition (rebalanced away or removed from
+//                       the group): Poll again (which rejoins and takes the
+//                       new assignment), then retry
 //   kCancelled          Poll interrupted by Wakeup()
 //   kDataLoss           a corrupt frame in the log
 
@@ -187,7 +189,7 @@ struct ConsumerOptions {
   // Groups only: a member that has not called Poll for this long (Env
   // clock) is removed from the group when another member notices (at its
   // polls); its partitions are reassigned and its later commits fail with
-  // kFailedPrecondition. It rejoins at its next Poll. Default 300000 (5 min,
+  // kAborted. It rejoins at its next Poll. Default 300000 (5 min,
   // Kafka's max.poll.interval.ms). Must be > 0.
   int64_t max_poll_interval_ms = 300000;
 };
@@ -339,9 +341,13 @@ class Consumer {
   // Commits the current positions of all owned partitions, durably and
   // atomically (all or nothing), and returns when they survive a crash.
   virtual absl::Status CommitSync() = 0;
-  // Commits the given offsets (next offset to read) the same way. Every
-  // partition must be owned by this consumer (kFailedPrecondition names the
-  // first one that is not).
+  // Commits the given offsets (next offset to read) the same way. For a
+  // group member (Subscribe) every partition must be owned by this member
+  // (kAborted names the first one that is not: it was rebalanced away). A
+  // consumer with a manual assignment (Assign) is Kafka's standalone
+  // consumer: it may commit any partition of an existing topic, assigned or
+  // not, while the group has no active members (kFailedPrecondition
+  // otherwise).
   virtual absl::Status CommitSync(
       const std::vector<TopicPartitionOffset>& offsets) = 0;
   // Asynchronous forms. In this in-process implementation the commit is

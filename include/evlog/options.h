@@ -84,8 +84,12 @@ struct TopicConfig {
   // Compaction: compact a partition once this share of its closed log is
   // superseded records. Default 0.5. Range (0, 1].
   double min_cleanable_dirty_ratio = 0.5;
-  // Largest encoded record (key + value + headers + 24 bytes of framing)
-  // accepted. Default 1 MiB. Must fit in a segment.
+  // Largest encoded record accepted, counted as: key bytes + value bytes +
+  // 28 bytes of framing, plus for each header its key and value bytes + 8
+  // (the record encoding of docs/FORMAT.md; a null key or value counts 0
+  // bytes). A larger one is refused with kResourceExhausted. Kafka's
+  // max.message.bytes limits a whole batch instead; here a batch is limited
+  // only by segment_bytes. Default 1 MiB. Must fit in a segment.
   uint32_t max_record_bytes = 1u << 20;
   // One sparse index entry per this many bytes of log. Default 4 KiB:
   // smaller = faster seeks, more memory.

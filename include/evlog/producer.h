@@ -25,9 +25,10 @@
 //
 // Errors: kNotFound (unknown topic), kOutOfRange (partition out of range),
 // kResourceExhausted (record too large, disk full), kFailedPrecondition
-// (producer or store closed, partition failed, or expected offset
-// mismatch -- the message carries the actual end offset), kInvalidArgument
-// (empty batch, batch whose keys map to different partitions).
+// (producer or store closed, partition failed), kAborted (expected offset
+// mismatch -- the message carries the actual end offset; re-read and retry),
+// kInvalidArgument (empty batch, batch whose keys map to different
+// partitions).
 
 #ifndef EVLOG_PRODUCER_H_
 #define EVLOG_PRODUCER_H_
@@ -63,7 +64,7 @@ struct SendOptions {
   std::optional<PartitionId> partition{};
   // Conditional append (optimistic concurrency): write only if the chosen
   // partition's end offset equals this; otherwise nothing is written and
-  // kFailedPrecondition says the actual end offset.
+  // kAborted says the actual end offset.
   std::optional<Offset> expected_end_offset{};
 };
 

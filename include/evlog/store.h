@@ -32,7 +32,12 @@
 //   kOutOfRange         offset outside the log, partition out of range
 //   kResourceExhausted  disk full, record or batch too large
 //   kFailedPrecondition store or producer closed, partition failed after an
-//                       I/O error, conditional append mismatch
+//                       I/O error, read-only store: do not retry until the
+//                       state is fixed
+//   kAborted            a conflict with a concurrent writer that a retry on
+//                       fresh state can resolve: conditional append
+//                       mismatch (expected_end_offset), a group commit
+//                       fenced off by a rebalance
 //   kUnavailable        the store is held by another owner (the message
 //                       names the lock file)
 //   kDataLoss           corruption found on disk

@@ -377,7 +377,7 @@ absl::Status ConsumerImpl::DoCommit(
   if (member_ != nullptr) {
     for (const TopicPartitionOffset& o : offsets) {
       if (Find(o.tp) == nullptr) {
-        return absl::FailedPreconditionError(
+        return absl::AbortedError(
             absl::StrCat("cannot commit ", ToString(o.tp),
                          ": not owned by member ", member_->id));
       }

@@ -284,13 +284,13 @@ absl::Status Group::Commit(const MemberHandle* member,
           members_.begin(), members_.end(),
           [&](const Member& m) { return m.handle->id == member->id; });
       if (it == members_.end()) {
-        return absl::FailedPreconditionError(absl::StrCat(
+        return absl::AbortedError(absl::StrCat(
             "member ", member->id, " was removed from group ", name_,
             " (now generation ", generation_, "); its commit is fenced off"));
       }
       for (const TopicPartitionOffset& o : offsets) {
         if (!it->owned.contains(o.tp)) {
-          return absl::FailedPreconditionError(absl::StrCat(
+          return absl::AbortedError(absl::StrCat(
               "member ", member->id, " does not own ", ToString(o.tp),
               " in group ", name_, " generation ", generation_,
               " (rebalanced away); commit fenced off"));

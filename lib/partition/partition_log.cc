@@ -103,7 +103,7 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
     if (failed_.load(std::memory_order_acquire)) return health();
     Offset end = end_offset();
     if (expected_end && *expected_end != end) {
-      return absl::FailedPreconditionError(
+      return absl::AbortedError(
           absl::StrCat("expected offset ", expected_end->value(),
                        ", log end offset ", end.value()));
     }

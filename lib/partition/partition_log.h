@@ -93,7 +93,7 @@ class PartitionLog {
   ~PartitionLog();  // Close()s; errors are dropped (call Close to see them).
 
   // Appends `records` (non-empty) as one atomic batch. With `expected_end`,
-  // appends only if end_offset() equals it, else kFailedPrecondition whose
+  // appends only if end_offset() equals it, else kAborted whose
   // message carries the actual end offset ("expected offset N, log end M").
   // Errors: kInvalidArgument (empty batch), kResourceExhausted (a record
   // larger than max_record_bytes, a batch larger than a segment, or no disk

@@ -177,7 +177,7 @@ TEST_CASE(
        }},
       {"empty batch", Code::kInvalidArgument,
        [](Fixture& f) { return f.producer->SendBatch("t", {}).status(); }},
-      {"expected end offset mismatch", Code::kFailedPrecondition,
+      {"expected end offset mismatch", Code::kAborted,
        [](Fixture& f) {
          return f.producer
              ->Send("t", {.value = "v"},

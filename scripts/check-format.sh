@@ -13,7 +13,7 @@ if [ "${1:-}" = --fix ]; then
   exit 0
 fi
 if ! "$cf" --dry-run --Werror "${files[@]}" 2>"$log"; then
-  grep -o '^[^:]*:[0-9]*' "$log" | sort -u | head -20 >&2
+  grep -oE '^[^: ]+\.(h|cc):[0-9]+' "$log" | sort -u | head -20 >&2
   echo "format check: files above differ from clang-format's output;" \
        "run scripts/check-format.sh --fix" >&2
   exit 1

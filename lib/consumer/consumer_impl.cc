@@ -377,9 +377,9 @@ absl::Status ConsumerImpl::DoCommit(
   if (member_ != nullptr) {
     for (const TopicPartitionOffset& o : offsets) {
       if (Find(o.tp) == nullptr) {
-        return absl::AbortedError(
-            absl::StrCat("cannot commit ", ToString(o.tp),
-                         ": not owned by member ", member_->id));
+        return absl::AbortedError(absl::StrCat("cannot commit ", ToString(o.tp),
+                                               ": not owned by member ",
+                                               member_->id));
       }
     }
   }

@@ -103,9 +103,9 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
     if (failed_.load(std::memory_order_acquire)) return health();
     Offset end = end_offset();
     if (expected_end && *expected_end != end) {
-      return absl::AbortedError(
-          absl::StrCat("expected offset ", expected_end->value(),
-                       ", log end offset ", end.value()));
+      return absl::AbortedError(absl::StrCat("expected offset ",
+                                             expected_end->value(),
+                                             ", log end offset ", end.value()));
     }
     int64_t now = env_->clock()->NowMs();
     // A log that fills segments asks for the next spare right after a roll.

@@ -86,6 +86,21 @@ contains "$TMP/out" '"key":"k' "json key"
 expect 0 "consume headers" -- "$EVLOG" consume orders --count 1 --format '%k %h %S'
 contains "$TMP/out" " src=test 1" "format %h %S"
 expect 2 "bad format" -- "$EVLOG" consume orders --format '%q'
+# Keys and values that are not UTF-8 stay valid JSON: base64 + "_encoding".
+expect 0 "create bin" -- "$EVLOG" topic create bin --partitions 1 "${small[@]}"
+expect 0 "produce binary" -- bash -c "printf 'k\\377=v\\376\\n' | \"$EVLOG\" produce bin --key-separator ="
+expect 0 "consume binary json" -- "$EVLOG" consume bin --json
+contains "$TMP/out" '"key":"a/8=","key_encoding":"base64","value":"dv4=","value_encoding":"base64"' "binary json"
+if command -v python3 >/dev/null; then
+  python3 -c 'import json,sys; json.load(sys.stdin)' <"$TMP/out" || fail "binary json is not valid JSON"
+fi
+# CLI11: per-command help, short flags, one-line usage errors.
+expect 0 "command help" -- "$EVLOG" consume --help
+contains "$TMP/out" "-f,--follow" "consume --help lists -f"
+expect 0 "short flags" -- "$EVLOG" consume events -p 0 -n 1 -j
+contains "$TMP/out" '"offset":0' "short flags work"
+expect 2 "not an integer" -- "$EVLOG" consume events --count many
+lines "$TMP/err" 1 "usage errors are one line"
 
 # ---- groups ------------------------------------------------------------------------
 expect 0 "consume group" -- "$EVLOG" consume orders --group g1 --count 100 --format '%o'
@@ -113,7 +128,7 @@ contains "$TMP/out" "DURABLE_END" "describe table"
 expect 0 "describe json" -- "$EVLOG" topic describe events --json
 contains "$TMP/out" '"end_offset":3' "describe json end offset"
 expect 0 "stats" -- "$EVLOG" stats --json
-contains "$TMP/out" '"records":303' "stats total records"
+contains "$TMP/out" '"records":304' "stats total records (303 + bin's 1)"
 seq 1 2000 | "$EVLOG" produce events >/dev/null || fail "produce many"
 part=$(ls -d "$EVLOG_DIR"/topics/events.*/0)
 [ "$(ls "$part"/*.log | wc -l)" -gt 1 ] || fail "segments rolled"

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "evlog/consumer.h"
 #include "partition/log_reader.h"
+#include "progress.h"
 #include "record_format.h"
 
 namespace evlog::cli {
@@ -126,7 +127,7 @@ absl::Status ConsumeInGroup(const Args& args, const std::string& dir,
     for (const ConsumerRecord& r : batch) {
       buf.clear();
       if (args.json()) {
-        buf = RecordJson(r.topic, r.partition, r.record);
+        buf = Dump(RecordJson(r.topic, r.partition, r.record));
         buf += '\n';
       } else {
         format.Append(r.topic, r.partition, r.record, &buf);
@@ -232,6 +233,11 @@ absl::Status RunConsume(const Args& args, Io& io) {
   }
   const int64_t limit = count->value_or(-1);
   int64_t printed = 0;
+  int64_t total = 0;  // known without --follow: up to the end offsets now
+  for (const Cursor& c : cursors)
+    total += std::max<int64_t>(0, c.stop - c.next);
+  if (limit >= 0) total = std::min(total, limit);
+  Progress progress_line(io.progress_out(), "records", follow ? 0 : total);
   std::string buf;
   while (!g_interrupted.load()) {
     bool progress = false;
@@ -254,12 +260,13 @@ absl::Status RunConsume(const Args& args, Io& io) {
         }
         buf.clear();
         if (args.json()) {
-          buf = RecordJson(topic_name, c.partition, r);
+          buf = Dump(RecordJson(topic_name, c.partition, r));
           buf += '\n';
         } else {
           format->Append(topic_name, c.partition, r, &buf);
         }
         io.out->write(buf.data(), static_cast<std::streamsize>(buf.size()));
+        progress_line.Add(1, static_cast<int64_t>(buf.size()));
         progress = true;
         if (++printed == limit) {
           io.out->flush();

@@ -5,6 +5,7 @@
 
 #include <ostream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cli.h"
@@ -23,8 +24,7 @@ namespace {
 
 std::string Printable(std::optional<std::string_view> s) {
   if (!s) return "null";
-  std::string q = JsonQuote(*s);
-  return q;
+  return absl::StrCat("\"", absl::CHexEscape(ToAbsl(*s)), "\"");
 }
 
 absl::Status DumpSegment(Env* env, const std::string& path, bool payload,
@@ -85,7 +85,7 @@ absl::Status DumpSegment(Env* env, const std::string& path, bool payload,
     }
     ++frames;
     records += f.record_count;
-    std::vector<std::string> record_json;
+    std::vector<Json> record_json;
     std::string record_lines;
     if (payload) {
       format::RecordIterator it(f);
@@ -160,14 +160,13 @@ absl::Status DumpIndex(Env* env, const std::string& path, bool json,
     return absl::DataLossError(
         absl::StrCat(path, ": ", index.status().message()));
   if (json) {
-    std::vector<std::string> entries;
+    std::vector<Json> entries;
     for (const IndexEntry& e : index->entries) {
       entries.push_back(
           JsonObject()
               .Int("offset", (index->base_offset + e.relative_offset).value())
               .Int("position", e.position)
-              .Int("max_timestamp", e.max_timestamp)
-              .str());
+              .Int("max_timestamp", e.max_timestamp));
     }
     out << JsonObject()
                .Str("index", path)

@@ -101,7 +101,7 @@ absl::Status RunGroups(const Args& args, Io& io) {
   auto store = OpenForReading(*dir);
   if (!store.ok()) return store.status();
   Table table({"GROUP", "STATE", "PARTITIONS", "LAG"});
-  std::vector<std::string> json;
+  std::vector<Json> json;
   for (const std::string& g : (*store)->ListGroups()) {
     auto d = (*store)->DescribeGroup(g);
     if (!d.ok()) return d.status();
@@ -112,11 +112,10 @@ absl::Status RunGroups(const Args& args, Io& io) {
             .Str("group", g)
             .Str("state", d->state)
             .Int("partitions", static_cast<int64_t>(d->partitions.size()))
-            .Int("lag", TotalLag(*d))
-            .str());
+            .Int("lag", TotalLag(*d)));
   }
   if (args.json()) {
-    *io.out << JsonArray(json) << '\n';
+    *io.out << Dump(JsonArray(json)) << '\n';
   } else {
     table.Print(*io.out);
   }
@@ -136,7 +135,7 @@ absl::Status RunGroupDescribe(const Args& args, Io& io) {
   auto d = (*store)->DescribeGroup(args.positional()[0]);
   if (!d.ok()) return d.status();
   if (args.json()) {
-    std::vector<std::string> parts, members;
+    std::vector<Json> parts, members;
     for (const auto& p : d->partitions) {
       JsonObject o;
       o.Str("topic", p.tp.topic).Int("partition", p.tp.partition.value());
@@ -149,13 +148,12 @@ absl::Status RunGroupDescribe(const Args& args, Io& io) {
         o.Int("lag", *p.lag);
       else
         o.Raw("lag", "null");
-      parts.push_back(o.Str("owner", p.owner).str());
+      parts.push_back(o.Str("owner", p.owner));
     }
     for (const auto& m : d->members) {
       members.push_back(JsonObject()
                             .Str("member_id", m.member_id)
-                            .Str("client_id", m.client_id)
-                            .str());
+                            .Str("client_id", m.client_id));
     }
     *io.out << JsonObject()
                    .Str("group", d->group_id)
@@ -220,13 +218,12 @@ absl::Status RunGroupReset(const Args& args, Io& io) {
     offsets = *std::move(plan);
   }
   if (args.json()) {
-    std::vector<std::string> items;
+    std::vector<Json> items;
     for (const auto& o : offsets) {
       items.push_back(JsonObject()
                           .Str("topic", o.tp.topic)
                           .Int("partition", o.tp.partition.value())
-                          .Int("offset", o.offset.value())
-                          .str());
+                          .Int("offset", o.offset.value()));
     }
     *io.out << JsonObject()
                    .Str("group", group)

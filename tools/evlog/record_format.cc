@@ -98,22 +98,21 @@ void RecordFormat::Append(std::string_view topic, PartitionId partition,
   }
 }
 
-std::string RecordJson(std::string_view topic, PartitionId partition,
-                       const RecordView& r) {
-  std::vector<std::string> headers;
+Json RecordJson(std::string_view topic, PartitionId partition,
+                const RecordView& r) {
+  std::vector<Json> headers;
   for (const HeaderView& h : r.headers()) {
-    headers.push_back(
-        JsonObject().Str("key", h.key).OptStr("value", h.value).str());
+    headers.push_back(JsonObject().Bytes("key", h.key).Bytes("value", h.value));
   }
   return JsonObject()
       .Str("topic", topic)
       .Int("partition", partition.value())
       .Int("offset", r.offset().value())
       .Int("timestamp", r.timestamp_ms())
-      .OptStr("key", r.key())
-      .OptStr("value", r.value())
+      .Bytes("key", r.key())
+      .Bytes("value", r.value())
       .Raw("headers", JsonArray(headers))
-      .str();
+      .json();
 }
 
 }  // namespace evlog::cli

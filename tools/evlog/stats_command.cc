@@ -24,7 +24,7 @@ absl::Status RunStats(const Args& args, Io& io) {
 
   Table table({"TOPIC", "PARTITION", "RECORDS", "BYTES", "SEGMENTS", "START",
                "END", "UNSYNCED", "NEWEST (UTC)"});
-  std::vector<std::string> json;
+  std::vector<Json> json;
   int64_t topics = 0, records = 0, bytes = 0, segments = 0;
   for (size_t i = 0; i < m.partitions.size(); ++i) {
     const PartitionMetrics& p = m.partitions[i];
@@ -48,12 +48,11 @@ absl::Status RunStats(const Args& args, Io& io) {
                        .Int("start_offset", p.start_offset.value())
                        .Int("end_offset", p.end_offset.value())
                        .Int("durable_end_offset", p.durable_end_offset.value())
-                       .Int("newest_timestamp_ms", p.newest_timestamp_ms)
-                       .str());
+                       .Int("newest_timestamp_ms", p.newest_timestamp_ms));
   }
   Table groups(
       {"GROUP", "STATE", "MEMBERS", "GENERATION", "PARTITIONS", "LAG"});
-  std::vector<std::string> groups_json;
+  std::vector<Json> groups_json;
   for (const GroupMetrics& g : m.groups) {
     groups.AddRow({g.group_id, g.state, absl::StrCat(g.members),
                    absl::StrCat(g.generation), absl::StrCat(g.partitions),
@@ -66,8 +65,7 @@ absl::Status RunStats(const Args& args, Io& io) {
             .Int("generation", g.generation)
             .Int("partitions", g.partitions)
             .Int("lag", g.lag)
-            .Int("partitions_without_commit", g.partitions_without_commit)
-            .str());
+            .Int("partitions_without_commit", g.partitions_without_commit));
   }
   const StoreCounters& c = m.counters;
   if (args.json()) {
@@ -83,7 +81,7 @@ absl::Status RunStats(const Args& args, Io& io) {
                         JsonObject()
                             .Int("partitions", c.recoveries)
                             .Int("bytes_scanned", c.recovery_bytes_scanned)
-                            .str())
+                            .json())
                    .str()
             << '\n';
     return absl::OkStatus();

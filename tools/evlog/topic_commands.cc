@@ -15,7 +15,7 @@ int64_t Records(const PartitionDescription& p) {
   return p.end_offset - p.start_offset;
 }
 
-std::string PartitionJson(const PartitionDescription& p) {
+Json PartitionJson(const PartitionDescription& p) {
   return JsonObject()
       .Int("partition", p.partition.value())
       .Int("start_offset", p.start_offset.value())
@@ -26,13 +26,13 @@ std::string PartitionJson(const PartitionDescription& p) {
       .Int("segments", p.segments)
       .Int("oldest_timestamp_ms", p.oldest_timestamp_ms)
       .Int("newest_timestamp_ms", p.newest_timestamp_ms)
-      .str();
+      .json();
 }
 
-std::string ConfigJson(const TopicConfig& config) {
+Json ConfigJson(const TopicConfig& config) {
   JsonObject o;
   for (const auto& [k, v] : TopicConfigToPairs(config)) o.Str(k, v);
-  return o.str();
+  return o.json();
 }
 
 absl::StatusOr<int32_t> PartitionsFlag(const Args& args) {
@@ -53,7 +53,7 @@ absl::Status RunTopics(const Args& args, Io& io) {
   if (!store.ok()) return store.status();
   Table table(
       {"TOPIC", "PARTITIONS", "RECORDS", "BYTES", "CLEANUP", "DURABILITY"});
-  std::vector<std::string> json;
+  std::vector<Json> json;
   for (const std::string& name : (*store)->ListTopics()) {
     auto d = (*store)->DescribeTopic(name);
     if (!d.ok()) return d.status();
@@ -77,11 +77,10 @@ absl::Status RunTopics(const Args& args, Io& io) {
             .Int("records", records)
             .Int("bytes", bytes)
             .Str("cleanup_policy", cleanup)
-            .Str("durability", durability)
-            .str());
+            .Str("durability", durability));
   }
   if (args.json()) {
-    *io.out << JsonArray(json) << '\n';
+    *io.out << Dump(JsonArray(json)) << '\n';
   } else {
     table.Print(*io.out);
   }
@@ -133,7 +132,7 @@ absl::Status RunTopicDescribe(const Args& args, Io& io) {
   auto d = (*store)->DescribeTopic(args.positional()[0]);
   if (!d.ok()) return d.status();
   if (args.json()) {
-    std::vector<std::string> parts;
+    std::vector<Json> parts;
     for (const auto& p : d->partitions) parts.push_back(PartitionJson(p));
     *io.out << JsonObject()
                    .Str("topic", d->name)

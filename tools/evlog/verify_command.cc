@@ -26,6 +26,7 @@
 #include "format/batch_codec.h"
 #include "format/format.h"
 #include "format/segment_header.h"
+#include "progress.h"
 #include "storage/durable_file.h"
 #include "storage/index_file.h"
 #include "store/store_meta.h"
@@ -47,6 +48,7 @@ struct Problem {
 struct Report {
   int64_t topics = 0, partitions = 0, segments = 0, frames = 0, records = 0;
   std::vector<Problem> problems;
+  Progress* progress = nullptr;  // counts partitions and segment bytes
 
   void Corrupt(std::string path, std::string what) {
     problems.push_back({std::move(path), std::move(what), false, false});
@@ -206,8 +208,10 @@ void VerifyPartition(Env* env, const std::string& dir, Report* report) {
   }
   Offset expected(0);
   for (size_t i = 0; i < segments.size(); ++i) {
-    VerifySegment(env, absl::StrCat(dir, "/", segments[i]),
-                  i + 1 == segments.size(), &expected, report);
+    std::string path = absl::StrCat(dir, "/", segments[i]);
+    VerifySegment(env, path, i + 1 == segments.size(), &expected, report);
+    auto size = env->GetFileSize(path);
+    report->progress->Add(0, size.ok() ? static_cast<int64_t>(*size) : 0);
   }
 }
 
@@ -228,10 +232,15 @@ absl::StatusOr<StoreMeta> ReadMeta(Env* env, const std::string& dir) {
 
 // Returns the store-level failure (META unreadable) as an error; everything
 // below it becomes a Problem.
-absl::StatusOr<Report> Verify(Env* env, const std::string& dir) {
+absl::StatusOr<Report> Verify(Env* env, const std::string& dir,
+                              std::ostream* progress_out) {
   Report report;
   auto meta = ReadMeta(env, dir);
   if (!meta.ok()) return meta.status();
+  int64_t partitions = 0;
+  for (const TopicMeta& t : meta->topics) partitions += t.partitions;
+  Progress progress(progress_out, "partitions", partitions);
+  report.progress = &progress;
   if (env->FileExists(absl::StrCat(dir, "/", kStoreMetaFile, kTmpSuffix))) {
     report.Repairable(absl::StrCat(dir, "/", kStoreMetaFile, kTmpSuffix),
                       "leftover temporary file (removed at open)");
@@ -249,8 +258,10 @@ absl::StatusOr<Report> Verify(Env* env, const std::string& dir) {
         continue;
       }
       VerifyPartition(env, pdir, &report);
+      progress.Add(1, 0);
     }
   }
+  report.progress = nullptr;
   if (auto entries = env->ListDir(absl::StrCat(dir, "/topics")); entries.ok()) {
     for (const std::string& name : *entries) {
       if (!known.count(name)) {
@@ -305,14 +316,13 @@ void PrintProblems(const std::vector<Problem>& problems, std::string_view label,
   table.Print(*io.out);
 }
 
-std::string ProblemsJson(const std::vector<Problem>& problems) {
-  std::vector<std::string> items;
+Json ProblemsJson(const std::vector<Problem>& problems) {
+  std::vector<Json> items;
   for (const Problem& p : problems) {
     items.push_back(JsonObject()
                         .Str("path", p.path)
                         .Str("problem", p.what)
-                        .Bool("repairable", p.repairable)
-                        .str());
+                        .Bool("repairable", p.repairable));
   }
   return JsonArray(items);
 }
@@ -327,7 +337,7 @@ absl::Status RunVerify(const Args& args, Io& io) {
   auto dir = args.Dir();
   if (!dir.ok()) return dir.status();
   Env* env = Env::Default();
-  auto before = Verify(env, *dir);
+  auto before = Verify(env, *dir, io.progress_out());
   if (!before.ok()) return before.status();
   Report after = *before;
   std::vector<Problem> fixed;
@@ -357,7 +367,7 @@ absl::Status RunVerify(const Args& args, Io& io) {
                             absl::StrCat("repairing indexes: ", s.message()));
       }
     }
-    auto again = Verify(env, *dir);
+    auto again = Verify(env, *dir, io.progress_out());
     if (!again.ok()) return again.status();
     after = *again;
     std::set<Problem> remaining(after.problems.begin(), after.problems.end());

@@ -278,6 +278,20 @@ class Consumer {
   // kFailedPrecondition if partitions were assigned manually;
   // kInvalidArgument if the group uses another assignment strategy.
   virtual absl::Status Subscribe(const std::vector<std::string>& topics) = 0;
+  // Joins the group subscribed to every topic whose whole name matches
+  // `regex` (std::regex, ECMAScript syntax), as Kafka's subscribe(Pattern):
+  // topics created or deleted later are picked up at the next Poll, which
+  // changes the subscription and rebalances. The pattern may match nothing
+  // yet. kInvalidArgument for a bad regex or without group_id; otherwise as
+  // Subscribe. Replaces an earlier subscription of either kind.
+  virtual absl::Status SubscribePattern(const std::string& regex) = 0;
+  // The topics subscribed to, sorted (for a pattern, those it matched at the
+  // last Poll or SubscribePattern); empty if not subscribed.
+  virtual std::vector<std::string> Subscription() const = 0;
+  // The partitions of `topic`, in order, whether assigned or not (Kafka's
+  // partitionsFor). kNotFound for an unknown topic.
+  virtual absl::StatusOr<std::vector<TopicPartition>> PartitionsFor(
+      const std::string& topic) = 0;
   // Leaves the group (after an auto-commit and OnPartitionsRevoked) or drops
   // the manual assignment.
   virtual absl::Status Unsubscribe() = 0;

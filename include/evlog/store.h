@@ -48,6 +48,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -117,6 +118,18 @@ struct PartitionDescription {
   int64_t newest_timestamp_ms = -1;
 };
 
+// One change of AlterTopicConfig (Kafka's AlterConfigOp): set `key` to
+// `value`, or, without a value, reset it to
+// StoreOptions::default_topic_config (Kafka's DELETE).
+struct TopicConfigChange {
+  // Kafka's name ("retention.ms", "segment.bytes", "max.message.bytes",
+  // "cleanup.policy", ...) or the TopicConfig field name ("retention_ms").
+  std::string key{};
+  // In the syntax of `evlog topic create --config` (docs/GUIDE.md): numbers,
+  // "compact,delete", "every_append", ...
+  std::optional<std::string> value{};
+};
+
 struct TopicDescription {
   std::string name{};
   TopicConfig config{};
@@ -159,6 +172,28 @@ class Store {
   // Increases the partition count (never decreases: kInvalidArgument).
   virtual absl::Status AddPartitions(const std::string& name,
                                      int32_t new_total) = 0;
+  // Changes the config of an existing topic (Kafka's
+  // incrementalAlterConfigs): the changes are applied in order to its
+  // current config, the result is validated (kInvalidArgument naming the
+  // key or field; nothing changes), committed to META atomically and
+  // durably like a creation, then applied to every partition: appends,
+  // syncs and maintenance follow the new values from their next decision on;
+  // a new segment_bytes or index_interval_bytes applies from the next
+  // segment. kNotFound for an unknown topic.
+  virtual absl::Status AlterTopicConfig(
+      const std::string& name,
+      const std::vector<TopicConfigChange>& changes) = 0;
+  // Deletes the records below the given offsets (Kafka's deleteRecords):
+  // advances each partition's log start offset, at segment granularity --
+  // every segment entirely below the offset is removed, so the new log start
+  // is the base offset of the segment holding that offset (the active
+  // segment is never removed: records at or above its base stay). Returns
+  // the new log start offset of each partition (Kafka's low watermark), which
+  // may be below the one asked for. Consumers positioned below it follow
+  // their auto_offset_reset at their next Poll. An offset past the end is
+  // kOutOfRange; kNotFound for an unknown topic.
+  virtual absl::StatusOr<std::vector<TopicPartitionOffset>> DeleteRecords(
+      const std::vector<TopicPartitionOffset>& before) = 0;
   // Sorted topic names.
   virtual std::vector<std::string> ListTopics() const = 0;
   virtual absl::StatusOr<TopicDescription> DescribeTopic(

@@ -4,7 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "store/store_impl.h"
+#include "topic/topic_registry.h"
 #include "util/string_view.h"
 
 namespace evlog {
@@ -30,11 +30,12 @@ absl::Status ConsumerImpl::Validate(const ConsumerOptions& o) {
   return absl::OkStatus();
 }
 
-ConsumerImpl::ConsumerImpl(StoreImpl* store, const ConsumerOptions& options,
+ConsumerImpl::ConsumerImpl(const TopicRegistry* topics, Clock* clock,
+                           const ConsumerOptions& options,
                            std::shared_ptr<Group> group)
-    : store_(store),
+    : topics_(topics),
       options_(options),
-      clock_(store->env()->clock()),
+      clock_(clock),
       group_(std::move(group)) {
   next_auto_commit_ms_ = clock_->NowMs() + options_.auto_commit_interval_ms;
 }
@@ -43,7 +44,8 @@ ConsumerImpl::~ConsumerImpl() { Close().IgnoreError(); }
 
 absl::Status ConsumerImpl::CheckOpen() const {
   if (closed_) return absl::FailedPreconditionError("consumer is closed");
-  if (store_->closed()) return absl::FailedPreconditionError("store is closed");
+  if (topics_->closed())
+    return absl::FailedPreconditionError("store is closed");
   return absl::OkStatus();
 }
 
@@ -53,7 +55,7 @@ absl::Status ConsumerImpl::CheckOpen() const {
 
 absl::StatusOr<std::shared_ptr<Topic>> ConsumerImpl::ResolvePartition(
     const TopicPartition& tp) const {
-  auto topic = store_->FindTopic(tp.topic);
+  auto topic = topics_->Find(tp.topic);
   if (!topic.ok()) return topic.status();
   if ((*topic)->partition(tp.partition) == nullptr) {
     return absl::OutOfRangeError(absl::StrCat(
@@ -185,8 +187,15 @@ absl::Status ConsumerImpl::Subscribe(const std::vector<std::string>& topics) {
         "Subscribe on a consumer with a manual assignment: Assign({}) first");
   }
   for (const std::string& t : topics) {
-    if (auto found = store_->FindTopic(t); !found.ok()) return found.status();
+    if (auto found = topics_->Find(t); !found.ok()) return found.status();
   }
+  pattern_.reset();
+  return SetSubscription(topics);
+}
+
+absl::Status ConsumerImpl::SetSubscription(std::vector<std::string> topics) {
+  std::sort(topics.begin(), topics.end());
+  topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
   if (member_ != nullptr) {
     subscription_ = topics;
     return group_->Resubscribe(*member_, topics);
@@ -195,10 +204,60 @@ absl::Status ConsumerImpl::Subscribe(const std::vector<std::string>& topics) {
       group_->Join(options_.client_id, topics, options_.assignment_strategy,
                    options_.max_poll_interval_ms, &waiter_, clock_->NowMs());
   if (!joined.ok()) return joined.status();
-  subscription_ = topics;
+  subscription_ = std::move(topics);
   member_ = *std::move(joined);
   seen_epoch_ = 0;  // sync at the next Poll
   return absl::OkStatus();
+}
+
+absl::Status ConsumerImpl::SubscribePattern(const std::string& regex) {
+  if (absl::Status s = CheckOpen(); !s.ok()) return s;
+  if (group_ == nullptr) {
+    return absl::InvalidArgumentError(
+        "SubscribePattern needs ConsumerOptions::group_id");
+  }
+  if (member_ == nullptr && !cursors_.empty()) {
+    return absl::FailedPreconditionError(
+        "SubscribePattern on a consumer with a manual assignment: Assign({}) "
+        "first");
+  }
+  try {
+    pattern_.emplace(regex, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    pattern_.reset();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "subscription pattern \"", regex, "\" is not a regex: ", e.what()));
+  }
+  pattern_generation_ = ~uint64_t{0};  // match now
+  return RefreshPattern();
+}
+
+absl::Status ConsumerImpl::RefreshPattern() {
+  if (!pattern_ || topics_->generation() == pattern_generation_)
+    return absl::OkStatus();
+  pattern_generation_ = topics_->generation();
+  std::vector<std::string> matched;
+  for (const std::string& name : topics_->Names()) {
+    if (std::regex_match(name, *pattern_)) matched.push_back(name);
+  }
+  if (member_ != nullptr && matched == subscription_) return absl::OkStatus();
+  return SetSubscription(std::move(matched));
+}
+
+std::vector<std::string> ConsumerImpl::Subscription() const {
+  return member_ != nullptr ? subscription_ : std::vector<std::string>();
+}
+
+absl::StatusOr<std::vector<TopicPartition>> ConsumerImpl::PartitionsFor(
+    const std::string& topic) {
+  if (absl::Status s = CheckOpen(); !s.ok()) return s;
+  auto found = topics_->Find(topic);
+  if (!found.ok()) return found.status();
+  std::vector<TopicPartition> out;
+  for (int32_t p = 0; p < (*found)->partition_count(); ++p) {
+    out.push_back({topic, PartitionId(p)});
+  }
+  return out;
 }
 
 absl::Status ConsumerImpl::LeaveGroup() {
@@ -213,6 +272,7 @@ absl::Status ConsumerImpl::LeaveGroup() {
     group_->Leave(*member_);
     member_.reset();
     subscription_.clear();
+    pattern_.reset();
     generation_ = -1;
   }
   RemoveAllCursors();
@@ -445,7 +505,7 @@ ConsumerImpl::Committed(const std::vector<TopicPartition>& partitions) {
 absl::Status ConsumerImpl::Close() {
   if (closed_) return absl::OkStatus();
   absl::Status s;
-  if (!store_->closed()) {
+  if (!topics_->closed()) {
     s = LeaveGroup();
   } else if (member_ != nullptr) {
     group_->Leave(*member_);

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -31,13 +32,14 @@
 
 namespace evlog {
 
-class StoreImpl;
+class TopicRegistry;
 
 class ConsumerImpl final : public Consumer {
  public:
-  // `group` is null without a group id. `store` must outlive the consumer.
-  ConsumerImpl(StoreImpl* store, const ConsumerOptions& options,
-               std::shared_ptr<Group> group);
+  // `group` is null without a group id. `topics` (the store's registry)
+  // and `clock` must outlive the consumer.
+  ConsumerImpl(const TopicRegistry* topics, Clock* clock,
+               const ConsumerOptions& options, std::shared_ptr<Group> group);
   ~ConsumerImpl() override;
 
   // Checks options; kInvalidArgument naming the field.
@@ -45,6 +47,10 @@ class ConsumerImpl final : public Consumer {
 
   absl::Status Assign(const std::vector<TopicPartition>& partitions) override;
   absl::Status Subscribe(const std::vector<std::string>& topics) override;
+  absl::Status SubscribePattern(const std::string& regex) override;
+  std::vector<std::string> Subscription() const override;
+  absl::StatusOr<std::vector<TopicPartition>> PartitionsFor(
+      const std::string& topic) override;
   absl::Status Unsubscribe() override;
   std::vector<TopicPartition> Assignment() const override;
   int64_t GroupGeneration() const override;
@@ -120,6 +126,11 @@ class ConsumerImpl final : public Consumer {
   absl::Status DoCommit(const std::vector<TopicPartitionOffset>& offsets);
   // Leaves the group (auto-commit, OnPartitionsRevoked) and drops cursors.
   absl::Status LeaveGroup();
+  // Joins the group with `topics`, or changes this member's subscription.
+  absl::Status SetSubscription(std::vector<std::string> topics);
+  // With a pattern subscription: if the topic list changed since the last
+  // look, subscribes to the topics the pattern matches now.
+  absl::Status RefreshPattern();
 
   // ---- consumer_poll.cc ----
   // Moves records into `out`; returns how many, or an error.
@@ -131,7 +142,7 @@ class ConsumerImpl final : public Consumer {
   absl::Status SyncGroup();
   void Rejoin();
 
-  StoreImpl* const store_;
+  const TopicRegistry* const topics_;
   const ConsumerOptions options_;
   Clock* const clock_;
   const std::shared_ptr<Group> group_;
@@ -145,6 +156,10 @@ class ConsumerImpl final : public Consumer {
 
   // Group membership (Subscribe).
   std::vector<std::string> subscription_;
+  // SubscribePattern: the regex, and the registry generation it was last
+  // matched at.
+  std::optional<std::regex> pattern_;
+  uint64_t pattern_generation_ = 0;
   std::shared_ptr<MemberHandle> member_;
   uint64_t seen_epoch_ = 0;
   int64_t generation_ = -1;

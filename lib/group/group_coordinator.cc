@@ -129,4 +129,13 @@ void GroupCoordinator::OnPartitionsAdded(const std::string& topic) {
   for (const auto& g : All()) g->OnPartitionsAdded(topic);
 }
 
+std::optional<Offset> GroupCoordinator::CommittedOffset(
+    const std::string& group_id, const TopicPartition& tp) const {
+  auto group = Find(group_id);
+  if (!group.ok()) return std::nullopt;
+  auto committed = (*group)->Committed({tp});
+  auto it = committed.find(tp);
+  return it == committed.end() ? std::nullopt : it->second;
+}
+
 }  // namespace evlog

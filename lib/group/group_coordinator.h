@@ -51,6 +51,12 @@ class GroupCoordinator {
   absl::StatusOr<std::shared_ptr<Group>> GetOrCreate(
       const std::string& group_id);
 
+  // The group's committed offset of `tp`; nullopt if the group does not
+  // exist or has none for it. Never creates a group (consumer-aware
+  // retention asks this of every group it waits for).
+  std::optional<Offset> CommittedOffset(const std::string& group_id,
+                                        const TopicPartition& tp) const;
+
   // Store administration (evlog/store.h).
   std::vector<std::string> ListGroups() const;
   absl::StatusOr<GroupDescription> DescribeGroup(

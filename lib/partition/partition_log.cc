@@ -66,6 +66,13 @@ absl::Status PartitionLog::Fail(absl::Status s) {
   return failure;
 }
 
+absl::Status PartitionLog::UpdateConfig(const TopicConfig& config) {
+  if (absl::Status s = config.Validate(); !s.ok()) return s;
+  MutexLock l(&append_mu_);
+  config_ = config;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<AppendResult> PartitionLog::Append(
     std::span<const Record> records, std::optional<Offset> expected_end) {
   if (records.empty()) {

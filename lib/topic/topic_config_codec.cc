@@ -169,3 +169,31 @@ absl::Status ApplyTopicConfigAssignment(TopicConfig* config,
 }
 
 }  // namespace evlog
+
+namespace evlog {
+
+absl::StatusOr<std::string> CanonicalTopicConfigKey(std::string_view key) {
+  std::string k(key);
+  for (char& ch : k) {
+    if (ch == '.') ch = '_';
+  }
+  if (k == "max_message_bytes") k = "max_record_bytes";
+  if (k == "message_timestamp_type") k = "timestamp_type";
+  for (const auto& [name, value] : TopicConfigToPairs(TopicConfig())) {
+    if (name == k) return k;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown topic config ", ToAbsl(key)));
+}
+
+absl::Status ResetTopicConfigField(TopicConfig* config, std::string_view key,
+                                   const TopicConfig& defaults) {
+  auto canonical = CanonicalTopicConfigKey(key);
+  if (!canonical.ok()) return canonical.status();
+  for (const auto& [name, value] : TopicConfigToPairs(defaults)) {
+    if (name == *canonical) return SetTopicConfigField(config, name, value);
+  }
+  return absl::InternalError("unreachable");
+}
+
+}  // namespace evlog

@@ -57,6 +57,17 @@ expect 0 "topics json" -- "$EVLOG" topics --json
 contains "$TMP/out" '{"topic":"events","partitions":1' "topics json"
 expect 0 "alter" -- "$EVLOG" topic alter orders --partitions 4
 expect 1 "alter down" -- "$EVLOG" topic alter orders --partitions 2
+expect 0 "alter config" -- "$EVLOG" topic alter events --config retention.ms=3600000 --config max.message.bytes=2048
+contains "$TMP/out" "retention.ms = 3600000" "alter config output"
+expect 0 "describe altered" -- "$EVLOG" topic describe events --json
+contains "$TMP/out" '"retention_ms":"3600000"' "alter persisted"
+expect 1 "alter bad value" -- "$EVLOG" topic alter events --config retention.ms=soon
+contains "$TMP/err" "retention.ms" "alter error names the key"
+expect 0 "alter reset" -- "$EVLOG" topic alter events --delete-config retention.ms
+contains "$TMP/out" "retention.ms = 604800000 (default)" "alter reset output"
+expect 2 "alter nothing" -- "$EVLOG" topic alter events
+expect 0 "partitions" -- "$EVLOG" topic partitions orders
+lines "$TMP/out" 5 "topic partitions: header + 4"
 
 # ---- produce / consume ----------------------------------------------------------
 seq 1 300 | sed 's/^/k/; s/$/=v/' >"$TMP/in"  # "k1=v" .. "k300=v" (key k1, value v)
@@ -183,6 +194,16 @@ first=$(ls "$part"/*.log | head -1)
 printf 'X' | dd of="$first" bs=1 seek=200 conv=notrunc 2>/dev/null
 expect 1 "verify corrupt" -- "$EVLOG" verify --json
 contains "$TMP/out" '"repairable":false' "corruption is not repairable"
+
+# ---- delete-records and pattern subscriptions ---------------------------------------------
+expect 0 "delete-records" -- "$EVLOG" topic delete-records events --before end --json
+contains "$TMP/out" '"start_offset":' "delete-records reports the new start"
+start=$("$EVLOG" topic describe events --json | grep -o '"start_offset":[0-9]*' | head -1 | cut -d: -f2)
+[ "${start:-0}" -gt 0 ] || fail "delete-records advanced the log start ($start)"
+expect 1 "delete-records past end" -- "$EVLOG" topic delete-records events --before 999999
+expect 0 "consume pattern" -- "$EVLOG" consume 'ord.*' --pattern --group gp --format '%t\n'
+contains "$TMP/out" "orders" "pattern subscription reads orders"
+expect 2 "pattern without group" -- "$EVLOG" consume 'ord.*' --pattern
 
 # ---- delete ------------------------------------------------------------------------------
 expect 0 "delete" -- "$EVLOG" topic delete orders

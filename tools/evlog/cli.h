@@ -149,6 +149,8 @@ absl::Status RunTopicCreate(const Args& args, Io& io);
 absl::Status RunTopicDescribe(const Args& args, Io& io);
 absl::Status RunTopicDelete(const Args& args, Io& io);
 absl::Status RunTopicAlter(const Args& args, Io& io);
+absl::Status RunTopicPartitions(const Args& args, Io& io);
+absl::Status RunTopicDeleteRecords(const Args& args, Io& io);
 absl::Status RunProduce(const Args& args, Io& io);
 absl::Status RunConsume(const Args& args, Io& io);
 absl::Status RunDump(const Args& args, Io& io);

@@ -102,7 +102,9 @@ absl::Status ConsumeInGroup(const Args& args, const std::string& dir,
     if (auto st = (*consumer)->Assign(parts); !st.ok()) return st;
   } else {
     std::vector<std::string> topics = {topic};
-    if (auto st = (*consumer)->Subscribe(topics); !st.ok()) return st;
+    absl::Status st = args.Has("pattern") ? (*consumer)->SubscribePattern(topic)
+                                          : (*consumer)->Subscribe(topics);
+    if (!st.ok()) return st;
   }
   if (follow) {
     g_interrupted.store(false);
@@ -141,7 +143,11 @@ absl::Status ConsumeInGroup(const Args& args, const std::string& dir,
     if (follow || !batch.empty()) continue;
     // Without --follow: stop once every assigned partition is caught up.
     std::vector<TopicPartition> assigned = (*consumer)->Assignment();
-    if (assigned.empty()) continue;  // the rebalance has not given us any yet
+    if (assigned.empty()) {
+      // A pattern that matches no topic has nothing to catch up with.
+      if ((*consumer)->Subscription().empty()) break;
+      continue;  // the rebalance has not given us any yet
+    }
     auto ends = (*consumer)->EndOffsets(assigned);
     if (!ends.ok()) return ends.status();
     bool caught_up = true;
@@ -179,6 +185,9 @@ absl::Status RunConsume(const Args& args, Io& io) {
   if (!dir.ok()) return dir.status();
   if (args.Has("group"))
     return ConsumeInGroup(args, *dir, topic_name, *format, io);
+  if (args.Has("pattern")) {
+    return UsageError("--pattern subscribes a group: it needs --group G");
+  }
 
   std::unique_ptr<StoreImpl> store;
   std::shared_ptr<Topic> topic;

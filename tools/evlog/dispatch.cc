@@ -30,7 +30,10 @@ const std::vector<Command>& Commands() {
       {{"topic", "create"},
        "NAME",
        {{"partitions", Kind::kInt, "number of partitions (required)"},
-        {"config", Kind::kValue, "topic config KEY=VALUE, repeatable", 'c'}},
+        {"config", Kind::kValue,
+         "topic config KEY=VALUE (Kafka names such as retention.ms work), "
+         "repeatable",
+         'c'}},
        RunTopicCreate,
        "Create a topic."},
       {{"topic", "describe"},
@@ -45,9 +48,28 @@ const std::vector<Command>& Commands() {
        "Delete a topic and its data."},
       {{"topic", "alter"},
        "NAME",
-       {{"partitions", Kind::kInt, "add partitions up to this count"}},
+       {{"partitions", Kind::kInt, "add partitions up to this count"},
+        {"config", Kind::kValue,
+         "set a config KEY=VALUE (Kafka's incrementalAlterConfigs SET), "
+         "repeatable",
+         'c'},
+        {"delete-config", Kind::kValue,
+         "reset a config KEY to the default (Kafka's DELETE), repeatable"}},
        RunTopicAlter,
-       "Add partitions."},
+       "Add partitions and/or change a topic's config."},
+      {{"topic", "partitions"},
+       "NAME",
+       {},
+       RunTopicPartitions,
+       "List a topic's partitions with their offsets."},
+      {{"topic", "delete-records"},
+       "NAME",
+       {{"before", Kind::kValue,
+         "delete the records below OFFSET, or below the end with 'end' "
+         "(required)"},
+        {"partition", Kind::kInt, "only this partition (default: all)", 'p'}},
+       RunTopicDeleteRecords,
+       "Advance the log start (Kafka's deleteRecords; whole segments)."},
       {{"produce"},
        "TOPIC",
        {{"key-separator", Kind::kValue,
@@ -66,6 +88,8 @@ const std::vector<Command>& Commands() {
         {"count", Kind::kInt, "stop after N records", 'n'},
         {"follow", Kind::kSwitch, "keep waiting for new records", 'f'},
         {"group", Kind::kValue, "consume as a member of this group", 'g'},
+        {"pattern", Kind::kSwitch,
+         "with --group: TOPIC is a regex over topic names (whole-name match)"},
         {"format", Kind::kValue,
          "record format: %t topic %p partition %o offset %T timestamp %k key "
          "%s value %h headers %K key size %S value size"}},
@@ -115,7 +139,7 @@ const std::vector<Command>& Commands() {
 
 constexpr char kFooter[] =
     "--dir DIR defaults to $EVLOG_DIR. Tables by default, JSON with --json.\n"
-    "Reading commands (topics, topic describe, consume, dump, "
+    "Reading commands (topics, topic describe|partitions, consume, dump, "
     "verify, stats)\nwork on a store an application holds open; writing "
     "commands need it to themselves.\nLong-running commands show progress on "
     "standard error when it is a terminal.\nExit status: 0 success, 1 failure "

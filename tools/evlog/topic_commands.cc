@@ -3,6 +3,7 @@
 
 #include <ostream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli.h"
 #include "topic/topic_config_codec.h"
@@ -183,30 +184,149 @@ absl::Status RunTopicDelete(const Args& args, Io& io) {
 }
 
 absl::Status RunTopicAlter(const Args& args, Io& io) {
-  if (auto s =
-          args.ExpectPositional(1, "topic alter NAME --partitions N --dir DIR");
-      !s.ok()) {
-    return s;
-  }
-  auto partitions = PartitionsFlag(args);
+  constexpr char kUsage[] =
+      "topic alter NAME [--partitions N] [--config k=v ...] "
+      "[--delete-config k ...] --dir DIR";
+  if (auto s = args.ExpectPositional(1, kUsage); !s.ok()) return s;
+  auto partitions = args.GetInt("partitions");
   if (!partitions.ok()) return partitions.status();
+  std::vector<TopicConfigChange> changes;
+  // Resets first, then the sets: `--delete-config k --config k=v` sets.
+  for (const std::string& k : args.GetAll("delete-config")) {
+    changes.push_back({k, std::nullopt});
+  }
+  for (const std::string& kv : args.GetAll("config")) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos) {
+      return UsageError(absl::StrCat("--config ", kv, ": want KEY=VALUE"));
+    }
+    changes.push_back({kv.substr(0, eq), kv.substr(eq + 1)});
+  }
+  if (!partitions->has_value() && changes.empty()) {
+    return UsageError(absl::StrCat(
+        "nothing to alter: give --partitions, --config or --delete-config "
+        "(usage: evlog ",
+        kUsage, ")"));
+  }
   auto dir = args.Dir();
   if (!dir.ok()) return dir.status();
   auto store = OpenForWriting(*dir, /*create=*/false);
   if (!store.ok()) return store.status();
   const std::string& name = args.positional()[0];
-  if (auto s = (*store)->AddPartitions(name, *partitions); !s.ok()) return s;
+  if (!changes.empty()) {
+    if (auto s = (*store)->AlterTopicConfig(name, changes); !s.ok()) return s;
+  }
+  if (partitions->has_value()) {
+    if (auto s =
+            (*store)->AddPartitions(name, static_cast<int32_t>(**partitions));
+        !s.ok())
+      return s;
+  }
+  auto d = (*store)->DescribeTopic(name);
+  if (!d.ok()) return d.status();
   if (auto s = (*store)->Close(); !s.ok()) return s;
+  const int64_t count = static_cast<int64_t>(d->partitions.size());
   if (args.json()) {
     *io.out << JsonObject()
                    .Str("altered", name)
-                   .Int("partitions", *partitions)
+                   .Int("partitions", count)
+                   .Raw("config", ConfigJson(d->config))
                    .str()
             << '\n';
   } else {
-    *io.out << "topic " << name << " now has " << *partitions
-            << " partitions\n";
+    if (partitions->has_value()) {
+      *io.out << "topic " << name << " now has " << count << " partitions\n";
+    }
+    for (const TopicConfigChange& c : changes) {
+      std::string key = c.key;
+      auto canonical = CanonicalTopicConfigKey(c.key);
+      std::string value;
+      for (const auto& [k, v] : TopicConfigToPairs(d->config)) {
+        if (canonical.ok() && k == *canonical) value = v;
+      }
+      *io.out << "topic " << name << ": " << key << " = " << value
+              << (c.value ? "" : " (default)") << '\n';
+    }
   }
+  return absl::OkStatus();
+}
+
+absl::Status RunTopicPartitions(const Args& args, Io& io) {
+  if (auto s = args.ExpectPositional(1, "topic partitions NAME --dir DIR");
+      !s.ok())
+    return s;
+  auto dir = args.Dir();
+  if (!dir.ok()) return dir.status();
+  auto store = OpenForReading(*dir);
+  if (!store.ok()) return store.status();
+  auto d = (*store)->DescribeTopic(args.positional()[0]);
+  if (!d.ok()) return d.status();
+  if (args.json()) {
+    std::vector<Json> parts;
+    for (const auto& p : d->partitions) parts.push_back(PartitionJson(p));
+    *io.out << Dump(JsonArray(parts)) << '\n';
+    return absl::OkStatus();
+  }
+  Table table({"PARTITION", "START", "END", "RECORDS"});
+  for (const auto& p : d->partitions) {
+    table.AddRow({absl::StrCat(p.partition.value()),
+                  absl::StrCat(p.start_offset.value()),
+                  absl::StrCat(p.end_offset.value()),
+                  absl::StrCat(Records(p))});
+  }
+  table.Print(*io.out);
+  return absl::OkStatus();
+}
+
+absl::Status RunTopicDeleteRecords(const Args& args, Io& io) {
+  constexpr char kUsage[] =
+      "topic delete-records NAME --before OFFSET|end [--partition P] --dir DIR";
+  if (auto s = args.ExpectPositional(1, kUsage); !s.ok()) return s;
+  std::optional<std::string> before = args.Get("before");
+  if (!before) return UsageError("--before OFFSET (or end) is required");
+  auto only = args.GetInt("partition");
+  if (!only.ok()) return only.status();
+  int64_t offset = -1;
+  if (*before != "end" && (!absl::SimpleAtoi(*before, &offset) || offset < 0)) {
+    return UsageError(
+        absl::StrCat("--before ", *before, ": want an offset >= 0 or end"));
+  }
+  auto dir = args.Dir();
+  if (!dir.ok()) return dir.status();
+  auto store = OpenForWriting(*dir, /*create=*/false);
+  if (!store.ok()) return store.status();
+  const std::string& name = args.positional()[0];
+  auto d = (*store)->DescribeTopic(name);
+  if (!d.ok()) return d.status();
+  std::vector<TopicPartitionOffset> wanted;
+  for (const auto& p : d->partitions) {
+    if (only->has_value() && p.partition.value() != **only) continue;
+    wanted.push_back(
+        {{name, p.partition}, offset < 0 ? p.end_offset : Offset(offset)});
+  }
+  if (wanted.empty()) {
+    return absl::OutOfRangeError(
+        absl::StrCat("topic ", name, " has no partition ", only->value_or(-1)));
+  }
+  auto result = (*store)->DeleteRecords(wanted);
+  if (!result.ok()) return result.status();
+  if (auto s = (*store)->Close(); !s.ok()) return s;
+  if (args.json()) {
+    std::vector<Json> items;
+    for (const auto& r : *result) {
+      items.push_back(JsonObject()
+                          .Int("partition", r.tp.partition.value())
+                          .Int("start_offset", r.offset.value()));
+    }
+    *io.out << Dump(JsonArray(items)) << '\n';
+    return absl::OkStatus();
+  }
+  Table table({"PARTITION", "START"});
+  for (const auto& r : *result) {
+    table.AddRow(
+        {absl::StrCat(r.tp.partition.value()), absl::StrCat(r.offset.value())});
+  }
+  table.Print(*io.out);
   return absl::OkStatus();
 }
 

@@ -369,7 +369,8 @@ class Consumer {
   // replace) and `callback`, if any, is invoked with the outcome on this
   // thread before returning. It never waits for other members' polls or for
   // a rebalance; it may wait for another member's commit of the same group
-  // that is writing the offsets file, which then carries this one too.
+  // that is writing the offsets file (commits of a group are written one at
+  // a time).
   using CommitCallback = std::function<void(const absl::Status&)>;
   virtual void CommitAsync(CommitCallback callback = nullptr) = 0;
   virtual void CommitAsync(const std::vector<TopicPartitionOffset>& offsets,

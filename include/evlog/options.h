@@ -1,4 +1,10 @@
-// evlog/options.h: configuration structs, one per scope.
+// evlog/options.h: a topic's configuration (TopicConfig) and the enums it
+// uses. The options of the other scopes live with their class:
+// StoreOptions in evlog/store.h, ProducerOptions and SendOptions in
+// evlog/producer.h, ConsumerOptions in evlog/consumer.h.
+//
+// A topic's config is set at creation (Store::CreateTopic) and can be
+// changed later (Store::AlterTopicConfig).
 //
 // Each field says its default, unit and trade-off. Names follow Kafka's
 // topic configs where the meaning is the same (`segment.bytes` ->

@@ -21,9 +21,10 @@
 // member that owns the partition now (the generation fence), or, for
 // consumers with a manual assignment, only while the group has no members.
 //
-// Committed offsets are kept in memory and in <groups dir>/<group>/OFFSETS
-// (group/offsets_file.h), rewritten at every commit. Concurrent commits
-// share writes: each file write carries every commit made before it.
+// Committed offsets are kept in <groups dir>/<group>/OFFSETS
+// (group/offsets_file.h), rewritten at every commit before memory changes,
+// and in memory. Membership and rebalances are in group.cc, committed
+// offsets in group_offsets.cc.
 //
 // Thread safety: thread-safe. Lock order: persist_mu_ before mu_; mu_ is
 // taken before the store's topic lock (through the TopicLookup); notifying
@@ -123,8 +124,11 @@ class Group {
   bool Exists() const;
 
   // ---- Offsets ----
-  // Commits `offsets` atomically and durably. `member` null: a consumer
-  // with a manual assignment (refused while the group has members).
+  // Commits `offsets` atomically and durably: the OFFSETS file is replaced
+  // first, memory (Committed) changes only once it is; a failed commit
+  // changes neither. `member` null: a consumer with a manual assignment
+  // (refused while the group has members). Commits of one group are
+  // serialised (one file write each).
   absl::Status Commit(const MemberHandle* member,
                       const std::vector<TopicPartitionOffset>& offsets);
   std::map<TopicPartition, std::optional<Offset>> Committed(
@@ -163,8 +167,12 @@ class Group {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static void Wake(MemberHandle& h);
   bool EagerLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Writes the offsets file if it is older than `version`.
-  absl::Status Persist(uint64_t version) ABSL_LOCKS_EXCLUDED(mu_);
+  // The OFFSETS file's contents for `committed`.
+  GroupOffsets SnapshotOf(
+      const std::map<TopicPartition, Committed_>& committed) const;
+  // Replaces the OFFSETS file with `snapshot`.
+  absl::Status WriteLocked(const GroupOffsets& snapshot)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(persist_mu_);
   std::string dir() const;
 
   const std::string name_;
@@ -175,7 +183,6 @@ class Group {
   StoreObserver* observer_ = nullptr;
 
   Mutex persist_mu_;  // one writer of OFFSETS at a time; before mu_
-  uint64_t written_version_ ABSL_GUARDED_BY(persist_mu_) = 0;
   bool file_exists_ ABSL_GUARDED_BY(persist_mu_) = false;
 
   mutable Mutex mu_;
@@ -187,8 +194,6 @@ class Group {
   std::vector<Member> members_ ABSL_GUARDED_BY(mu_);  // join order
   std::map<TopicPartition, std::string> owner_ ABSL_GUARDED_BY(mu_);
   std::map<TopicPartition, Committed_> committed_ ABSL_GUARDED_BY(mu_);
-  uint64_t version_ ABSL_GUARDED_BY(mu_) =
-      0;  // bumped by every change of committed_
 };
 
 // Group ids follow the topic-name rule; kInvalidArgument otherwise.

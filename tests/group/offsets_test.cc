@@ -133,11 +133,29 @@ TEST_CASE("a commit whose sync fails reports it and keeps the old offsets",
     fault.FailOp(FaultEnv::Op::kSync, true);
     CHECK(!(*c)->CommitSync({{TP("t", 0), Offset(5)}}).ok());
     fault.FailOp(FaultEnv::Op::kSync, false);
+    // The file is written before memory changes: a failed commit does not
+    // show either (Group::Commit).
+    auto committed = (*c)->Committed({TP("t", 0)});
+    REQUIRE(committed.ok());
+    CHECK(committed->at(TP("t", 0)) == Offset(0));
   }
   auto image = mem.CrashImage({.kind = CrashOptions::kPowerLoss});
   auto store = Store::Open("/store", testing::MemStoreOptions(image.get()));
   REQUIRE(store.ok());
   CHECK(CommittedIn(**store, TP("t", 0)) == Offset(0));
+}
+
+TEST_CASE("a retention query does not create the groups it waits for",
+          "[group]") {
+  StoreFixture f;
+  TopicConfig config = testing::MemStoreOptions(nullptr).default_topic_config;
+  config.retention_wait_for_groups = {"ghost"};
+  config.retention_ms = 0;
+  REQUIRE(f.store->CreateTopic("t", 1, config).ok());
+  f.Send("t", 0, 10);
+  REQUIRE(f.store->RunMaintenance().ok());
+  CHECK(f.store->ListGroups().empty());
+  CHECK(absl::IsNotFound(f.store->DescribeGroup("ghost").status()));
 }
 
 TEST_CASE("offsets of a deleted topic do not apply to a re-created one",

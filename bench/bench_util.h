@@ -78,7 +78,8 @@ inline std::string MakeValue(size_t size) {
 inline void SetThroughput(benchmark::State& state, int64_t records,
                           size_t value_size) {
   state.SetItemsProcessed(records);
-  state.SetBytesProcessed(records * static_cast<int64_t>(kKeySize + value_size));
+  state.SetBytesProcessed(records *
+                          static_cast<int64_t>(kKeySize + value_size));
 }
 
 }  // namespace evlog::bench

@@ -6,6 +6,8 @@
 // Timeline: member A alone -> B joins -> C joins -> B leaves -> all stop.
 // A producer writes numbered records throughout.
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -18,22 +20,22 @@
 #include <thread>
 #include <vector>
 
-#include <unistd.h>
-
 #include "evlog/evlog.h"
 
 namespace {
 
 void Check(const absl::Status& s, const char* what) {
   if (!s.ok()) {
-    std::fprintf(stderr, "consumer_group: %s: %s\n", what, std::string(s.message()).c_str());
+    std::fprintf(stderr, "consumer_group: %s: %s\n", what,
+                 std::string(s.message()).c_str());
     std::exit(1);
   }
 }
 
 std::string List(const std::vector<evlog::TopicPartition>& parts) {
   std::string s;
-  for (const auto& tp : parts) s += (s.empty() ? "" : " ") + std::to_string(tp.partition.value());
+  for (const auto& tp : parts)
+    s += (s.empty() ? "" : " ") + std::to_string(tp.partition.value());
   return s.empty() ? "-" : s;
 }
 
@@ -41,13 +43,15 @@ std::string List(const std::vector<evlog::TopicPartition>& parts) {
 class CommitOnRevoke : public evlog::RebalanceListener {
  public:
   explicit CommitOnRevoke(const char* name) : name_(name) {}
-  void OnPartitionsRevoked(evlog::Consumer& c,
-                           const std::vector<evlog::TopicPartition>& parts) override {
+  void OnPartitionsRevoked(
+      evlog::Consumer& c,
+      const std::vector<evlog::TopicPartition>& parts) override {
     if (!parts.empty()) Check(c.CommitSync(), "commit on revoke");
     std::printf("  %s: revoked   [%s]\n", name_, List(parts).c_str());
   }
-  void OnPartitionsAssigned(evlog::Consumer& /*c*/,
-                            const std::vector<evlog::TopicPartition>& parts) override {
+  void OnPartitionsAssigned(
+      evlog::Consumer& /*c*/,
+      const std::vector<evlog::TopicPartition>& parts) override {
     std::printf("  %s: assigned  [%s]\n", name_, List(parts).c_str());
   }
 
@@ -56,17 +60,18 @@ class CommitOnRevoke : public evlog::RebalanceListener {
 };
 
 struct Member {
-  const char* name;
+  const char* name = "";
   std::atomic<bool> stop{false};
   std::atomic<int64_t> processed{0};
-  std::thread thread;
+  std::thread thread{};
 };
 
 }  // namespace
 
 int main() {
   std::string dir = (std::filesystem::temp_directory_path() /
-                     ("evlog-group-" + std::to_string(::getpid()))).string();
+                     ("evlog-group-" + std::to_string(::getpid())))
+                        .string();
   std::filesystem::remove_all(dir);
   evlog::StoreOptions options;
   options.default_topic_config.segment_bytes = 4 << 20;
@@ -101,23 +106,30 @@ int main() {
         progress_cv.notify_all();
       }
     }
-    Check((*consumer)->Close(), "close");  // auto-commits, then revokes (listener)
+    Check((*consumer)->Close(),
+          "close");  // auto-commits, then revokes (listener)
   };
 
   std::atomic<bool> stop_producer{false};
   std::thread producer_thread([&] {
     auto producer = (*store)->NewProducer();
     Check(producer.status(), "producer");
-    for (int i = 0; i < static_cast<int>(seen.size()) && !stop_producer.load(); ++i) {
-      std::string key = "job-" + std::to_string(i % 97), value = std::to_string(i);
-      Check((*producer)->Send("jobs", {.key = key, .value = value}).status(), "send");
+    for (int i = 0; i < static_cast<int>(seen.size()) && !stop_producer.load();
+         ++i) {
+      std::string key = "job-" + std::to_string(i % 97),
+                  value = std::to_string(i);
+      Check((*producer)->Send("jobs", {.key = key, .value = value}).status(),
+            "send");
       produced.store(i + 1);
-      if (i % 1000 == 999) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      if (i % 1000 == 999)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   });
 
   Member a{"A"}, b{"B"}, c{"C"};
-  auto pause = [] { std::this_thread::sleep_for(std::chrono::milliseconds(150)); };
+  auto pause = [] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  };
   std::printf("A joins\n");
   a.thread = std::thread(run_member, &a);
   pause();
@@ -150,10 +162,14 @@ int main() {
     missing += seen[i].load() == 0;
     twice += seen[i].load() > 1;
   }
-  std::printf("produced %lld; processed by A %lld, B %lld, C %lld; missing %lld, twice %lld\n",
-              static_cast<long long>(produced.load()), static_cast<long long>(a.processed.load()),
-              static_cast<long long>(b.processed.load()), static_cast<long long>(c.processed.load()),
-              static_cast<long long>(missing), static_cast<long long>(twice));
+  std::printf(
+      "produced %lld; processed by A %lld, B %lld, C %lld; missing %lld, twice "
+      "%lld\n",
+      static_cast<long long>(produced.load()),
+      static_cast<long long>(a.processed.load()),
+      static_cast<long long>(b.processed.load()),
+      static_cast<long long>(c.processed.load()),
+      static_cast<long long>(missing), static_cast<long long>(twice));
   Check((*store)->Close(), "close store");
   std::filesystem::remove_all(dir);
   return missing == 0 && twice == 0 ? 0 : 1;

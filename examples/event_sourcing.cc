@@ -7,12 +7,14 @@
 // * Commands are checked against the rebuilt state and appended with the
 //   expected end offset of the partition (SendOptions::expected_end_offset):
 //   if anything was appended since the state was read, the append fails
-//   with kFailedPrecondition and the command is retried on fresh state. Two
+//   with kAborted and the command is retried on fresh state. Two
 //   threads withdrawing concurrently therefore never overdraw an account.
 // * Snapshots (balance + the offset they cover) go to `account-snapshots`, a
 //   compacted topic (only the latest snapshot per account matters); Load
 //   starts from the latest snapshot and replays only the events after it.
 // * After a restart the aggregates rebuild to the same balances.
+
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -24,8 +26,6 @@
 #include <thread>
 #include <vector>
 
-#include <unistd.h>
-
 #include "evlog/evlog.h"
 
 namespace {
@@ -35,22 +35,24 @@ constexpr int kSnapshotEvery = 50;  // events of an account between snapshots
 
 void Check(const absl::Status& s, const char* what) {
   if (!s.ok()) {
-    std::fprintf(stderr, "event_sourcing: %s: %s\n", what, std::string(s.message()).c_str());
+    std::fprintf(stderr, "event_sourcing: %s: %s\n", what,
+                 std::string(s.message()).c_str());
     std::exit(1);
   }
 }
 
 struct Account {
   int64_t balance = 0;
-  int64_t events = 0;          // applied so far
-  evlog::Offset next;          // partition offset after the last event read
-  evlog::Offset partition_end; // end offset when loaded: the expected offset
+  int64_t events = 0;           // applied so far
+  evlog::Offset next;           // partition offset after the last event read
+  evlog::Offset partition_end;  // end offset when loaded: the expected offset
 };
 
 // Reads `topic`-`partition` from `from` to its end offset now, calling fn.
 template <typename Fn>
-void Replay(evlog::Store& store, const char* topic, evlog::PartitionId partition,
-            evlog::Offset from, evlog::Offset* end, Fn fn) {
+void Replay(evlog::Store& store, const char* topic,
+            evlog::PartitionId partition, evlog::Offset from,
+            evlog::Offset* end, Fn fn) {
   evlog::ConsumerOptions o;
   o.auto_offset_reset = evlog::AutoOffsetReset::kEarliest;
   auto c = store.NewConsumer(o);
@@ -92,8 +94,8 @@ class Bank {
              if (r.key() != id || !r.value()) return;
              // "balance events next_offset"
              long long balance, events, next;
-             if (std::sscanf(std::string(*r.value()).c_str(), "%lld %lld %lld", &balance,
-                             &events, &next) == 3) {
+             if (std::sscanf(std::string(*r.value()).c_str(), "%lld %lld %lld",
+                             &balance, &events, &next) == 3) {
                a.balance = balance;
                a.events = events;
                from = evlog::Offset(next);
@@ -112,15 +114,17 @@ class Bank {
 
   // Appends a deposit (amount > 0) or withdrawal (< 0) unless it would
   // overdraw. Retries on concurrent appends. Returns false if refused.
-  bool Apply(const std::string& id, int64_t amount, std::atomic<int64_t>* conflicts) {
+  bool Apply(const std::string& id, int64_t amount,
+             std::atomic<int64_t>* conflicts) {
     while (true) {
       Account a = Load(id);
       if (a.balance + amount < 0) return false;
       std::string value = std::to_string(amount);
       evlog::SendOptions opts;
       opts.expected_end_offset = a.partition_end;  // optimistic concurrency
-      auto sent = producer_->Send("account-events", {.key = id, .value = value}, opts);
-      if (absl::IsFailedPrecondition(sent.status())) {
+      auto sent =
+          producer_->Send("account-events", {.key = id, .value = value}, opts);
+      if (absl::IsAborted(sent.status())) {
         conflicts->fetch_add(1);
         continue;  // someone appended meanwhile: re-read and decide again
       }
@@ -129,7 +133,8 @@ class Bank {
         std::string snap = std::to_string(a.balance + amount) + " " +
                            std::to_string(a.events + 1) + " " +
                            std::to_string(sent->offset.value() + 1);
-        Check(producer_->Send("account-snapshots", {.key = id, .value = snap}).status(),
+        Check(producer_->Send("account-snapshots", {.key = id, .value = snap})
+                  .status(),
               "snapshot");
       }
       return true;
@@ -145,7 +150,8 @@ class Bank {
 
 int main() {
   std::string dir = (std::filesystem::temp_directory_path() /
-                     ("evlog-events-" + std::to_string(::getpid()))).string();
+                     ("evlog-events-" + std::to_string(::getpid())))
+                        .string();
   std::filesystem::remove_all(dir);
   const std::vector<std::string> accounts = {"alice", "bob", "carol"};
   std::map<std::string, int64_t> before;
@@ -154,11 +160,14 @@ int main() {
     Check(store.status(), "open");
     evlog::TopicConfig events;
     events.segment_bytes = 4 << 20;
-    events.durability = evlog::Durability::kEveryAppend;  // an event, once accepted, is kept
-    Check((*store)->CreateTopic("account-events", kPartitions, events), "create events");
+    events.durability =
+        evlog::Durability::kEveryAppend;  // an event, once accepted, is kept
+    Check((*store)->CreateTopic("account-events", kPartitions, events),
+          "create events");
     evlog::TopicConfig snapshots = events;
     snapshots.cleanup_policy = evlog::CleanupPolicy::kCompact;
-    Check((*store)->CreateTopic("account-snapshots", kPartitions, snapshots), "create snapshots");
+    Check((*store)->CreateTopic("account-snapshots", kPartitions, snapshots),
+          "create snapshots");
 
     Bank bank(store->get());
     std::atomic<int64_t> conflicts{0}, refused{0}, withdrawn{0};
@@ -185,11 +194,13 @@ int main() {
       Account a = bank.Load(id);
       before[id] = a.balance;
       std::printf("%-6s balance %4lld after %3lld events\n", id.c_str(),
-                  static_cast<long long>(a.balance), static_cast<long long>(a.events));
+                  static_cast<long long>(a.balance),
+                  static_cast<long long>(a.events));
       if (a.balance < 0) return 1;
     }
     std::printf("withdrawn %lld, refused %lld, append conflicts retried %lld\n",
-                static_cast<long long>(withdrawn.load()), static_cast<long long>(refused.load()),
+                static_cast<long long>(withdrawn.load()),
+                static_cast<long long>(refused.load()),
                 static_cast<long long>(conflicts.load()));
     int64_t left = 0;
     for (const auto& [id, balance] : before) left += balance;

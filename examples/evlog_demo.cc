@@ -36,7 +36,8 @@ constexpr char kTopic[] = "orders";
 constexpr char kGroup[] = "billing";
 
 [[noreturn]] void Die(const char* what, const absl::Status& s) {
-  std::fprintf(stderr, "evlog_demo: %s: %s\n", what, std::string(s.message()).c_str());
+  std::fprintf(stderr, "evlog_demo: %s: %s\n", what,
+               std::string(s.message()).c_str());
   std::exit(1);
 }
 
@@ -48,7 +49,8 @@ int64_t GroupLag(evlog::Store& store) {
   auto d = store.DescribeGroup(kGroup);
   if (!d.ok()) return -1;
   int64_t lag = 0;
-  for (const auto& p : d->partitions) lag += p.lag.value_or(p.end_offset.value());
+  for (const auto& p : d->partitions)
+    lag += p.lag.value_or(p.end_offset.value());
   return lag;
 }
 
@@ -63,16 +65,19 @@ int64_t TotalRecords(evlog::Store& store) {
 // Prints partition movements: shows the group rebalancing as members join.
 class PrintRebalance : public evlog::RebalanceListener {
  public:
-  void OnPartitionsAssigned(evlog::Consumer& c,
-                            const std::vector<evlog::TopicPartition>& parts) override {
+  void OnPartitionsAssigned(
+      evlog::Consumer& c,
+      const std::vector<evlog::TopicPartition>& parts) override {
     std::string list;
-    for (const auto& tp : parts) list += (list.empty() ? "" : " ") + evlog::ToString(tp);
+    for (const auto& tp : parts)
+      list += (list.empty() ? "" : " ") + evlog::ToString(tp);
     std::printf("  [rebalance] %s now owns: %s\n", c.MemberId().c_str(),
                 list.empty() ? "(nothing)" : list.c_str());
   }
 };
 
-evlog::ConsumerOptions GroupOptions(const char* client, evlog::RebalanceListener* listener) {
+evlog::ConsumerOptions GroupOptions(const char* client,
+                                    evlog::RebalanceListener* listener) {
   evlog::ConsumerOptions o;
   o.group_id = kGroup;
   o.client_id = client;
@@ -83,8 +88,9 @@ evlog::ConsumerOptions GroupOptions(const char* client, evlog::RebalanceListener
 }
 
 // A group member on its own thread: polls until `stop`, counting records.
-void ConsumeLoop(evlog::Store* store, const char* client, std::atomic<bool>* stop,
-                 std::atomic<int64_t>* consumed, evlog::RebalanceListener* listener) {
+void ConsumeLoop(evlog::Store* store, const char* client,
+                 std::atomic<bool>* stop, std::atomic<int64_t>* consumed,
+                 evlog::RebalanceListener* listener) {
   auto consumer = store->NewConsumer(GroupOptions(client, listener));
   if (!consumer.ok()) Die("new consumer", consumer.status());
   if (auto s = (*consumer)->Subscribe({kTopic}); !s.ok()) Die("subscribe", s);
@@ -92,17 +98,22 @@ void ConsumeLoop(evlog::Store* store, const char* client, std::atomic<bool>* sto
   while (!stop->load()) {
     absl::Status s = (*consumer)->Poll(std::chrono::milliseconds(50), &batch);
     if (!s.ok()) Die("poll", s);
-    consumed->fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
+    consumed->fetch_add(static_cast<int64_t>(batch.size()),
+                        std::memory_order_relaxed);
   }
-  if (auto s = (*consumer)->Close(); !s.ok()) Die("consumer close", s);  // commits
+  if (auto s = (*consumer)->Close(); !s.ok())
+    Die("consumer close", s);  // commits
 }
 
-void RunCli(const std::string& dir, const std::string& args, const char* filter = "") {
+void RunCli(const std::string& dir, const std::string& args,
+            const char* filter = "") {
   std::string shown = "evlog " + args + filter;
   std::printf("\n$ %s\n", shown.c_str());
   std::fflush(stdout);
-  std::string cmd = std::string(EVLOG_CLI_PATH) + " " + args + " --dir " + dir + " 2>&1" + filter;
-  if (std::system(cmd.c_str()) == -1) std::printf("(could not run %s)\n", EVLOG_CLI_PATH);
+  std::string cmd = std::string(EVLOG_CLI_PATH) + " " + args + " --dir " + dir +
+                    " 2>&1" + filter;
+  if (std::system(cmd.c_str()) == -1)
+    std::printf("(could not run %s)\n", EVLOG_CLI_PATH);
 }
 
 }  // namespace
@@ -120,26 +131,31 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::string tmpl = (std::filesystem::temp_directory_path() / "evlog-demo-XXXXXX").string();
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / "evlog-demo-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) {
     std::perror("mkdtemp");
     return 1;
   }
   const std::string dir = tmpl + "/store";
-  std::printf("evlog %s demo -- store in %s\n\n", std::string(evlog::kVersionString).c_str(),
-              dir.c_str());
+  std::printf("evlog %s demo -- store in %s\n\n",
+              std::string(evlog::kVersionString).c_str(), dir.c_str());
 
   // ---- 1. A store and a topic ----
   evlog::StoreOptions options;
   options.default_topic_config.segment_bytes = 8 << 20;  // small: shows rolls
   auto store = evlog::Store::Open(dir, options);
   if (!store.ok()) Die("open", store.status());
-  if (auto s = (*store)->CreateTopic(kTopic, 4); !s.ok()) Die("create topic", s);
-  std::printf("1. created topic '%s' with 4 partitions (8 MiB segments)\n", kTopic);
+  if (auto s = (*store)->CreateTopic(kTopic, 4); !s.ok())
+    Die("create topic", s);
+  std::printf("1. created topic '%s' with 4 partitions (8 MiB segments)\n",
+              kTopic);
 
   // ---- 2. Producers and a consumer group, live ----
-  std::printf("\n2. 2 producer threads x %lld records; group '%s' with 2 consumer threads\n",
-              static_cast<long long>(per_producer), kGroup);
+  std::printf(
+      "\n2. 2 producer threads x %lld records; group '%s' with 2 consumer "
+      "threads\n",
+      static_cast<long long>(per_producer), kGroup);
   PrintRebalance listener;
   std::atomic<bool> stop_consumers{false};
   std::atomic<int64_t> produced{0}, consumed{0};
@@ -152,22 +168,25 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, t] {
       char key[32], value[96];
       for (int64_t i = 0; i < per_producer; ++i) {
-        std::snprintf(key, sizeof key, "customer-%lld", static_cast<long long>(i % 1000));
-        int n = std::snprintf(value, sizeof value,
-                              "{\"order\":%lld,\"producer\":%d,\"amount_cents\":%lld}",
-                              static_cast<long long>(i), t, static_cast<long long>(i % 9973));
+        std::snprintf(key, sizeof key, "customer-%lld",
+                      static_cast<long long>(i % 1000));
+        int n = std::snprintf(
+            value, sizeof value,
+            "{\"order\":%lld,\"producer\":%d,\"amount_cents\":%lld}",
+            static_cast<long long>(i), t, static_cast<long long>(i % 9973));
         auto sent = (*producer)->Send(
-            kTopic, {.key = key, .value = std::string_view(value, static_cast<size_t>(n))});
+            kTopic, {.key = key,
+                     .value = std::string_view(value, static_cast<size_t>(n))});
         if (!sent.ok()) Die("send", sent.status());
         produced.fetch_add(1, std::memory_order_relaxed);
       }
       producers_running.fetch_sub(1);
     });
   }
-  threads.emplace_back(ConsumeLoop, store->get(), "billing-a", &stop_consumers, &consumed,
-                       &listener);
-  threads.emplace_back(ConsumeLoop, store->get(), "billing-b", &stop_consumers, &consumed,
-                       &listener);
+  threads.emplace_back(ConsumeLoop, store->get(), "billing-a", &stop_consumers,
+                       &consumed, &listener);
+  threads.emplace_back(ConsumeLoop, store->get(), "billing-b", &stop_consumers,
+                       &consumed, &listener);
 
   int64_t last_p = 0, last_c = 0;
   auto last_t = Clock::now();
@@ -177,14 +196,16 @@ int main(int argc, char** argv) {
     double dt = Seconds(last_t);
     last_t = Clock::now();
     int64_t p = produced.load(), c = consumed.load();
-    std::printf("  t=%4.1fs  produced %8lld (%6.2f M/s)  consumed %8lld (%6.2f M/s)  "
-                "group lag %lld\n",
-                Seconds(start), static_cast<long long>(p), (p - last_p) / dt / 1e6,
-                static_cast<long long>(c), (c - last_c) / dt / 1e6,
-                static_cast<long long>(GroupLag(**store)));
+    std::printf(
+        "  t=%4.1fs  produced %8lld (%6.2f M/s)  consumed %8lld (%6.2f M/s)  "
+        "group lag %lld\n",
+        Seconds(start), static_cast<long long>(p), (p - last_p) / dt / 1e6,
+        static_cast<long long>(c), (c - last_c) / dt / 1e6,
+        static_cast<long long>(GroupLag(**store)));
     last_p = p;
     last_c = c;
-    if ((producers_running.load() == 0 && c >= total && GroupLag(**store) == 0) ||
+    if ((producers_running.load() == 0 && c >= total &&
+         GroupLag(**store) == 0) ||
         Seconds(start) > 40) {
       break;
     }
@@ -192,9 +213,12 @@ int main(int argc, char** argv) {
   stop_consumers.store(true);
   for (auto& t : threads) t.join();
   double secs = Seconds(start);
-  std::printf("  done: %lld records produced and consumed in %.1f s (%.2f M records/s end to "
-              "end)\n",
-              static_cast<long long>(consumed.load()), secs, consumed.load() / secs / 1e6);
+  std::printf(
+      "  done: %lld records produced and consumed in %.1f s (%.2f M records/s "
+      "end to "
+      "end)\n",
+      static_cast<long long>(consumed.load()), secs,
+      consumed.load() / secs / 1e6);
   producer->reset();
   if (auto s = (*store)->Close(); !s.ok()) Die("close", s);
   store->reset();
@@ -204,10 +228,11 @@ int main(int argc, char** argv) {
   auto t0 = Clock::now();
   store = evlog::Store::Open(dir, options);
   if (!store.ok()) Die("reopen", store.status());
-  std::printf("  reopened in %.1f ms: '%s' holds %lld records; group '%s' lag %lld "
-              "(everything was committed)\n",
-              Seconds(t0) * 1e3, kTopic, static_cast<long long>(TotalRecords(**store)), kGroup,
-              static_cast<long long>(GroupLag(**store)));
+  std::printf(
+      "  reopened in %.1f ms: '%s' holds %lld records; group '%s' lag %lld "
+      "(everything was committed)\n",
+      Seconds(t0) * 1e3, kTopic, static_cast<long long>(TotalRecords(**store)),
+      kGroup, static_cast<long long>(GroupLag(**store)));
   producer = (*store)->NewProducer();
   if (!producer.ok()) Die("new producer", producer.status());
   for (int i = 0; i < 1000; ++i) {
@@ -223,18 +248,22 @@ int main(int argc, char** argv) {
     evlog::PollResult batch;
     for (auto deadline = Clock::now() + std::chrono::seconds(10);
          received < 1000 && Clock::now() < deadline;) {
-      if (auto s = (*consumer)->Poll(std::chrono::milliseconds(100), &batch); !s.ok()) {
+      if (auto s = (*consumer)->Poll(std::chrono::milliseconds(100), &batch);
+          !s.ok()) {
         Die("poll", s);
       }
       for (const auto& r : batch) {
         ++received;
-        if (!r.record.key() || r.record.key()->rfind("after-restart-", 0) != 0) ++old;
+        if (!r.record.key() || r.record.key()->rfind("after-restart-", 0) != 0)
+          ++old;
       }
     }
     if (auto s = (*consumer)->Close(); !s.ok()) Die("consumer close", s);
-    std::printf("  produced 1000 more; the group resumed at its committed offsets and got "
-                "%lld records, %lld of them old\n",
-                static_cast<long long>(received), static_cast<long long>(old));
+    std::printf(
+        "  produced 1000 more; the group resumed at its committed offsets and "
+        "got "
+        "%lld records, %lld of them old\n",
+        static_cast<long long>(received), static_cast<long long>(old));
   }
   producer->reset();
 
@@ -245,15 +274,17 @@ int main(int argc, char** argv) {
   RunCli(dir, "consume orders --partition 0 --count 3");
   RunCli(dir, "consume orders --from -2 --json", " | head -n 2");
   RunCli(dir, "group describe billing");
-  RunCli(dir, "dump " + dir + "/topics/orders.1/0 --print-payload", " | head -n 7");
+  RunCli(dir, "dump " + dir + "/topics/orders.1/0 --print-payload",
+         " | head -n 7");
   RunCli(dir, "topic create other --partitions 1");
   RunCli(dir, "verify");
 
   if (auto s = (*store)->Close(); !s.ok()) Die("close", s);
   store->reset();
   if (keep) {
-    std::printf("\nstore kept in %s (try: build/release/tools/evlog stats --dir %s)\n",
-                dir.c_str(), dir.c_str());
+    std::printf(
+        "\nstore kept in %s (try: build/release/tools/evlog stats --dir %s)\n",
+        dir.c_str(), dir.c_str());
   } else {
     std::filesystem::remove_all(tmpl);
     std::printf("\nremoved %s (run with --keep to keep it)\n", tmpl.c_str());

@@ -1,7 +1,8 @@
 // pipeline: a multi-stage pipeline of threads connected by topics, which
 // survives a crash in the middle.
 //
-//   source --> [raw] --> enricher (group "enricher") --> [priced] --> shipper (group "shipper")
+//   source --> [raw] --> enricher (group "enricher") --> [priced] --> shipper
+//   (group "shipper")
 //
 // Each stage is a consumer group member that commits only after its output
 // is appended, so it is at-least-once: after the simulated crash (threads
@@ -11,6 +12,8 @@
 // input's partition and offset (a header), which lets the check at the end
 // prove that every raw record reached `priced`, and count the duplicates
 // that at-least-once allows.
+
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -24,15 +27,14 @@
 #include <thread>
 #include <vector>
 
-#include <unistd.h>
-
 #include "evlog/evlog.h"
 
 namespace {
 
 void Check(const absl::Status& s, const char* what) {
   if (!s.ok()) {
-    std::fprintf(stderr, "pipeline: %s: %s\n", what, std::string(s.message()).c_str());
+    std::fprintf(stderr, "pipeline: %s: %s\n", what,
+                 std::string(s.message()).c_str());
     std::exit(1);
   }
 }
@@ -57,7 +59,8 @@ evlog::ConsumerOptions StageOptions(const char* group) {
 }
 
 // raw -> priced: value "amount" becomes "amount,amount_with_tax".
-void Enricher(evlog::Store* store, std::atomic<bool>* stop, Progress* progress) {
+void Enricher(evlog::Store* store, std::atomic<bool>* stop,
+              Progress* progress) {
   auto consumer = store->NewConsumer(StageOptions("enricher"));
   Check(consumer.status(), "enricher consumer");
   Check((*consumer)->Subscribe({"raw"}), "subscribe raw");
@@ -68,16 +71,20 @@ void Enricher(evlog::Store* store, std::atomic<bool>* stop, Progress* progress) 
     Check((*consumer)->Poll(std::chrono::milliseconds(20), &batch), "poll raw");
     for (const evlog::ConsumerRecord& r : batch) {
       std::string amount(*r.record.value());
-      std::string priced = amount + "," + std::to_string(std::stoll(amount) * 6 / 5);
+      std::string priced =
+          amount + "," + std::to_string(std::stoll(amount) * 6 / 5);
       std::string source = std::to_string(r.partition.value()) + ":" +
                            std::to_string(r.record.offset().value());
       evlog::HeaderView headers[] = {{"source", source}};
-      Check((*producer)->Send("priced", {.key = r.record.key(), .value = priced,
-                                         .headers = headers})
+      Check((*producer)
+                ->Send("priced", {.key = r.record.key(),
+                                  .value = priced,
+                                  .headers = headers})
                 .status(),
             "send priced");
     }
-    // Output first, then the commit: a crash in between means redoing, not losing.
+    // Output first, then the commit: a crash in between means redoing, not
+    // losing.
     if (!batch.empty()) {
       Check((*consumer)->CommitSync(), "commit enricher");
       progress->Notify();
@@ -88,14 +95,15 @@ void Enricher(evlog::Store* store, std::atomic<bool>* stop, Progress* progress) 
 }
 
 // priced -> "shipped" (here: counted).
-void Shipper(evlog::Store* store, std::atomic<bool>* stop, std::atomic<int64_t>* shipped,
-             Progress* progress) {
+void Shipper(evlog::Store* store, std::atomic<bool>* stop,
+             std::atomic<int64_t>* shipped, Progress* progress) {
   auto consumer = store->NewConsumer(StageOptions("shipper"));
   Check(consumer.status(), "shipper consumer");
   Check((*consumer)->Subscribe({"priced"}), "subscribe priced");
   evlog::PollResult batch;
   while (!stop->load()) {
-    Check((*consumer)->Poll(std::chrono::milliseconds(20), &batch), "poll priced");
+    Check((*consumer)->Poll(std::chrono::milliseconds(20), &batch),
+          "poll priced");
     shipped->fetch_add(static_cast<int64_t>(batch.size()));
     if (!batch.empty()) {
       Check((*consumer)->CommitSync(), "commit shipper");
@@ -108,7 +116,8 @@ int64_t Lag(evlog::Store& store, const char* group) {
   auto d = store.DescribeGroup(group);
   if (!d.ok()) return -1;
   int64_t lag = 0;
-  for (const auto& p : d->partitions) lag += p.lag.value_or(p.end_offset.value());
+  for (const auto& p : d->partitions)
+    lag += p.lag.value_or(p.end_offset.value());
   return lag;
 }
 
@@ -128,7 +137,8 @@ void RunStages(const std::string& dir, int first, int last, bool crash) {
     for (int i = first; i < last; ++i) {
       std::string key = "customer-" + std::to_string(i % 50);
       std::string value = std::to_string(100 + i % 900);
-      Check((*producer)->Send("raw", {.key = key, .value = value}).status(), "send raw");
+      Check((*producer)->Send("raw", {.key = key, .value = value}).status(),
+            "send raw");
     }
   }
   if (!crash) {
@@ -140,11 +150,13 @@ void RunStages(const std::string& dir, int first, int last, bool crash) {
   stop.store(true);
   enricher.join();
   shipper.join();
-  std::printf("  %s after source %d..%d: lag enricher %lld, shipper %lld; shipped %lld\n",
-              crash ? "CRASH" : "caught up", first, last - 1,
-              static_cast<long long>(Lag(**store, "enricher")),
-              static_cast<long long>(Lag(**store, "shipper")),
-              static_cast<long long>(shipped.load()));
+  std::printf(
+      "  %s after source %d..%d: lag enricher %lld, shipper %lld; shipped "
+      "%lld\n",
+      crash ? "CRASH" : "caught up", first, last - 1,
+      static_cast<long long>(Lag(**store, "enricher")),
+      static_cast<long long>(Lag(**store, "shipper")),
+      static_cast<long long>(shipped.load()));
   Check((*store)->Close(), "close");
 }
 
@@ -153,7 +165,8 @@ void RunStages(const std::string& dir, int first, int last, bool crash) {
 int main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 20000;
   std::string dir = (std::filesystem::temp_directory_path() /
-                     ("evlog-pipeline-" + std::to_string(::getpid()))).string();
+                     ("evlog-pipeline-" + std::to_string(::getpid())))
+                        .string();
   std::filesystem::remove_all(dir);
   {
     evlog::StoreOptions options;
@@ -163,7 +176,9 @@ int main(int argc, char** argv) {
     Check((*store)->CreateTopic("raw", 3), "create raw");
     Check((*store)->CreateTopic("priced", 3), "create priced");
   }
-  std::printf("pipeline: source -> raw -> enricher -> priced -> shipper, %d records\n", n);
+  std::printf(
+      "pipeline: source -> raw -> enricher -> priced -> shipper, %d records\n",
+      n);
   RunStages(dir, 0, n / 2, /*crash=*/true);
   std::printf("  restart\n");
   RunStages(dir, n / 2, n, /*crash=*/false);
@@ -171,14 +186,17 @@ int main(int argc, char** argv) {
   // Every raw record must have reached `priced` (at least once).
   auto store = evlog::Store::Open(dir);
   Check(store.status(), "open for check");
-  auto checker = (*store)->NewConsumer({.auto_offset_reset = evlog::AutoOffsetReset::kEarliest});
+  auto checker = (*store)->NewConsumer(
+      {.auto_offset_reset = evlog::AutoOffsetReset::kEarliest});
   Check(checker.status(), "checker");
   std::vector<evlog::TopicPartition> parts;
-  for (int p = 0; p < 3; ++p) parts.push_back({"priced", evlog::PartitionId(p)});
+  for (int p = 0; p < 3; ++p)
+    parts.push_back({"priced", evlog::PartitionId(p)});
   Check((*checker)->Assign(parts), "assign");
   std::set<std::string> sources;
   int64_t outputs = 0;
-  for (auto batch = (*checker)->Poll(std::chrono::milliseconds(50)); batch.ok() && !batch->empty();
+  for (auto batch = (*checker)->Poll(std::chrono::milliseconds(50));
+       batch.ok() && !batch->empty();
        batch = (*checker)->Poll(std::chrono::milliseconds(50))) {
     for (const auto& r : *batch) {
       ++outputs;
@@ -190,9 +208,11 @@ int main(int argc, char** argv) {
   checker->reset();
   Check((*store)->Close(), "close");
   std::filesystem::remove_all(dir);
-  std::printf("pipeline: %zu of %d raw records reached priced (%lld outputs, %lld duplicates "
-              "from the crash)\n",
-              sources.size(), n, static_cast<long long>(outputs),
-              static_cast<long long>(outputs - static_cast<int64_t>(sources.size())));
+  std::printf(
+      "pipeline: %zu of %d raw records reached priced (%lld outputs, %lld "
+      "duplicates "
+      "from the crash)\n",
+      sources.size(), n, static_cast<long long>(outputs),
+      static_cast<long long>(outputs - static_cast<int64_t>(sources.size())));
   return static_cast<int>(sources.size()) == n ? 0 : 1;
 }

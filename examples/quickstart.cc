@@ -14,18 +14,21 @@
 #include "evlog/evlog.h"
 
 // Every evlog call returns absl::Status or absl::StatusOr<T>: no exceptions.
-#define CHECK_OK(expr)                                                        \
-  do {                                                                        \
-    absl::Status _s = (expr);                                                 \
-    if (!_s.ok()) {                                                           \
-      std::fprintf(stderr, "%s: %s\n", #expr, std::string(_s.message()).c_str()); \
-      return 1;                                                               \
-    }                                                                         \
+#define CHECK_OK(expr)                                 \
+  do {                                                 \
+    absl::Status _s = (expr);                          \
+    if (!_s.ok()) {                                    \
+      std::fprintf(stderr, "%s: %s\n", #expr,          \
+                   std::string(_s.message()).c_str()); \
+      return 1;                                        \
+    }                                                  \
   } while (0)
 
 int main(int argc, char** argv) {
-  std::string dir = argc > 1 ? argv[1]
-                             : (std::filesystem::temp_directory_path() / "evlog-quickstart").string();
+  std::string dir =
+      argc > 1 ? argv[1]
+               : (std::filesystem::temp_directory_path() / "evlog-quickstart")
+                     .string();
   std::filesystem::remove_all(dir);
 
   // 1. Open (creating) a store: a directory of topics.
@@ -34,8 +37,9 @@ int main(int argc, char** argv) {
 
   // 2. A topic with 2 partitions; records with the same key share a partition.
   evlog::TopicConfig config;
-  config.segment_bytes = 4 << 20;                    // 4 MiB segment files
-  config.durability = evlog::Durability::kInterval;  // sync every 1000 ms / 10000 records
+  config.segment_bytes = 4 << 20;  // 4 MiB segment files
+  config.durability =
+      evlog::Durability::kInterval;  // sync every 1000 ms / 10000 records
   CHECK_OK((*store)->CreateTopic("greetings", 2, config));
 
   // 3. Produce. Send() returns once the record is in the log.
@@ -44,10 +48,11 @@ int main(int argc, char** argv) {
   for (const char* name : {"ada", "grace", "linus", "ada"}) {
     std::string value = std::string("hello, ") + name;
     evlog::HeaderView headers[] = {{"lang", "en"}};
-    auto sent = (*producer)->Send("greetings",
-                                  {.key = name, .value = value, .headers = headers});
+    auto sent = (*producer)->Send(
+        "greetings", {.key = name, .value = value, .headers = headers});
     CHECK_OK(sent.status());
-    std::printf("sent %-8s -> partition %d offset %lld\n", name, sent->partition.value(),
+    std::printf("sent %-8s -> partition %d offset %lld\n", name,
+                sent->partition.value(),
                 static_cast<long long>(sent->offset.value()));
   }
 
@@ -62,10 +67,11 @@ int main(int argc, char** argv) {
   CHECK_OK(batch.status());
   for (const evlog::ConsumerRecord& r : *batch) {
     // Zero-copy views into the log, valid while `batch` lives.
-    std::printf("read %s-%d@%lld  %.*s = %.*s\n", std::string(r.topic).c_str(),
-                r.partition.value(), static_cast<long long>(r.record.offset().value()),
-                static_cast<int>(r.record.key()->size()), r.record.key()->data(),
-                static_cast<int>(r.record.value()->size()), r.record.value()->data());
+    std::printf(
+        "read %s-%d@%lld  %.*s = %.*s\n", std::string(r.topic).c_str(),
+        r.partition.value(), static_cast<long long>(r.record.offset().value()),
+        static_cast<int>(r.record.key()->size()), r.record.key()->data(),
+        static_cast<int>(r.record.value()->size()), r.record.value()->data());
   }
   if (batch->size() != 4) return 1;
 
@@ -86,7 +92,8 @@ int main(int argc, char** argv) {
   auto group = (*store)->DescribeGroup("greeters");
   CHECK_OK(group.status());
   for (const auto& p : group->partitions) {
-    std::printf("group greeters: %s committed %lld, lag %lld\n", evlog::ToString(p.tp).c_str(),
+    std::printf("group greeters: %s committed %lld, lag %lld\n",
+                evlog::ToString(p.tp).c_str(),
                 static_cast<long long>(p.committed->value()),
                 static_cast<long long>(p.lag.value_or(0)));
   }
@@ -96,7 +103,8 @@ int main(int argc, char** argv) {
   reader->reset();
   producer->reset();
   CHECK_OK((*store)->Close());
-  std::printf("store left in %s; try: evlog topic describe greetings --dir %s\n", dir.c_str(),
-              dir.c_str());
+  std::printf(
+      "store left in %s; try: evlog topic describe greetings --dir %s\n",
+      dir.c_str(), dir.c_str());
   return seen == 4 ? 0 : 1;
 }

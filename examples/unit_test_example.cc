@@ -4,7 +4,6 @@
 // runs in microseconds. (Catch2 here; any test framework works.)
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <string>
 
@@ -22,7 +21,9 @@ class OrderBook {
     auto producer = store_->NewProducer();
     if (!producer.ok()) return producer.status();
     std::string value = std::to_string(cents);
-    return (*producer)->Send("orders", {.key = customer, .value = value}).status();
+    return (*producer)
+        ->Send("orders", {.key = customer, .value = value})
+        .status();
   }
 
   absl::StatusOr<int64_t> Total(const std::string& customer) {
@@ -43,7 +44,8 @@ class OrderBook {
       auto batch = (*consumer)->Poll(std::chrono::milliseconds(10));
       if (!batch.ok()) return batch.status();
       for (const auto& r : *batch) {
-        if (r.record.key() == customer) total += std::stoll(std::string(*r.record.value()));
+        if (r.record.key() == customer)
+          total += std::stoll(std::string(*r.record.value()));
       }
     }
   }

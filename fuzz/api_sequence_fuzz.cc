@@ -81,15 +81,35 @@ class Driver {
     const uint32_t op = in.Below(12);
     if (std::getenv("API_FUZZ_TRACE")) std::fprintf(stderr, "op %u\n", op);
     switch (op) {
-      case 0: Create(in); break;
-      case 1: Delete(in); break;
-      case 2: case 3: case 4: Send(in, 1); break;
-      case 5: Send(in, 1 + in.Below(8)); break;
-      case 6: if (store_->Flush().code() != absl::StatusCode::kOk) Fail("Flush"); break;
-      case 7: Verify(in); break;
-      case 8: Reopen(in); break;
-      case 9: Commit(in); break;
-      case 10: AddPartition(in); break;
+      case 0:
+        Create(in);
+        break;
+      case 1:
+        Delete(in);
+        break;
+      case 2:
+      case 3:
+      case 4:
+        Send(in, 1);
+        break;
+      case 5:
+        Send(in, 1 + in.Below(8));
+        break;
+      case 6:
+        if (store_->Flush().code() != absl::StatusCode::kOk) Fail("Flush");
+        break;
+      case 7:
+        Verify(in);
+        break;
+      case 8:
+        Reopen(in);
+        break;
+      case 9:
+        Commit(in);
+        break;
+      case 10:
+        AddPartition(in);
+        break;
       case 11:
         clock_.AdvanceMs(in.Below(40));
         if (!store_->RunMaintenance().ok()) Fail("RunMaintenance");
@@ -100,7 +120,8 @@ class Driver {
 
   void VerifyAll() {
     for (const auto& [name, t] : topics_) {
-      for (size_t p = 0; p < t.parts.size(); ++p) VerifyPartition(name, static_cast<int>(p), false);
+      for (size_t p = 0; p < t.parts.size(); ++p)
+        VerifyPartition(name, static_cast<int>(p), false);
     }
   }
 
@@ -124,11 +145,12 @@ class Driver {
       for (const auto& [tp, off] : commits_) {
         auto got = (*c)->Committed({tp});
         if (!got.ok() || !got->at(tp) || got->at(tp)->value() != off) {
-          std::fprintf(stderr, "%s: expected %lld, got %s\n", ToString(tp).c_str(),
-                       static_cast<long long>(off),
+          std::fprintf(stderr, "%s: expected %lld, got %s\n",
+                       ToString(tp).c_str(), static_cast<long long>(off),
                        !got.ok() ? got.status().ToString().c_str()
-                       : got->at(tp) ? std::to_string(got->at(tp)->value()).c_str()
-                                     : "none");
+                       : got->at(tp)
+                           ? std::to_string(got->at(tp)->value()).c_str()
+                           : "none");
           Fail("committed offset");
         }
       }
@@ -170,7 +192,9 @@ class Driver {
   void AddPartition(Input& in) {
     std::string name = kNames[in.Below(3)];
     auto it = topics_.find(name);
-    int32_t total = it == topics_.end() ? 2 : static_cast<int32_t>(it->second.parts.size()) + 1;
+    int32_t total = it == topics_.end()
+                        ? 2
+                        : static_cast<int32_t>(it->second.parts.size()) + 1;
     absl::Status s = store_->AddPartitions(name, total);
     if (it == topics_.end()) {
       if (!absl::IsNotFound(s)) Fail("AddPartitions of an unknown topic");
@@ -200,7 +224,8 @@ class Driver {
       offset = r.ok() ? absl::StatusOr<int64_t>(r->offset.value()) : r.status();
     } else {
       auto r = producer_->SendBatch(name, records, so);
-      offset = r.ok() ? absl::StatusOr<int64_t>(r->base_offset.value()) : r.status();
+      offset =
+          r.ok() ? absl::StatusOr<int64_t>(r->base_offset.value()) : r.status();
     }
     auto it = topics_.find(name);
     absl::StatusCode want = absl::StatusCode::kOk;
@@ -213,7 +238,8 @@ class Driver {
     }
     if (std::getenv("API_FUZZ_TRACE")) {
       std::fprintf(stderr, "send %s-%d x%u -> %s\n", name.c_str(), p, count,
-                   offset.ok() ? std::to_string(*offset).c_str() : offset.status().ToString().c_str());
+                   offset.ok() ? std::to_string(*offset).c_str()
+                               : offset.status().ToString().c_str());
     }
     if (offset.status().code() != want) Fail("send status code");
     if (!offset.ok()) return;
@@ -234,21 +260,27 @@ class Driver {
     if (!c.ok()) Fail("NewConsumer");
     TopicPartition tp{name, PartitionId(0)};
     if (!(*c)->Assign({tp}).ok()) Fail("Assign");
-    int64_t off = in.Below(static_cast<uint32_t>(it->second.parts[0].ids.size()) + 1);
+    int64_t off =
+        in.Below(static_cast<uint32_t>(it->second.parts[0].ids.size()) + 1);
     if (!(*c)->CommitSync({{tp, Offset(off)}}).ok()) Fail("CommitSync");
-    if (std::getenv("API_FUZZ_TRACE")) std::fprintf(stderr, "commit %s %lld\n", ToString(tp).c_str(), static_cast<long long>(off));
+    if (std::getenv("API_FUZZ_TRACE"))
+      std::fprintf(stderr, "commit %s %lld\n", ToString(tp).c_str(),
+                   static_cast<long long>(off));
     commits_[tp] = off;
   }
 
   void UpdateDurable() {
     for (auto& [name, t] : topics_) {
       auto d = store_->DescribeTopic(name);
-      if (!d.ok() || d->partitions.size() != t.parts.size()) Fail("DescribeTopic");
+      if (!d.ok() || d->partitions.size() != t.parts.size())
+        Fail("DescribeTopic");
       for (size_t p = 0; p < t.parts.size(); ++p) {
-        if (d->partitions[p].end_offset.value() != static_cast<int64_t>(t.parts[p].ids.size())) {
+        if (d->partitions[p].end_offset.value() !=
+            static_cast<int64_t>(t.parts[p].ids.size())) {
           Fail("end offset");
         }
-        t.parts[p].durable = std::max(t.parts[p].durable, d->partitions[p].durable_end_offset.value());
+        t.parts[p].durable = std::max(
+            t.parts[p].durable, d->partitions[p].durable_end_offset.value());
       }
     }
   }
@@ -260,7 +292,9 @@ class Driver {
     if (power_loss) {
       int64_t n = static_cast<int64_t>(records->size());
       if (n < part.durable || n > static_cast<int64_t>(part.ids.size())) {
-        std::fprintf(stderr, "%s-%d: %lld records after the power loss; durable %lld, written %zu\n",
+        std::fprintf(stderr,
+                     "%s-%d: %lld records after the power loss; durable %lld, "
+                     "written %zu\n",
                      name.c_str(), p, static_cast<long long>(n),
                      static_cast<long long>(part.durable), part.ids.size());
         Fail("durable prefix");
@@ -277,7 +311,8 @@ class Driver {
     for (size_t i = 0; i < records->size(); ++i) {
       auto uid = CheckRecord((*records)[i]);
       if (!uid) Fail("corrupt record returned");
-      if ((*records)[i].offset != static_cast<int64_t>(i) || uid->id != part.ids[i]) {
+      if ((*records)[i].offset != static_cast<int64_t>(i) ||
+          uid->id != part.ids[i]) {
         Fail("wrong record at offset");
       }
     }
@@ -287,20 +322,24 @@ class Driver {
     if (topics_.empty()) return;
     auto it = topics_.begin();
     std::advance(it, in.Below(static_cast<uint32_t>(topics_.size())));
-    VerifyPartition(it->first, static_cast<int>(in.Below(static_cast<uint32_t>(it->second.parts.size()))),
+    VerifyPartition(it->first,
+                    static_cast<int>(in.Below(
+                        static_cast<uint32_t>(it->second.parts.size()))),
                     false);
   }
 
   void Reopen(Input& in) {
     uint8_t how = in.Byte();
-    if (std::getenv("API_FUZZ_TRACE")) std::fprintf(stderr, "reopen %d modes %d\n", how % 3, how);
+    if (std::getenv("API_FUZZ_TRACE"))
+      std::fprintf(stderr, "reopen %d modes %d\n", how % 3, how);
     if (how % 3 == 0) {  // clean
       CloseStore();
       Open();
       return;
     }
     CrashOptions c;
-    c.kind = how % 3 == 1 ? CrashOptions::kProcessCrash : CrashOptions::kPowerLoss;
+    c.kind =
+        how % 3 == 1 ? CrashOptions::kProcessCrash : CrashOptions::kPowerLoss;
     c.seed = in.Byte();
     c.allow_drop = how & 8;
     c.allow_keep = how & 16;
@@ -312,7 +351,8 @@ class Driver {
     Open();
     if (c.kind == CrashOptions::kPowerLoss) {
       for (auto& [name, t] : topics_) {
-        for (size_t p = 0; p < t.parts.size(); ++p) VerifyPartition(name, static_cast<int>(p), true);
+        for (size_t p = 0; p < t.parts.size(); ++p)
+          VerifyPartition(name, static_cast<int>(p), true);
       }
     }
   }

@@ -30,7 +30,9 @@ TopicConfig Config() {
 
 constexpr int kRecords = 40;
 
-std::string ValueOf(int i) { return "value-" + std::to_string(i) + std::string(i % 50, '#'); }
+std::string ValueOf(int i) {
+  return "value-" + std::to_string(i) + std::string(i % 50, '#');
+}
 
 // A log with a few sealed segments, built once.
 MemEnv* Base() {
@@ -59,7 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!decoded.ok() && !absl::IsDataLoss(decoded.status())) std::abort();
   if (decoded.ok()) {
     auto again = DecodeIndexFile(EncodeIndexFile(*decoded));
-    if (!again.ok() || EncodeIndexFile(*again) != EncodeIndexFile(*decoded)) std::abort();
+    if (!again.ok() || EncodeIndexFile(*again) != EncodeIndexFile(*decoded))
+      std::abort();
   }
   if (size < 1) return 0;
   auto env = Base()->CrashImage({.kind = CrashOptions::kProcessCrash});
@@ -67,12 +70,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!names.ok()) std::abort();
   std::vector<std::string> indexes;
   for (const auto& n : *names) {
-    if (n.size() > 6 && n.substr(n.size() - 6) == ".index") indexes.push_back(n);
+    if (n.size() > 6 && n.substr(n.size() - 6) == ".index")
+      indexes.push_back(n);
   }
   if (indexes.empty()) std::abort();
   std::string target = "/log/" + indexes[data[0] % indexes.size()];
   auto f = env->NewWritableFile(target);
-  if (!f.ok() || !(*f)->Append(bytes.substr(1)).ok() || !(*f)->Sync().ok()) std::abort();
+  if (!f.ok() || !(*f)->Append(bytes.substr(1)).ok() || !(*f)->Sync().ok())
+    std::abort();
   f->reset();
   auto log = PartitionLog::Open(env.get(), "/log", Config());
   if (!log.ok()) {
@@ -89,7 +94,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       return 0;
     }
     if (!*got) break;
-    if (v.offset().value() != i || !v.value() || *v.value() != ValueOf(i)) std::abort();
+    if (v.offset().value() != i || !v.value() || *v.value() != ValueOf(i))
+      std::abort();
     ++i;
   }
   if (i != kRecords) std::abort();  // an index must not make records vanish

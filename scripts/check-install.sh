@@ -3,7 +3,8 @@
 # temporary prefix, then builds and runs examples/installed against it the
 # way an application would -- as a separate CMake project with
 # find_package(evlog CONFIG), and with pkg-config -- and runs the installed
-# evlog tool. Usage: check-install.sh BUILD_DIR
+# evlog tool; then builds the same application against the source tree with
+# add_subdirectory. Usage: check-install.sh BUILD_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:?usage: check-install.sh BUILD_DIR}
@@ -20,4 +21,10 @@ PKG_CONFIG_PATH="$tmp/moved/lib/pkgconfig" \
   sh -c 'c++ examples/installed/app.cc -o "$0/app-pc" $(pkg-config --cflags --libs evlog)' "$tmp"
 "$tmp/app-pc" >/dev/null
 "$tmp/moved/bin/evlog" --version
-echo "install check: find_package(evlog CONFIG), pkg-config and the installed tool work"
+# The same application against the source tree, through add_subdirectory
+# (evlog's tests, tools and examples are off there: not the top level).
+cmake -S examples/installed -B "$tmp/app-src" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+      -DEVLOG_SOURCE_DIR="$PWD" >/dev/null
+cmake --build "$tmp/app-src" -j 2 >/dev/null
+"$tmp/app-src/app" >/dev/null
+echo "install check: find_package(evlog CONFIG), pkg-config, add_subdirectory and the installed tool work"

@@ -4,7 +4,10 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config git
       libabsl-dev libfmt-dev libxxhash-dev libzstd-dev liblz4-dev catch2 libbenchmark-dev
-      liblmdb-dev libsqlite3-dev libboost-dev clang libclang-rt-14-dev)
+      liblmdb-dev libsqlite3-dev libboost-dev clang libclang-rt-14-dev
+      clang-format-14
+      # for the evlog command-line tool only (tools/), not the library:
+      libcli11-dev nlohmann-json3-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

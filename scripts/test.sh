@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Quick-start command 2: install dependencies, then build and run the whole
-# test suite: the developer build, ASan+UBSan and ThreadSanitizer builds
+# Quick-start command 2: install dependencies, check formatting
+# (scripts/check-format.sh), then build and run the whole test suite: the
+# developer build, ASan+UBSan and ThreadSanitizer builds
 # (unit tests, the evlog CLI tests and every example, all through ctest),
 # plus the packaging check: install the dev build to a temporary prefix and
 # build examples/installed against it as a separate CMake project
@@ -12,6 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 start=$SECONDS
+echo "=== evlog: clang-format check"
+bash scripts/check-format.sh
 for preset in dev asan tsan; do
   echo "=== evlog: $preset build ($((SECONDS - start)) s)"
   cmake --preset "$preset" >/dev/null

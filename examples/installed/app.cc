@@ -13,7 +13,8 @@ int main() {
   for (const char* who : {"world", "evlog", "cmake"}) {
     auto sent = (*producer)->Send("greetings", {.key = who, .value = "hello"});
     if (!sent.ok()) {
-      std::fprintf(stderr, "send: %s\n", std::string(sent.status().message()).c_str());
+      std::fprintf(stderr, "send: %s\n",
+                   std::string(sent.status().message()).c_str());
       return 1;
     }
   }

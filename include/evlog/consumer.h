@@ -16,10 +16,10 @@
 //   (*consumer)->Subscribe({"orders"});
 //   evlog::PollResult batch;
 //   while (running) {
-//     absl::Status s = (*consumer)->Poll(std::chrono::milliseconds(100), &batch);
-//     if (absl::IsCancelled(s)) break;      // Wakeup() from another thread
-//     if (!s.ok()) return s;
-//     for (const evlog::ConsumerRecord& r : batch) Handle(r.topic, r.record);
+//     absl::Status s = (*consumer)->Poll(std::chrono::milliseconds(100),
+//     &batch); if (absl::IsCancelled(s)) break;      // Wakeup() from another
+//     thread if (!s.ok()) return s; for (const evlog::ConsumerRecord& r :
+//     batch) Handle(r.topic, r.record);
 //     // With enable_auto_commit (the default) the next Poll commits what this
 //     // one returned; or call (*consumer)->CommitSync() here.
 //   }
@@ -48,10 +48,12 @@
 //                       with auto_offset_reset = kError
 //   kFailedPrecondition consumer or store closed; Seek/Position/Pause on a
 //                       partition not assigned; Assign while subscribed or
-//                       the reverse; a commit fenced off because this member
-//                       no longer owns the partition (rebalanced away or
-//                       removed from the group), or a manual-assignment
-//                       commit while the group has active members
+//                       the reverse; a manual-assignment commit while the
+//                       group has active members
+//   kAborted            a commit fenced off because this member no longer
+//                       owns the partition (rebalanced away or removed from
+//                       the group): Poll again (which rejoins and takes the
+//                       new assignment), then retry
 //   kCancelled          Poll interrupted by Wakeup()
 //   kDataLoss           a corrupt frame in the log
 
@@ -78,24 +80,6 @@
 namespace evlog {
 
 class Consumer;
-
-// ---------------------------------------------------------------------------
-// TopicPartition
-// ---------------------------------------------------------------------------
-struct TopicPartition {
-  std::string topic;
-  PartitionId partition;
-
-  friend auto operator<=>(const TopicPartition&, const TopicPartition&) = default;
-  friend bool operator==(const TopicPartition&, const TopicPartition&) = default;
-  template <typename H>
-  friend H AbslHashValue(H h, const TopicPartition& tp) {
-    return H::combine(std::move(h), tp.topic, tp.partition);
-  }
-};
-
-// "topic-3", for messages.
-std::string ToString(const TopicPartition& tp);
 
 // ---------------------------------------------------------------------------
 // Options
@@ -148,14 +132,16 @@ class RebalanceListener {
   virtual ~RebalanceListener() = default;
   // The consumer is about to give up `partitions`. It still owns them: this
   // is the place to commit what was processed (consumer.CommitSync()).
-  virtual void OnPartitionsRevoked(Consumer& /*consumer*/,
-                                   const std::vector<TopicPartition>& /*partitions*/) {}
+  virtual void OnPartitionsRevoked(
+      Consumer& /*consumer*/,
+      const std::vector<TopicPartition>& /*partitions*/) {}
   // The consumer now owns `partitions` (for eager strategies, its whole new
   // assignment; for cooperative-sticky, only the added ones). Called only
   // with a non-empty list. Positions are already set from the committed
   // offsets (else auto_offset_reset); Seek here to start elsewhere.
-  virtual void OnPartitionsAssigned(Consumer& /*consumer*/,
-                                    const std::vector<TopicPartition>& /*partitions*/) {}
+  virtual void OnPartitionsAssigned(
+      Consumer& /*consumer*/,
+      const std::vector<TopicPartition>& /*partitions*/) {}
   // The consumer was removed from the group (it did not poll within
   // max_poll_interval_ms) and the partitions already belong to others:
   // commits would fail. Default: OnPartitionsRevoked.
@@ -169,7 +155,7 @@ struct ConsumerOptions {
   // The consumer group. Empty (default): no group, manual assignment only,
   // no commits. Group ids follow the topic-name rule (1-249 characters of
   // [A-Za-z0-9._-], not "." or "..").
-  std::string group_id;
+  std::string group_id{};
   // A name for this consumer, shown by DescribeGroup. Default "consumer".
   std::string client_id = "consumer";
   // See AutoOffsetReset. Default kLatest (Kafka's default).
@@ -203,7 +189,7 @@ struct ConsumerOptions {
   // Groups only: a member that has not called Poll for this long (Env
   // clock) is removed from the group when another member notices (at its
   // polls); its partitions are reassigned and its later commits fail with
-  // kFailedPrecondition. It rejoins at its next Poll. Default 300000 (5 min,
+  // kAborted. It rejoins at its next Poll. Default 300000 (5 min,
   // Kafka's max.poll.interval.ms). Must be > 0.
   int64_t max_poll_interval_ms = 300000;
 };
@@ -214,9 +200,9 @@ struct ConsumerOptions {
 
 // One record returned by Poll.
 struct ConsumerRecord {
-  std::string_view topic;  // valid as long as the PollResult
-  PartitionId partition;
-  RecordView record;       // zero-copy; valid as long as the PollResult
+  std::string_view topic{};  // valid as long as the PollResult
+  PartitionId partition{};
+  RecordView record{};  // zero-copy; valid as long as the PollResult
 };
 
 // The records of one Poll, in offset order per partition.
@@ -271,8 +257,8 @@ class PollResult {
 // An offset to commit (committed offset = next offset to read) or one
 // found by a lookup.
 struct TopicPartitionOffset {
-  TopicPartition tp;
-  Offset offset;
+  TopicPartition tp{};
+  Offset offset{};
 };
 
 // ---------------------------------------------------------------------------
@@ -289,7 +275,8 @@ class Consumer {
   // partitions that stay assigned keep their position. No rebalancing, no
   // listener calls. Errors: kNotFound, kOutOfRange (partition),
   // kFailedPrecondition (subscribed, closed).
-  virtual absl::Status Assign(const std::vector<TopicPartition>& partitions) = 0;
+  virtual absl::Status Assign(
+      const std::vector<TopicPartition>& partitions) = 0;
   // Joins the group (group_id required: kInvalidArgument) subscribed to
   // `topics`, or changes the subscription; an empty list is Unsubscribe().
   // The group rebalances at once; this member's partitions arrive in a
@@ -298,6 +285,20 @@ class Consumer {
   // kFailedPrecondition if partitions were assigned manually;
   // kInvalidArgument if the group uses another assignment strategy.
   virtual absl::Status Subscribe(const std::vector<std::string>& topics) = 0;
+  // Joins the group subscribed to every topic whose whole name matches
+  // `regex` (std::regex, ECMAScript syntax), as Kafka's subscribe(Pattern):
+  // topics created or deleted later are picked up at the next Poll, which
+  // changes the subscription and rebalances. The pattern may match nothing
+  // yet. kInvalidArgument for a bad regex or without group_id; otherwise as
+  // Subscribe. Replaces an earlier subscription of either kind.
+  virtual absl::Status SubscribePattern(const std::string& regex) = 0;
+  // The topics subscribed to, sorted (for a pattern, those it matched at the
+  // last Poll or SubscribePattern); empty if not subscribed.
+  virtual std::vector<std::string> Subscription() const = 0;
+  // The partitions of `topic`, in order, whether assigned or not (Kafka's
+  // partitionsFor). kNotFound for an unknown topic.
+  virtual absl::StatusOr<std::vector<TopicPartition>> PartitionsFor(
+      const std::string& topic) = 0;
   // Leaves the group (after an auto-commit and OnPartitionsRevoked) or drops
   // the manual assignment.
   virtual absl::Status Unsubscribe() = 0;
@@ -317,7 +318,8 @@ class Consumer {
   // auto-commit, and it runs any pending rebalance (listener callbacks).
   // kCancelled if Wakeup() was called (during the wait or since the last
   // Poll). See PollResult for how long the views live.
-  virtual absl::Status Poll(std::chrono::nanoseconds timeout, PollResult* out) = 0;
+  virtual absl::Status Poll(std::chrono::nanoseconds timeout,
+                            PollResult* out) = 0;
   absl::StatusOr<PollResult> Poll(std::chrono::nanoseconds timeout) {
     PollResult r;
     absl::Status s = Poll(timeout, &r);
@@ -332,15 +334,17 @@ class Consumer {
   // outside the log follows auto_offset_reset at the next Poll).
   virtual absl::Status Seek(const TopicPartition& tp, Offset offset) = 0;
   // Empty list: every assigned partition.
-  virtual absl::Status SeekToBeginning(const std::vector<TopicPartition>& partitions) = 0;
-  virtual absl::Status SeekToEnd(const std::vector<TopicPartition>& partitions) = 0;
+  virtual absl::Status SeekToBeginning(
+      const std::vector<TopicPartition>& partitions) = 0;
+  virtual absl::Status SeekToEnd(
+      const std::vector<TopicPartition>& partitions) = 0;
   // The offset of the next record Poll returns for `tp`.
   virtual absl::StatusOr<Offset> Position(const TopicPartition& tp) = 0;
   // Per partition, the earliest offset whose timestamp is >= the given time
   // (ms since the epoch), or nullopt if there is none. Any partition, not
   // only assigned ones.
-  virtual absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>> OffsetsForTimes(
-      const std::map<TopicPartition, int64_t>& timestamps_ms) = 0;
+  virtual absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>>
+  OffsetsForTimes(const std::map<TopicPartition, int64_t>& timestamps_ms) = 0;
   // Log start offsets.
   virtual absl::StatusOr<std::map<TopicPartition, Offset>> BeginningOffsets(
       const std::vector<TopicPartition>& partitions) = 0;
@@ -350,30 +354,37 @@ class Consumer {
   // Paused partitions stay assigned and keep their position; Poll skips
   // them. A rebalance forgets the pause of revoked partitions.
   virtual absl::Status Pause(const std::vector<TopicPartition>& partitions) = 0;
-  virtual absl::Status Resume(const std::vector<TopicPartition>& partitions) = 0;
+  virtual absl::Status Resume(
+      const std::vector<TopicPartition>& partitions) = 0;
   virtual std::vector<TopicPartition> Paused() const = 0;
 
   // ---- Committed offsets (group_id required) ----
   // Commits the current positions of all owned partitions, durably and
   // atomically (all or nothing), and returns when they survive a crash.
   virtual absl::Status CommitSync() = 0;
-  // Commits the given offsets (next offset to read) the same way. Every
-  // partition must be owned by this consumer (kFailedPrecondition names the
-  // first one that is not).
-  virtual absl::Status CommitSync(const std::vector<TopicPartitionOffset>& offsets) = 0;
+  // Commits the given offsets (next offset to read) the same way. For a
+  // group member (Subscribe) every partition must be owned by this member
+  // (kAborted names the first one that is not: it was rebalanced away). A
+  // consumer with a manual assignment (Assign) is Kafka's standalone
+  // consumer: it may commit any partition of an existing topic, assigned or
+  // not, while the group has no active members (kFailedPrecondition
+  // otherwise).
+  virtual absl::Status CommitSync(
+      const std::vector<TopicPartitionOffset>& offsets) = 0;
   // Asynchronous forms. In this in-process implementation the commit is
   // carried out before the call returns (it is cheap: one small file
   // replace) and `callback`, if any, is invoked with the outcome on this
   // thread before returning. It never waits for other members' polls or for
   // a rebalance; it may wait for another member's commit of the same group
-  // that is writing the offsets file, which then carries this one too.
+  // that is writing the offsets file (commits of a group are written one at
+  // a time).
   using CommitCallback = std::function<void(const absl::Status&)>;
   virtual void CommitAsync(CommitCallback callback = nullptr) = 0;
   virtual void CommitAsync(const std::vector<TopicPartitionOffset>& offsets,
                            CommitCallback callback = nullptr) = 0;
   // The group's committed offsets for `partitions` (nullopt: none).
-  virtual absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>> Committed(
-      const std::vector<TopicPartition>& partitions) = 0;
+  virtual absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>>
+  Committed(const std::vector<TopicPartition>& partitions) = 0;
 
   // Auto-commits (if enabled), leaves the group (listener
   // OnPartitionsRevoked first) and releases everything. Later calls fail

@@ -121,7 +121,7 @@ class MappedRegion {
   // be written: populate its page tables now (MADV_POPULATE_WRITE, falling
   // back to read-touching each page) so that later writes do not fault.
   // Best effort, no error; changes no byte. Default: nothing.
-  virtual void Prefault(size_t offset, size_t length) {}
+  virtual void Prefault(size_t /*offset*/, size_t /*length*/) {}
   // msync(MS_SYNC) of [offset, offset + length), rounded out to whole pages.
   // Rely only on the requested bytes being durable: the in-memory Env's
   // crash model makes just those durable. A zero `length` is OK. Fails with

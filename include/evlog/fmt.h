@@ -13,7 +13,8 @@
 //   Offset, PartitionId      the number (integer format specs apply)
 //   TopicPartition           "orders-3" (string specs apply), as ToString
 //   TopicPartitionOffset     "orders-3@42"
-//   RecordView               offset=42 ts=1700000000000 key="user-7" value=11B headers=1
+//   RecordView               offset=42 ts=1700000000000 key="user-7" value=11B
+//   headers=1
 //                            key=null without a key; value=tombstone for a
 //                            tombstone; a key is escaped (\xNN) and cut to 32
 //                            bytes ("..."); the value's bytes are not printed
@@ -65,45 +66,52 @@ Out AppendQuoted(Out out, std::string_view s) {
 template <typename Tag, typename T>
 struct fmt::formatter<evlog::StrongInt<Tag, T>> : fmt::formatter<T> {
   template <typename FormatContext>
-  auto format(evlog::StrongInt<Tag, T> v, FormatContext& ctx) const -> decltype(ctx.out()) {
+  auto format(evlog::StrongInt<Tag, T> v, FormatContext& ctx) const
+      -> decltype(ctx.out()) {
     return fmt::formatter<T>::format(v.value(), ctx);
   }
 };
 
 template <>
-struct fmt::formatter<evlog::TopicPartition> : fmt::formatter<std::string_view> {
+struct fmt::formatter<evlog::TopicPartition>
+    : fmt::formatter<std::string_view> {
   template <typename FormatContext>
   auto format(const evlog::TopicPartition& tp, FormatContext& ctx) const
       -> decltype(ctx.out()) {
     fmt::memory_buffer buf;
-    fmt::format_to(std::back_inserter(buf), "{}-{}", tp.topic, tp.partition.value());
-    return fmt::formatter<std::string_view>::format(std::string_view(buf.data(), buf.size()),
-                                                    ctx);
+    fmt::format_to(std::back_inserter(buf), "{}-{}", tp.topic,
+                   tp.partition.value());
+    return fmt::formatter<std::string_view>::format(
+        std::string_view(buf.data(), buf.size()), ctx);
   }
 };
 
 template <>
-struct fmt::formatter<evlog::TopicPartitionOffset> : fmt::formatter<std::string_view> {
+struct fmt::formatter<evlog::TopicPartitionOffset>
+    : fmt::formatter<std::string_view> {
   template <typename FormatContext>
   auto format(const evlog::TopicPartitionOffset& tpo, FormatContext& ctx) const
       -> decltype(ctx.out()) {
     fmt::memory_buffer buf;
     fmt::format_to(std::back_inserter(buf), "{}-{}@{}", tpo.tp.topic,
                    tpo.tp.partition.value(), tpo.offset.value());
-    return fmt::formatter<std::string_view>::format(std::string_view(buf.data(), buf.size()),
-                                                    ctx);
+    return fmt::formatter<std::string_view>::format(
+        std::string_view(buf.data(), buf.size()), ctx);
   }
 };
 
 template <>
 struct fmt::formatter<evlog::RecordView> {
-  constexpr auto parse(fmt::format_parse_context& ctx) -> decltype(ctx.begin()) {
+  constexpr auto parse(fmt::format_parse_context& ctx)
+      -> decltype(ctx.begin()) {
     return ctx.begin();
   }
   template <typename FormatContext>
-  auto format(const evlog::RecordView& r, FormatContext& ctx) const -> decltype(ctx.out()) {
-    auto out = fmt::format_to(ctx.out(), "offset={} ts={} key=", r.offset().value(),
-                              r.timestamp_ms());
+  auto format(const evlog::RecordView& r, FormatContext& ctx) const
+      -> decltype(ctx.out()) {
+    auto out =
+        fmt::format_to(ctx.out(), "offset={} ts={} key=", r.offset().value(),
+                       r.timestamp_ms());
     if (r.key()) {
       out = evlog::fmt_internal::AppendQuoted(out, *r.key());
     } else {
@@ -121,22 +129,25 @@ struct fmt::formatter<evlog::RecordView> {
 template <>
 struct fmt::formatter<evlog::LogLevel> : fmt::formatter<std::string_view> {
   template <typename FormatContext>
-  auto format(evlog::LogLevel level, FormatContext& ctx) const -> decltype(ctx.out()) {
-    return fmt::formatter<std::string_view>::format(evlog::ToString(level), ctx);
+  auto format(evlog::LogLevel level, FormatContext& ctx) const
+      -> decltype(ctx.out()) {
+    return fmt::formatter<std::string_view>::format(evlog::ToString(level),
+                                                    ctx);
   }
 };
 
 template <>
 struct fmt::formatter<evlog::LatencyHistogram> {
-  constexpr auto parse(fmt::format_parse_context& ctx) -> decltype(ctx.begin()) {
+  constexpr auto parse(fmt::format_parse_context& ctx)
+      -> decltype(ctx.begin()) {
     return ctx.begin();
   }
   template <typename FormatContext>
   auto format(const evlog::LatencyHistogram& h, FormatContext& ctx) const
       -> decltype(ctx.out()) {
-    return fmt::format_to(ctx.out(), "count={} mean={:.1f}us p50={}us p99={}us max={}us",
-                          h.count, h.MeanUs(), h.Percentile(0.5), h.Percentile(0.99),
-                          h.max_us);
+    return fmt::format_to(
+        ctx.out(), "count={} mean={:.1f}us p50={}us p99={}us max={}us", h.count,
+        h.MeanUs(), h.Percentile(0.5), h.Percentile(0.99), h.max_us);
   }
 };
 

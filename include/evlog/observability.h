@@ -55,7 +55,6 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "evlog/consumer.h"
 #include "evlog/types.h"
 
 namespace evlog {
@@ -89,23 +88,23 @@ using Logger = std::function<void(LogLevel level, std::string_view component,
 // The active segment was closed and a new one started (full, or older than
 // segment_ms).
 struct SegmentRollInfo {
-  TopicPartition tp;
-  Offset closed_base_offset;  // base offset of the segment just closed
-  uint64_t closed_bytes = 0;  // its data bytes
-  Offset new_base_offset;     // base offset of the new active segment
+  TopicPartition tp{};
+  Offset closed_base_offset{};  // base offset of the segment just closed
+  uint64_t closed_bytes = 0;    // its data bytes
+  Offset new_base_offset{};     // base offset of the new active segment
 };
 
 // Retention removed the oldest segments of a partition.
 struct SegmentsDeletedInfo {
-  TopicPartition tp;
+  TopicPartition tp{};
   int64_t segments = 0;
-  uint64_t bytes = 0;       // data bytes of the removed segments
-  Offset new_start_offset;  // the log start offset afterwards
+  uint64_t bytes = 0;         // data bytes of the removed segments
+  Offset new_start_offset{};  // the log start offset afterwards
 };
 
 // A compaction pass over a partition's closed segments finished.
 struct CompactionInfo {
-  TopicPartition tp;
+  TopicPartition tp{};
   int64_t segments_rewritten = 0;
   int64_t records_read = 0;
   int64_t records_removed = 0;  // superseded records and expired tombstones
@@ -119,18 +118,18 @@ struct CompactionInfo {
 // the store opens normally), or the open failed with kDataLoss (corruption
 // of data that was durable; the store does not open).
 struct CorruptionInfo {
-  TopicPartition tp;
+  TopicPartition tp{};
   int64_t bytes_truncated =
       0;  // bytes cut from the tail (0 if the open failed)
   int64_t segments_removed = 0;  // tail segments removed with the cut
   bool open_failed = false;      // true: kDataLoss, nothing was repaired
-  std::string detail;            // file, position and reason
+  std::string detail{};          // file, position and reason
 };
 
 // A consumer group rebalanced: a member joined, left, was evicted or changed
 // its subscription, or a subscribed topic changed.
 struct RebalanceInfo {
-  std::string group_id;
+  std::string group_id{};
   int64_t generation = 0;  // the new generation
   int64_t members = 0;     // members after the change (0: the group is empty)
 };
@@ -140,9 +139,9 @@ struct RebalanceInfo {
 // the store's maintenance thread (interval syncs, age rolls, retention,
 // compaction). Reported once per distinct failure.
 struct BackgroundErrorInfo {
-  std::string component;  // "partition" or "maintenance"
-  TopicPartition tp;      // the partition; empty topic for a whole round
-  absl::Status status;
+  std::string component{};  // "partition" or "maintenance"
+  TopicPartition tp{};      // the partition; empty topic for a whole round
+  absl::Status status{};
 };
 
 // Told of what a store does in the background. Every method has a no-op
@@ -175,7 +174,7 @@ struct LatencyHistogram {
   int64_t count = 0;
   int64_t sum_us = 0;
   int64_t max_us = 0;
-  std::vector<Bucket> buckets;  // every bucket, in increasing bounds
+  std::vector<Bucket> buckets{};  // every bucket, in increasing bounds
 
   double MeanUs() const {
     return count == 0 ? 0.0 : static_cast<double>(sum_us) / count;
@@ -230,10 +229,10 @@ struct StoreCounters {
 // One partition: its state now (the numbers DescribeTopic gives) and what
 // this process did to it since it was opened.
 struct PartitionMetrics {
-  TopicPartition tp;
-  Offset start_offset;
-  Offset end_offset;
-  Offset durable_end_offset;
+  TopicPartition tp{};
+  Offset start_offset{};
+  Offset end_offset{};
+  Offset durable_end_offset{};
   int64_t records = 0;  // end_offset - start_offset (compaction gaps included)
   uint64_t bytes = 0;   // log bytes (segment data, not preallocation)
   int64_t segments = 0;
@@ -258,8 +257,8 @@ struct PartitionMetrics {
 
 // One consumer group (Store::DescribeGroup, summed).
 struct GroupMetrics {
-  std::string group_id;
-  std::string state;  // "Empty", "Stable" or "Rebalancing"
+  std::string group_id{};
+  std::string state{};  // "Empty", "Stable" or "Rebalancing"
   int64_t generation = 0;
   int64_t members = 0;
   int64_t partitions = 0;  // with a committed offset or an owner
@@ -274,10 +273,10 @@ struct GroupMetrics {
 // groups sorted by id.
 struct MetricsSnapshot {
   int64_t time_ms = 0;  // the store Env's clock when taken
-  StoreCounters counters;
-  LatencyHistogram sync_latency;  // of the syncs counted in `counters.syncs`
-  std::vector<PartitionMetrics> partitions;
-  std::vector<GroupMetrics> groups;
+  StoreCounters counters{};
+  LatencyHistogram sync_latency{};  // of the syncs counted in `counters.syncs`
+  std::vector<PartitionMetrics> partitions{};
+  std::vector<GroupMetrics> groups{};
 };
 
 }  // namespace evlog

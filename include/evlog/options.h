@@ -1,4 +1,10 @@
-// evlog/options.h: configuration structs, one per scope.
+// evlog/options.h: a topic's configuration (TopicConfig) and the enums it
+// uses. The options of the other scopes live with their class:
+// StoreOptions in evlog/store.h, ProducerOptions and SendOptions in
+// evlog/producer.h, ConsumerOptions in evlog/consumer.h.
+//
+// A topic's config is set at creation (Store::CreateTopic) and can be
+// changed later (Store::AlterTopicConfig).
 //
 // Each field says its default, unit and trade-off. Names follow Kafka's
 // topic configs where the meaning is the same (`segment.bytes` ->
@@ -79,7 +85,7 @@ struct TopicConfig {
   // retention_ms = 0 this is queue semantics: a segment goes once it is
   // closed and consumed by every group. Group ids follow the topic-name
   // rule. Empty (default): no hold.
-  std::vector<std::string> retention_wait_for_groups;
+  std::vector<std::string> retention_wait_for_groups{};
   // Cap on the hold above, so that a dead group cannot fill the disk: the
   // oldest segments are deleted while the partition's log is larger than
   // this, consumed or not. -1: no cap (default). Applies only with
@@ -94,8 +100,12 @@ struct TopicConfig {
   // Compaction: compact a partition once this share of its closed log is
   // superseded records. Default 0.5. Range (0, 1].
   double min_cleanable_dirty_ratio = 0.5;
-  // Largest encoded record (key + value + headers + 24 bytes of framing)
-  // accepted. Default 1 MiB. Must fit in a segment.
+  // Largest encoded record accepted, counted as: key bytes + value bytes +
+  // 28 bytes of framing, plus for each header its key and value bytes + 8
+  // (the record encoding of docs/FORMAT.md; a null key or value counts 0
+  // bytes). A larger one is refused with kResourceExhausted. Kafka's
+  // max.message.bytes limits a whole batch instead; here a batch is limited
+  // only by segment_bytes. Default 1 MiB. Must fit in a segment.
   uint32_t max_record_bytes = 1u << 20;
   // One sparse index entry per this many bytes of log. Default 4 KiB:
   // smaller = faster seeks, more memory.

@@ -25,9 +25,10 @@
 //
 // Errors: kNotFound (unknown topic), kOutOfRange (partition out of range),
 // kResourceExhausted (record too large, disk full), kFailedPrecondition
-// (producer or store closed, partition failed, or expected offset
-// mismatch -- the message carries the actual end offset), kInvalidArgument
-// (empty batch, batch whose keys map to different partitions).
+// (producer or store closed, partition failed), kAborted (expected offset
+// mismatch -- the message carries the actual end offset; re-read and retry),
+// kInvalidArgument (empty batch, batch whose keys map to different
+// partitions).
 
 #ifndef EVLOG_PRODUCER_H_
 #define EVLOG_PRODUCER_H_
@@ -52,7 +53,7 @@ using Partitioner = std::function<PartitionId(
 
 struct ProducerOptions {
   // Overrides the default key-hash/sticky choice when set.
-  Partitioner partitioner;
+  Partitioner partitioner{};
   // Records without a key stick to one partition for this many sends before
   // moving to the next. Default 64. Must be >= 1.
   int32_t sticky_records = 64;
@@ -60,25 +61,25 @@ struct ProducerOptions {
 
 struct SendOptions {
   // Send to this partition instead of choosing one.
-  std::optional<PartitionId> partition;
+  std::optional<PartitionId> partition{};
   // Conditional append (optimistic concurrency): write only if the chosen
   // partition's end offset equals this; otherwise nothing is written and
-  // kFailedPrecondition says the actual end offset.
-  std::optional<Offset> expected_end_offset;
+  // kAborted says the actual end offset.
+  std::optional<Offset> expected_end_offset{};
 };
 
 // Where a record landed.
 struct SendResult {
-  PartitionId partition;
-  Offset offset;
+  PartitionId partition{};
+  Offset offset{};
   int64_t timestamp_ms = 0;
 };
 
 // Where a batch landed: offsets base_offset .. base_offset + count - 1.
 struct BatchSendResult {
-  PartitionId partition;
-  Offset base_offset;
-  Offset last_offset;
+  PartitionId partition{};
+  Offset base_offset{};
+  Offset last_offset{};
   int64_t timestamp_ms = 0;  // largest record timestamp in the batch
 };
 

@@ -35,16 +35,16 @@ inline constexpr int64_t kNoTimestamp = -1;
 
 // One header: a key and an optional (possibly null) value, as in Kafka.
 struct HeaderView {
-  std::string_view key;
-  std::optional<std::string_view> value;
+  std::string_view key{};
+  std::optional<std::string_view> value{};
   friend bool operator==(const HeaderView&, const HeaderView&) = default;
 };
 
 // A record to append. Views into caller memory, valid during the call.
 struct Record {
-  std::optional<std::string_view> key;    // nullopt: no key.
-  std::optional<std::string_view> value;  // nullopt: tombstone.
-  std::span<const HeaderView> headers;    // order is preserved.
+  std::optional<std::string_view> key{};    // nullopt: no key.
+  std::optional<std::string_view> value{};  // nullopt: tombstone.
+  std::span<const HeaderView> headers{};    // order is preserved.
   // Create time in ms since the epoch; kNoTimestamp means "now". Ignored
   // (replaced by the append time) for topics with log-append-time.
   int64_t timestamp_ms = kNoTimestamp;

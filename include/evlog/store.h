@@ -8,7 +8,8 @@
 //   if (!store.ok()) return store.status();
 //   absl::Status s = (*store)->CreateTopic("orders", 3);   // 3 partitions
 //   auto producer = (*store)->NewProducer();
-//   auto sent = (*producer)->Send("orders", {.key = "order-17", .value = "{}"});
+//   auto sent = (*producer)->Send("orders", {.key = "order-17", .value =
+//   "{}"});
 //   // sent->partition, sent->offset
 //
 // For unit tests and pure in-process pipelines, `Store::OpenInMemory()` gives
@@ -31,7 +32,12 @@
 //   kOutOfRange         offset outside the log, partition out of range
 //   kResourceExhausted  disk full, record or batch too large
 //   kFailedPrecondition store or producer closed, partition failed after an
-//                       I/O error, conditional append mismatch
+//                       I/O error, read-only store: do not retry until the
+//                       state is fixed
+//   kAborted            a conflict with a concurrent writer that a retry on
+//                       fresh state can resolve: conditional append
+//                       mismatch (expected_end_offset), a group commit
+//                       fenced off by a rebalance
 //   kUnavailable        the store is held by another owner (the message
 //                       names the lock file)
 //   kDataLoss           corruption found on disk
@@ -42,6 +48,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,7 +76,7 @@ struct StoreOptions {
   // store. Pass a MemEnv (NewMemEnv) to keep everything in memory.
   Env* env = nullptr;
   // Config of topics created without an explicit one.
-  TopicConfig default_topic_config;
+  TopicConfig default_topic_config{};
   // Period of the background maintenance thread (interval syncs, age rolls,
   // retention, compaction), in ms. 0 disables the thread; call
   // RunMaintenance() yourself (tests do, with a FakeClock). Default 1000.
@@ -90,7 +97,7 @@ struct StoreOptions {
   bool read_only = false;
   // Receives log lines (evlog/observability.h: levels, components and the
   // rules for callbacks). Empty (default): nothing is logged or formatted.
-  Logger logger;
+  Logger logger{};
   // Told of segment rolls and deletions, compactions, corruption found at
   // open, rebalances and background errors (evlog/observability.h). Not
   // owned; must outlive the store. Null (default): no events, at no cost.
@@ -99,11 +106,11 @@ struct StoreOptions {
 
 // State of one partition, as returned by DescribeTopic.
 struct PartitionDescription {
-  PartitionId partition;
-  Offset start_offset;        // first offset still in the log
-  Offset end_offset;          // offset the next record gets
-  Offset durable_end_offset;  // every record below it is synced
-  uint64_t bytes = 0;         // log bytes (segment data, not preallocation)
+  PartitionId partition{};
+  Offset start_offset{};        // first offset still in the log
+  Offset end_offset{};          // offset the next record gets
+  Offset durable_end_offset{};  // every record below it is synced
+  uint64_t bytes = 0;           // log bytes (segment data, not preallocation)
   int64_t segments = 0;
   // Timestamp of the first record in the log and largest timestamp; -1 if
   // the partition is empty.
@@ -111,10 +118,22 @@ struct PartitionDescription {
   int64_t newest_timestamp_ms = -1;
 };
 
+// One change of AlterTopicConfig (Kafka's AlterConfigOp): set `key` to
+// `value`, or, without a value, reset it to
+// StoreOptions::default_topic_config (Kafka's DELETE).
+struct TopicConfigChange {
+  // Kafka's name ("retention.ms", "segment.bytes", "max.message.bytes",
+  // "cleanup.policy", ...) or the TopicConfig field name ("retention_ms").
+  std::string key{};
+  // In the syntax of `evlog topic create --config` (docs/GUIDE.md): numbers,
+  // "compact,delete", "every_append", ...
+  std::optional<std::string> value{};
+};
+
 struct TopicDescription {
-  std::string name;
-  TopicConfig config;
-  std::vector<PartitionDescription> partitions;
+  std::string name{};
+  TopicConfig config{};
+  std::vector<PartitionDescription> partitions{};
 };
 
 class Store {
@@ -153,6 +172,28 @@ class Store {
   // Increases the partition count (never decreases: kInvalidArgument).
   virtual absl::Status AddPartitions(const std::string& name,
                                      int32_t new_total) = 0;
+  // Changes the config of an existing topic (Kafka's
+  // incrementalAlterConfigs): the changes are applied in order to its
+  // current config, the result is validated (kInvalidArgument naming the
+  // key or field; nothing changes), committed to META atomically and
+  // durably like a creation, then applied to every partition: appends,
+  // syncs and maintenance follow the new values from their next decision on;
+  // a new segment_bytes or index_interval_bytes applies from the next
+  // segment. kNotFound for an unknown topic.
+  virtual absl::Status AlterTopicConfig(
+      const std::string& name,
+      const std::vector<TopicConfigChange>& changes) = 0;
+  // Deletes the records below the given offsets (Kafka's deleteRecords):
+  // advances each partition's log start offset, at segment granularity --
+  // every segment entirely below the offset is removed, so the new log start
+  // is the base offset of the segment holding that offset (the active
+  // segment is never removed: records at or above its base stay). Returns
+  // the new log start offset of each partition (Kafka's low watermark), which
+  // may be below the one asked for. Consumers positioned below it follow
+  // their auto_offset_reset at their next Poll. An offset past the end is
+  // kOutOfRange; kNotFound for an unknown topic.
+  virtual absl::StatusOr<std::vector<TopicPartitionOffset>> DeleteRecords(
+      const std::vector<TopicPartitionOffset>& before) = 0;
   // Sorted topic names.
   virtual std::vector<std::string> ListTopics() const = 0;
   virtual absl::StatusOr<TopicDescription> DescribeTopic(

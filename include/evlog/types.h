@@ -1,9 +1,10 @@
-// evlog/types.h: strong types for offsets and partition ids.
+// evlog/types.h: the value types -- offsets, partition ids, topic-partitions.
 //
 // An `Offset` is the position of a record in its partition's log: 64-bit,
 // contiguous from 0 within a partition (compaction may leave gaps, never
 // reorders). A `PartitionId` numbers the partitions of a topic from 0. Both
-// are distinct types so that one cannot be passed for the other.
+// are distinct types so that one cannot be passed for the other. A
+// `TopicPartition` names one partition of one topic.
 //
 // Thread safety: plain values.
 
@@ -13,6 +14,8 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <utility>
 
 namespace evlog {
 
@@ -43,9 +46,35 @@ struct PartitionIdTag {};
 using Offset = StrongInt<OffsetTag, int64_t>;
 using PartitionId = StrongInt<PartitionIdTag, int32_t>;
 
-constexpr Offset operator+(Offset o, int64_t n) { return Offset(o.value() + n); }
-constexpr Offset operator-(Offset o, int64_t n) { return Offset(o.value() - n); }
-constexpr int64_t operator-(Offset a, Offset b) { return a.value() - b.value(); }
+constexpr Offset operator+(Offset o, int64_t n) {
+  return Offset(o.value() + n);
+}
+constexpr Offset operator-(Offset o, int64_t n) {
+  return Offset(o.value() - n);
+}
+constexpr int64_t operator-(Offset a, Offset b) {
+  return a.value() - b.value();
+}
+
+// One partition of one topic. Ordered by topic, then partition.
+struct TopicPartition {
+  std::string topic{};
+  PartitionId partition{};
+
+  friend auto operator<=>(const TopicPartition&,
+                          const TopicPartition&) = default;
+  friend bool operator==(const TopicPartition&,
+                         const TopicPartition&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const TopicPartition& tp) {
+    return H::combine(std::move(h), tp.topic, tp.partition);
+  }
+};
+
+// "topic-3", for messages.
+inline std::string ToString(const TopicPartition& tp) {
+  return tp.topic + "-" + std::to_string(tp.partition.value());
+}
 
 }  // namespace evlog
 

@@ -300,7 +300,7 @@ class Pass {
 
   Env* const env_;
   PartitionLog* const log_;
-  const TopicConfig& config_;
+  const TopicConfig config_;  // a copy: the topic's config may change
   const int64_t now_ms_;
   const CompactionOptions options_;
   CompactionStats stats_;

@@ -4,24 +4,24 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "store/store_impl.h"
+#include "topic/topic_registry.h"
 #include "util/string_view.h"
 
 namespace evlog {
 
-std::string ToString(const TopicPartition& tp) {
-  return absl::StrCat(tp.topic, "-", tp.partition.value());
-}
-
 absl::Status ConsumerImpl::Validate(const ConsumerOptions& o) {
   auto bad = [](std::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat("ConsumerOptions::", ToAbsl(why)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("ConsumerOptions::", ToAbsl(why)));
   };
   if (o.max_poll_records < 1) return bad("max_poll_records must be >= 1");
   if (o.spin_us < 0) return bad("spin_us must be >= 0");
-  if (o.auto_commit_interval_ms < 0) return bad("auto_commit_interval_ms must be >= 0");
-  if (o.max_poll_interval_ms <= 0) return bad("max_poll_interval_ms must be > 0");
-  if (o.client_id.empty() || o.client_id.find_first_of(" \n") != std::string::npos) {
+  if (o.auto_commit_interval_ms < 0)
+    return bad("auto_commit_interval_ms must be >= 0");
+  if (o.max_poll_interval_ms <= 0)
+    return bad("max_poll_interval_ms must be > 0");
+  if (o.client_id.empty() ||
+      o.client_id.find_first_of(" \n") != std::string::npos) {
     return bad("client_id must be non-empty, without spaces");
   }
   if (!o.group_id.empty()) {
@@ -30,11 +30,12 @@ absl::Status ConsumerImpl::Validate(const ConsumerOptions& o) {
   return absl::OkStatus();
 }
 
-ConsumerImpl::ConsumerImpl(StoreImpl* store, const ConsumerOptions& options,
+ConsumerImpl::ConsumerImpl(const TopicRegistry* topics, Clock* clock,
+                           const ConsumerOptions& options,
                            std::shared_ptr<Group> group)
-    : store_(store),
+    : topics_(topics),
       options_(options),
-      clock_(store->env()->clock()),
+      clock_(clock),
       group_(std::move(group)) {
   next_auto_commit_ms_ = clock_->NowMs() + options_.auto_commit_interval_ms;
 }
@@ -43,7 +44,8 @@ ConsumerImpl::~ConsumerImpl() { Close().IgnoreError(); }
 
 absl::Status ConsumerImpl::CheckOpen() const {
   if (closed_) return absl::FailedPreconditionError("consumer is closed");
-  if (store_->closed()) return absl::FailedPreconditionError("store is closed");
+  if (topics_->closed())
+    return absl::FailedPreconditionError("store is closed");
   return absl::OkStatus();
 }
 
@@ -53,18 +55,19 @@ absl::Status ConsumerImpl::CheckOpen() const {
 
 absl::StatusOr<std::shared_ptr<Topic>> ConsumerImpl::ResolvePartition(
     const TopicPartition& tp) const {
-  auto topic = store_->FindTopic(tp.topic);
+  auto topic = topics_->Find(tp.topic);
   if (!topic.ok()) return topic.status();
   if ((*topic)->partition(tp.partition) == nullptr) {
-    return absl::OutOfRangeError(absl::StrCat("topic ", tp.topic, " has no partition ",
-                                              tp.partition.value()));
+    return absl::OutOfRangeError(absl::StrCat(
+        "topic ", tp.topic, " has no partition ", tp.partition.value()));
   }
   return topic;
 }
 
 ConsumerImpl::Cursor* ConsumerImpl::Find(const TopicPartition& tp) const {
-  auto it = std::lower_bound(cursors_.begin(), cursors_.end(), tp,
-                             [](const auto& c, const TopicPartition& t) { return c->tp < t; });
+  auto it = std::lower_bound(
+      cursors_.begin(), cursors_.end(), tp,
+      [](const auto& c, const TopicPartition& t) { return c->tp < t; });
   return it != cursors_.end() && (*it)->tp == tp ? it->get() : nullptr;
 }
 
@@ -73,17 +76,19 @@ absl::StatusOr<ConsumerImpl::Cursor*> ConsumerImpl::FindAssigned(
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   Cursor* c = Find(tp);
   if (c == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("partition ", ToString(tp), " is not assigned to this consumer"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "partition ", ToString(tp), " is not assigned to this consumer"));
   }
   return c;
 }
 
 Offset ConsumerImpl::Limit(const PartitionLog& log) const {
-  return options_.read_durable_only ? log.durable_end_offset() : log.end_offset();
+  return options_.read_durable_only ? log.durable_end_offset()
+                                    : log.end_offset();
 }
 
-absl::StatusOr<Offset> ConsumerImpl::ResetOffset(const Cursor& c, std::string_view why) const {
+absl::StatusOr<Offset> ConsumerImpl::ResetOffset(const Cursor& c,
+                                                 std::string_view why) const {
   switch (options_.auto_offset_reset) {
     case AutoOffsetReset::kEarliest:
       return c.log->start_offset();
@@ -92,15 +97,16 @@ absl::StatusOr<Offset> ConsumerImpl::ResetOffset(const Cursor& c, std::string_vi
     case AutoOffsetReset::kError:
       break;
   }
-  return absl::OutOfRangeError(absl::StrCat(ToString(c.tp), ": ", ToAbsl(why),
-                                            " and auto_offset_reset is kError"));
+  return absl::OutOfRangeError(absl::StrCat(
+      ToString(c.tp), ": ", ToAbsl(why), " and auto_offset_reset is kError"));
 }
 
 absl::Status ConsumerImpl::AddCursor(const TopicPartition& tp,
                                      std::optional<Offset> committed) {
   auto topic = ResolvePartition(tp);
   if (!topic.ok()) return topic.status();
-  auto c = std::make_unique<Cursor>(tp, *topic, (*topic)->shared_partition(tp.partition));
+  auto c = std::make_unique<Cursor>(tp, *topic,
+                                    (*topic)->shared_partition(tp.partition));
   if (committed) {
     c->reader.Seek(*committed);
     c->committed = committed;
@@ -113,8 +119,9 @@ absl::Status ConsumerImpl::AddCursor(const TopicPartition& tp,
     }
   }
   c->log->AddWaiter(&waiter_);
-  auto it = std::lower_bound(cursors_.begin(), cursors_.end(), tp,
-                             [](const auto& x, const TopicPartition& t) { return x->tp < t; });
+  auto it = std::lower_bound(
+      cursors_.begin(), cursors_.end(), tp,
+      [](const auto& x, const TopicPartition& t) { return x->tp < t; });
   cursors_.insert(it, std::move(c));
   return absl::OkStatus();
 }
@@ -137,7 +144,8 @@ void ConsumerImpl::RemoveAllCursors() {
 // Assignment
 // ---------------------------------------------------------------------------
 
-absl::Status ConsumerImpl::Assign(const std::vector<TopicPartition>& partitions) {
+absl::Status ConsumerImpl::Assign(
+    const std::vector<TopicPartition>& partitions) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (member_ != nullptr) {
     return absl::FailedPreconditionError(
@@ -151,7 +159,8 @@ absl::Status ConsumerImpl::Assign(const std::vector<TopicPartition>& partitions)
   }
   std::vector<TopicPartition> drop;
   for (const auto& c : cursors_) {
-    if (!std::binary_search(wanted.begin(), wanted.end(), c->tp)) drop.push_back(c->tp);
+    if (!std::binary_search(wanted.begin(), wanted.end(), c->tp))
+      drop.push_back(c->tp);
   }
   for (const TopicPartition& tp : drop) RemoveCursor(tp);
   std::vector<TopicPartition> added;
@@ -169,7 +178,8 @@ absl::Status ConsumerImpl::Assign(const std::vector<TopicPartition>& partitions)
 absl::Status ConsumerImpl::Subscribe(const std::vector<std::string>& topics) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (group_ == nullptr) {
-    return absl::InvalidArgumentError("Subscribe needs ConsumerOptions::group_id");
+    return absl::InvalidArgumentError(
+        "Subscribe needs ConsumerOptions::group_id");
   }
   if (topics.empty()) return Unsubscribe();
   if (member_ == nullptr && !cursors_.empty()) {
@@ -177,24 +187,83 @@ absl::Status ConsumerImpl::Subscribe(const std::vector<std::string>& topics) {
         "Subscribe on a consumer with a manual assignment: Assign({}) first");
   }
   for (const std::string& t : topics) {
-    if (auto found = store_->FindTopic(t); !found.ok()) return found.status();
+    if (auto found = topics_->Find(t); !found.ok()) return found.status();
   }
+  pattern_.reset();
+  return SetSubscription(topics);
+}
+
+absl::Status ConsumerImpl::SetSubscription(std::vector<std::string> topics) {
+  std::sort(topics.begin(), topics.end());
+  topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
   if (member_ != nullptr) {
     subscription_ = topics;
     return group_->Resubscribe(*member_, topics);
   }
-  auto joined = group_->Join(options_.client_id, topics, options_.assignment_strategy,
-                             options_.max_poll_interval_ms, &waiter_, clock_->NowMs());
+  auto joined =
+      group_->Join(options_.client_id, topics, options_.assignment_strategy,
+                   options_.max_poll_interval_ms, &waiter_, clock_->NowMs());
   if (!joined.ok()) return joined.status();
-  subscription_ = topics;
+  subscription_ = std::move(topics);
   member_ = *std::move(joined);
   seen_epoch_ = 0;  // sync at the next Poll
   return absl::OkStatus();
 }
 
+absl::Status ConsumerImpl::SubscribePattern(const std::string& regex) {
+  if (absl::Status s = CheckOpen(); !s.ok()) return s;
+  if (group_ == nullptr) {
+    return absl::InvalidArgumentError(
+        "SubscribePattern needs ConsumerOptions::group_id");
+  }
+  if (member_ == nullptr && !cursors_.empty()) {
+    return absl::FailedPreconditionError(
+        "SubscribePattern on a consumer with a manual assignment: Assign({}) "
+        "first");
+  }
+  try {
+    pattern_.emplace(regex, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    pattern_.reset();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "subscription pattern \"", regex, "\" is not a regex: ", e.what()));
+  }
+  pattern_generation_ = ~uint64_t{0};  // match now
+  return RefreshPattern();
+}
+
+absl::Status ConsumerImpl::RefreshPattern() {
+  if (!pattern_ || topics_->generation() == pattern_generation_)
+    return absl::OkStatus();
+  pattern_generation_ = topics_->generation();
+  std::vector<std::string> matched;
+  for (const std::string& name : topics_->Names()) {
+    if (std::regex_match(name, *pattern_)) matched.push_back(name);
+  }
+  if (member_ != nullptr && matched == subscription_) return absl::OkStatus();
+  return SetSubscription(std::move(matched));
+}
+
+std::vector<std::string> ConsumerImpl::Subscription() const {
+  return member_ != nullptr ? subscription_ : std::vector<std::string>();
+}
+
+absl::StatusOr<std::vector<TopicPartition>> ConsumerImpl::PartitionsFor(
+    const std::string& topic) {
+  if (absl::Status s = CheckOpen(); !s.ok()) return s;
+  auto found = topics_->Find(topic);
+  if (!found.ok()) return found.status();
+  std::vector<TopicPartition> out;
+  for (int32_t p = 0; p < (*found)->partition_count(); ++p) {
+    out.push_back({topic, PartitionId(p)});
+  }
+  return out;
+}
+
 absl::Status ConsumerImpl::LeaveGroup() {
   absl::Status s;
-  if (group_ != nullptr && options_.enable_auto_commit) s = CommitPositions(nullptr);
+  if (group_ != nullptr && options_.enable_auto_commit)
+    s = CommitPositions(nullptr);
   if (member_ != nullptr) {
     if (options_.listener != nullptr && !cursors_.empty() &&
         !member_->removed.load(std::memory_order_acquire)) {
@@ -203,6 +272,7 @@ absl::Status ConsumerImpl::LeaveGroup() {
     group_->Leave(*member_);
     member_.reset();
     subscription_.clear();
+    pattern_.reset();
     generation_ = -1;
   }
   RemoveAllCursors();
@@ -220,9 +290,13 @@ std::vector<TopicPartition> ConsumerImpl::Assignment() const {
   return out;
 }
 
-int64_t ConsumerImpl::GroupGeneration() const { return member_ ? generation_ : -1; }
+int64_t ConsumerImpl::GroupGeneration() const {
+  return member_ ? generation_ : -1;
+}
 
-std::string ConsumerImpl::MemberId() const { return member_ ? member_->id : ""; }
+std::string ConsumerImpl::MemberId() const {
+  return member_ ? member_->id : "";
+}
 
 void ConsumerImpl::Wakeup() {
   wakeup_.store(true, std::memory_order_release);
@@ -237,15 +311,18 @@ absl::Status ConsumerImpl::Seek(const TopicPartition& tp, Offset offset) {
   auto c = FindAssigned(tp);
   if (!c.ok()) return c.status();
   if (offset.value() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("negative offset for ", ToString(tp)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("negative offset for ", ToString(tp)));
   }
   (*c)->reader.Seek(offset);
   (*c)->needs_reset = false;
   return absl::OkStatus();
 }
 
-absl::Status ConsumerImpl::SeekToBeginning(const std::vector<TopicPartition>& partitions) {
-  std::vector<TopicPartition> tps = partitions.empty() ? Assignment() : partitions;
+absl::Status ConsumerImpl::SeekToBeginning(
+    const std::vector<TopicPartition>& partitions) {
+  std::vector<TopicPartition> tps =
+      partitions.empty() ? Assignment() : partitions;
   for (const TopicPartition& tp : tps) {
     auto c = FindAssigned(tp);
     if (!c.ok()) return c.status();
@@ -254,8 +331,10 @@ absl::Status ConsumerImpl::SeekToBeginning(const std::vector<TopicPartition>& pa
   return absl::OkStatus();
 }
 
-absl::Status ConsumerImpl::SeekToEnd(const std::vector<TopicPartition>& partitions) {
-  std::vector<TopicPartition> tps = partitions.empty() ? Assignment() : partitions;
+absl::Status ConsumerImpl::SeekToEnd(
+    const std::vector<TopicPartition>& partitions) {
+  std::vector<TopicPartition> tps =
+      partitions.empty() ? Assignment() : partitions;
   for (const TopicPartition& tp : tps) {
     auto c = FindAssigned(tp);
     if (!c.ok()) return c.status();
@@ -276,7 +355,8 @@ absl::StatusOr<Offset> ConsumerImpl::Position(const TopicPartition& tp) {
   return (*c)->reader.position();
 }
 
-absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>> ConsumerImpl::OffsetsForTimes(
+absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>>
+ConsumerImpl::OffsetsForTimes(
     const std::map<TopicPartition, int64_t>& timestamps_ms) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   std::map<TopicPartition, std::optional<Offset>> out;
@@ -315,7 +395,8 @@ absl::StatusOr<std::map<TopicPartition, Offset>> ConsumerImpl::EndOffsets(
   return out;
 }
 
-absl::Status ConsumerImpl::Pause(const std::vector<TopicPartition>& partitions) {
+absl::Status ConsumerImpl::Pause(
+    const std::vector<TopicPartition>& partitions) {
   for (const TopicPartition& tp : partitions) {
     if (auto c = FindAssigned(tp); !c.ok()) return c.status();
   }
@@ -323,7 +404,8 @@ absl::Status ConsumerImpl::Pause(const std::vector<TopicPartition>& partitions) 
   return absl::OkStatus();
 }
 
-absl::Status ConsumerImpl::Resume(const std::vector<TopicPartition>& partitions) {
+absl::Status ConsumerImpl::Resume(
+    const std::vector<TopicPartition>& partitions) {
   for (const TopicPartition& tp : partitions) {
     if (auto c = FindAssigned(tp); !c.ok()) return c.status();
   }
@@ -345,16 +427,19 @@ std::vector<TopicPartition> ConsumerImpl::Paused() const {
 // Commits
 // ---------------------------------------------------------------------------
 
-absl::Status ConsumerImpl::DoCommit(const std::vector<TopicPartitionOffset>& offsets) {
+absl::Status ConsumerImpl::DoCommit(
+    const std::vector<TopicPartitionOffset>& offsets) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (group_ == nullptr) {
-    return absl::InvalidArgumentError("committing needs ConsumerOptions::group_id");
+    return absl::InvalidArgumentError(
+        "committing needs ConsumerOptions::group_id");
   }
   if (member_ != nullptr) {
     for (const TopicPartitionOffset& o : offsets) {
       if (Find(o.tp) == nullptr) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "cannot commit ", ToString(o.tp), ": not owned by member ", member_->id));
+        return absl::AbortedError(absl::StrCat("cannot commit ", ToString(o.tp),
+                                               ": not owned by member ",
+                                               member_->id));
       }
     }
   }
@@ -366,11 +451,13 @@ absl::Status ConsumerImpl::DoCommit(const std::vector<TopicPartitionOffset>& off
   return absl::OkStatus();
 }
 
-absl::Status ConsumerImpl::CommitPositions(const std::vector<TopicPartition>* only) {
+absl::Status ConsumerImpl::CommitPositions(
+    const std::vector<TopicPartition>* only) {
   std::vector<TopicPartitionOffset> offsets;
   for (const auto& c : cursors_) {
     if (c->needs_reset) continue;
-    if (only != nullptr && std::find(only->begin(), only->end(), c->tp) == only->end()) {
+    if (only != nullptr &&
+        std::find(only->begin(), only->end(), c->tp) == only->end()) {
       continue;
     }
     Offset pos = c->reader.position();
@@ -383,12 +470,14 @@ absl::Status ConsumerImpl::CommitPositions(const std::vector<TopicPartition>* on
 absl::Status ConsumerImpl::CommitSync() {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (group_ == nullptr) {
-    return absl::InvalidArgumentError("committing needs ConsumerOptions::group_id");
+    return absl::InvalidArgumentError(
+        "committing needs ConsumerOptions::group_id");
   }
   return CommitPositions(nullptr);
 }
 
-absl::Status ConsumerImpl::CommitSync(const std::vector<TopicPartitionOffset>& offsets) {
+absl::Status ConsumerImpl::CommitSync(
+    const std::vector<TopicPartitionOffset>& offsets) {
   return DoCommit(offsets);
 }
 
@@ -403,11 +492,12 @@ void ConsumerImpl::CommitAsync(const std::vector<TopicPartitionOffset>& offsets,
   if (callback) callback(s);
 }
 
-absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>> ConsumerImpl::Committed(
-    const std::vector<TopicPartition>& partitions) {
+absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>>
+ConsumerImpl::Committed(const std::vector<TopicPartition>& partitions) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (group_ == nullptr) {
-    return absl::InvalidArgumentError("committed offsets need ConsumerOptions::group_id");
+    return absl::InvalidArgumentError(
+        "committed offsets need ConsumerOptions::group_id");
   }
   return group_->Committed(partitions);
 }
@@ -415,7 +505,7 @@ absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>> ConsumerImpl::Co
 absl::Status ConsumerImpl::Close() {
   if (closed_) return absl::OkStatus();
   absl::Status s;
-  if (!store_->closed()) {
+  if (!topics_->closed()) {
     s = LeaveGroup();
   } else if (member_ != nullptr) {
     group_->Leave(*member_);

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -31,13 +32,14 @@
 
 namespace evlog {
 
-class StoreImpl;
+class TopicRegistry;
 
 class ConsumerImpl final : public Consumer {
  public:
-  // `group` is null without a group id. `store` must outlive the consumer.
-  ConsumerImpl(StoreImpl* store, const ConsumerOptions& options,
-               std::shared_ptr<Group> group);
+  // `group` is null without a group id. `topics` (the store's registry)
+  // and `clock` must outlive the consumer.
+  ConsumerImpl(const TopicRegistry* topics, Clock* clock,
+               const ConsumerOptions& options, std::shared_ptr<Group> group);
   ~ConsumerImpl() override;
 
   // Checks options; kInvalidArgument naming the field.
@@ -45,6 +47,10 @@ class ConsumerImpl final : public Consumer {
 
   absl::Status Assign(const std::vector<TopicPartition>& partitions) override;
   absl::Status Subscribe(const std::vector<std::string>& topics) override;
+  absl::Status SubscribePattern(const std::string& regex) override;
+  std::vector<std::string> Subscription() const override;
+  absl::StatusOr<std::vector<TopicPartition>> PartitionsFor(
+      const std::string& topic) override;
   absl::Status Unsubscribe() override;
   std::vector<TopicPartition> Assignment() const override;
   int64_t GroupGeneration() const override;
@@ -54,10 +60,13 @@ class ConsumerImpl final : public Consumer {
   void Wakeup() override;
 
   absl::Status Seek(const TopicPartition& tp, Offset offset) override;
-  absl::Status SeekToBeginning(const std::vector<TopicPartition>& partitions) override;
-  absl::Status SeekToEnd(const std::vector<TopicPartition>& partitions) override;
+  absl::Status SeekToBeginning(
+      const std::vector<TopicPartition>& partitions) override;
+  absl::Status SeekToEnd(
+      const std::vector<TopicPartition>& partitions) override;
   absl::StatusOr<Offset> Position(const TopicPartition& tp) override;
-  absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>> OffsetsForTimes(
+  absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>>
+  OffsetsForTimes(
       const std::map<TopicPartition, int64_t>& timestamps_ms) override;
   absl::StatusOr<std::map<TopicPartition, Offset>> BeginningOffsets(
       const std::vector<TopicPartition>& partitions) override;
@@ -68,7 +77,8 @@ class ConsumerImpl final : public Consumer {
   std::vector<TopicPartition> Paused() const override;
 
   absl::Status CommitSync() override;
-  absl::Status CommitSync(const std::vector<TopicPartitionOffset>& offsets) override;
+  absl::Status CommitSync(
+      const std::vector<TopicPartitionOffset>& offsets) override;
   void CommitAsync(CommitCallback callback) override;
   void CommitAsync(const std::vector<TopicPartitionOffset>& offsets,
                    CommitCallback callback) override;
@@ -79,30 +89,36 @@ class ConsumerImpl final : public Consumer {
 
  private:
   struct Cursor {
-    Cursor(TopicPartition tp, std::shared_ptr<Topic> topic, std::shared_ptr<PartitionLog> log)
-        : tp(std::move(tp)), topic(std::move(topic)), log(std::move(log)),
+    Cursor(TopicPartition tp, std::shared_ptr<Topic> topic,
+           std::shared_ptr<PartitionLog> log)
+        : tp(std::move(tp)),
+          topic(std::move(topic)),
+          log(std::move(log)),
           reader(this->log.get(), Offset(0)) {}
     TopicPartition tp;
-    std::shared_ptr<Topic> topic;     // keeps the topic name alive
+    std::shared_ptr<Topic> topic;  // keeps the topic name alive
     std::shared_ptr<PartitionLog> log;
-    LogReader reader;                 // its position() is the consumer's
-    bool needs_reset = false;         // no position yet: apply auto_offset_reset
+    LogReader reader;          // its position() is the consumer's
+    bool needs_reset = false;  // no position yet: apply auto_offset_reset
     bool paused = false;
     std::optional<Offset> committed;  // last position committed by us
   };
 
   // ---- consumer_impl.cc ----
   absl::Status CheckOpen() const;
-  absl::StatusOr<std::shared_ptr<Topic>> ResolvePartition(const TopicPartition& tp) const;
+  absl::StatusOr<std::shared_ptr<Topic>> ResolvePartition(
+      const TopicPartition& tp) const;
   Cursor* Find(const TopicPartition& tp) const;
   absl::StatusOr<Cursor*> FindAssigned(const TopicPartition& tp) const;
   // Creates the cursor (registering the waiter), positioned at `committed`
   // or per auto_offset_reset.
-  absl::Status AddCursor(const TopicPartition& tp, std::optional<Offset> committed);
+  absl::Status AddCursor(const TopicPartition& tp,
+                         std::optional<Offset> committed);
   void RemoveCursor(const TopicPartition& tp);
   void RemoveAllCursors();
   // The offset auto_offset_reset gives for the cursor, or kOutOfRange.
-  absl::StatusOr<Offset> ResetOffset(const Cursor& c, std::string_view why) const;
+  absl::StatusOr<Offset> ResetOffset(const Cursor& c,
+                                     std::string_view why) const;
   Offset Limit(const PartitionLog& log) const;
   // Commits the positions of the given cursors (all if null) that moved
   // since our last commit.
@@ -110,6 +126,11 @@ class ConsumerImpl final : public Consumer {
   absl::Status DoCommit(const std::vector<TopicPartitionOffset>& offsets);
   // Leaves the group (auto-commit, OnPartitionsRevoked) and drops cursors.
   absl::Status LeaveGroup();
+  // Joins the group with `topics`, or changes this member's subscription.
+  absl::Status SetSubscription(std::vector<std::string> topics);
+  // With a pattern subscription: if the topic list changed since the last
+  // look, subscribes to the topics the pattern matches now.
+  absl::Status RefreshPattern();
 
   // ---- consumer_poll.cc ----
   // Moves records into `out`; returns how many, or an error.
@@ -121,7 +142,7 @@ class ConsumerImpl final : public Consumer {
   absl::Status SyncGroup();
   void Rejoin();
 
-  StoreImpl* const store_;
+  const TopicRegistry* const topics_;
   const ConsumerOptions options_;
   Clock* const clock_;
   const std::shared_ptr<Group> group_;
@@ -131,10 +152,14 @@ class ConsumerImpl final : public Consumer {
   bool closed_ = false;
 
   std::vector<std::unique_ptr<Cursor>> cursors_;  // sorted by tp
-  size_t next_cursor_ = 0;                         // round-robin start
+  size_t next_cursor_ = 0;                        // round-robin start
 
   // Group membership (Subscribe).
   std::vector<std::string> subscription_;
+  // SubscribePattern: the regex, and the registry generation it was last
+  // matched at.
+  std::optional<std::regex> pattern_;
+  uint64_t pattern_generation_ = 0;
   std::shared_ptr<MemberHandle> member_;
   uint64_t seen_epoch_ = 0;
   int64_t generation_ = -1;

@@ -8,7 +8,6 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "consumer/consumer_impl.h"
-#include "store/store_impl.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -185,6 +184,9 @@ absl::Status ConsumerImpl::Poll(std::chrono::nanoseconds timeout,
     return absl::CancelledError("consumer woken up");
   }
   PollScope scope(member_, clock_);
+  // Topics created or deleted since the last look change a pattern
+  // subscription (and rebalance the group) before anything is fetched.
+  if (absl::Status s = RefreshPattern(); !s.ok()) return s;
   if (group_ != nullptr) {
     int64_t now_ms = clock_->NowMs();
     // Auto-commit first: it covers what earlier polls returned.

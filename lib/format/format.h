@@ -24,40 +24,43 @@ static_assert(std::endian::native == std::endian::little,
 
 // ---- Segment file: <base offset, 20 digits>.log ---------------------------
 // [segment header: kSegmentHeaderSize bytes][frame]*[zeros to end of file]
-inline constexpr char kSegmentMagic[8] = {'E', 'V', 'L', 'O', 'G', 'S', 'E', 'G'};
+inline constexpr char kSegmentMagic[8] = {'E', 'V', 'L', 'O',
+                                          'G', 'S', 'E', 'G'};
 // Version 2 since evlog 0.2 (writer epochs, compression, transaction fields).
-// Version 1 segments are refused with kFailedPrecondition (FORMAT.md, "Versioning policy").
+// Version 1 segments are refused with kFailedPrecondition (FORMAT.md,
+// "Versioning policy").
 inline constexpr uint32_t kSegmentFormatVersion = 2;
 inline constexpr size_t kSegmentHeaderSize = 64;
 // Byte positions inside the segment header.
-inline constexpr size_t kSegHdrMagic = 0;         // char[8]
-inline constexpr size_t kSegHdrVersion = 8;       // u32
-inline constexpr size_t kSegHdrHeaderSize = 12;   // u32, = 64
-inline constexpr size_t kSegHdrBaseOffset = 16;   // i64
-inline constexpr size_t kSegHdrCreatedMs = 24;    // i64
-inline constexpr size_t kSegHdrFileBytes = 32;    // u64, file size at creation
+inline constexpr size_t kSegHdrMagic = 0;        // char[8]
+inline constexpr size_t kSegHdrVersion = 8;      // u32
+inline constexpr size_t kSegHdrHeaderSize = 12;  // u32, = 64
+inline constexpr size_t kSegHdrBaseOffset = 16;  // i64
+inline constexpr size_t kSegHdrCreatedMs = 24;   // i64
+inline constexpr size_t kSegHdrFileBytes = 32;   // u64, file size at creation
 // bytes 40..55 reserved, zero
-inline constexpr size_t kSegHdrChecksum = 56;     // u64, XXH3 of bytes 0..55
+inline constexpr size_t kSegHdrChecksum = 56;  // u64, XXH3 of bytes 0..55
 
 // ---- Frame: one appended batch ---------------------------------------------
 // [u32 body_length][u64 checksum = XXH3(body)][body: body_length bytes]
 // A body_length of 0 marks the end of the data (preallocated zeros).
 inline constexpr size_t kFrameLengthSize = 4;
 inline constexpr size_t kFrameChecksumSize = 8;
-inline constexpr size_t kFrameHeaderSize = kFrameLengthSize + kFrameChecksumSize;
+inline constexpr size_t kFrameHeaderSize =
+    kFrameLengthSize + kFrameChecksumSize;
 
 // Batch header at the start of a frame body.
-inline constexpr size_t kBatchBaseOffset = 0;      // i64
-inline constexpr size_t kBatchRecordCount = 8;     // u32, >= 1
+inline constexpr size_t kBatchBaseOffset = 0;        // i64
+inline constexpr size_t kBatchRecordCount = 8;       // u32, >= 1
 inline constexpr size_t kBatchLastOffsetDelta = 12;  // u32, >= count - 1
-inline constexpr size_t kBatchFirstTimestamp = 16;  // i64
-inline constexpr size_t kBatchMaxTimestamp = 24;    // i64
-inline constexpr size_t kBatchAttributes = 32;      // u16
-inline constexpr size_t kBatchReserved = 34;        // u16, zero
-inline constexpr size_t kBatchWriterEpoch = 36;     // u32, >= 1
-inline constexpr size_t kBatchProducerId = 40;      // i64, -1 = none
-inline constexpr size_t kBatchProducerEpoch = 48;   // i32, -1 = none
-inline constexpr size_t kBatchRecordsBytes = 52;    // u32, uncompressed size
+inline constexpr size_t kBatchFirstTimestamp = 16;   // i64
+inline constexpr size_t kBatchMaxTimestamp = 24;     // i64
+inline constexpr size_t kBatchAttributes = 32;       // u16
+inline constexpr size_t kBatchReserved = 34;         // u16, zero
+inline constexpr size_t kBatchWriterEpoch = 36;      // u32, >= 1
+inline constexpr size_t kBatchProducerId = 40;       // i64, -1 = none
+inline constexpr size_t kBatchProducerEpoch = 48;    // i32, -1 = none
+inline constexpr size_t kBatchRecordsBytes = 52;     // u32, uncompressed size
 inline constexpr size_t kBatchHeaderSize = 56;
 // Attribute bits.
 inline constexpr uint16_t kAttrLogAppendTime = 1u << 0;
@@ -100,14 +103,14 @@ inline constexpr int32_t kNullLength = -1;
 inline constexpr char kIndexMagic[8] = {'E', 'V', 'L', 'O', 'G', 'I', 'D', 'X'};
 // Version 2 (format v2): the flags field at 48.
 inline constexpr uint32_t kIndexFormatVersion = 2;
-inline constexpr size_t kIdxMagic = 0;         // char[8]
-inline constexpr size_t kIdxVersion = 8;       // u32
-inline constexpr size_t kIdxEntryCount = 12;   // u32
-inline constexpr size_t kIdxBaseOffset = 16;   // i64
-inline constexpr size_t kIdxNextOffset = 24;   // i64
-inline constexpr size_t kIdxEndPosition = 32;  // u64
-inline constexpr size_t kIdxMaxTimestamp = 40; // i64
-inline constexpr size_t kIdxFlags = 48;        // u32, kIndexFlag*
+inline constexpr size_t kIdxMagic = 0;          // char[8]
+inline constexpr size_t kIdxVersion = 8;        // u32
+inline constexpr size_t kIdxEntryCount = 12;    // u32
+inline constexpr size_t kIdxBaseOffset = 16;    // i64
+inline constexpr size_t kIdxNextOffset = 24;    // i64
+inline constexpr size_t kIdxEndPosition = 32;   // u64
+inline constexpr size_t kIdxMaxTimestamp = 40;  // i64
+inline constexpr size_t kIdxFlags = 48;         // u32, kIndexFlag*
 // bytes 52..55 reserved, zero
 // The segment was sealed: the file describes all of it. Without the flag it
 // is a checkpoint of the active segment, describing a synced prefix.

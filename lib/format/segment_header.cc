@@ -24,13 +24,15 @@ void EncodeSegmentHeader(const SegmentHeader& h, char* dst) {
 absl::StatusOr<SegmentHeader> DecodeSegmentHeader(const char* data,
                                                   size_t size) {
   if (size < kSegmentHeaderSize) {
-    return absl::DataLossError(
-        absl::StrFormat("segment of %u bytes is shorter than its header", size));
+    return absl::DataLossError(absl::StrFormat(
+        "segment of %u bytes is shorter than its header", size));
   }
-  if (std::memcmp(data + kSegHdrMagic, kSegmentMagic, sizeof(kSegmentMagic)) != 0) {
+  if (std::memcmp(data + kSegHdrMagic, kSegmentMagic, sizeof(kSegmentMagic)) !=
+      0) {
     return absl::DataLossError("segment header: bad magic");
   }
-  if (Load<uint64_t>(data + kSegHdrChecksum) != Checksum(data, kSegHdrChecksum)) {
+  if (Load<uint64_t>(data + kSegHdrChecksum) !=
+      Checksum(data, kSegHdrChecksum)) {
     return absl::DataLossError("segment header: checksum mismatch");
   }
   uint32_t version = Load<uint32_t>(data + kSegHdrVersion);
@@ -72,7 +74,8 @@ bool ParseSegmentFileName(const std::string& name, const char* suffix,
     if (name[i] < '0' || name[i] > '9') return false;
   }
   int64_t v;
-  if (!absl::SimpleAtoi(name.substr(0, kFileNameDigits), &v) || v < 0) return false;
+  if (!absl::SimpleAtoi(name.substr(0, kFileNameDigits), &v) || v < 0)
+    return false;
   *base = Offset(v);
   return true;
 }

@@ -41,7 +41,8 @@ GroupAssignment Range(const std::vector<MemberSubscription>& members,
 }
 
 GroupAssignment RoundRobin(const std::vector<MemberSubscription>& members,
-                           const TopicPartitionCounts& topics, GroupAssignment out) {
+                           const TopicPartitionCounts& topics,
+                           GroupAssignment out) {
   size_t next = 0;
   for (TopicPartition& tp : AllPartitions(topics)) {
     for (size_t tries = 0; tries < members.size(); ++tries) {
@@ -68,7 +69,8 @@ GroupAssignment Sticky(const std::vector<MemberSubscription>& members,
     auto it = previous.find(members[i].member_id);
     if (it == previous.end()) continue;
     for (const TopicPartition& tp : it->second) {
-      if (valid.contains(tp) && Subscribes(members[i], tp.topic) && taken.insert(tp).second) {
+      if (valid.contains(tp) && Subscribes(members[i], tp.topic) &&
+          taken.insert(tp).second) {
         kept[i].push_back(tp);
       }
     }
@@ -77,8 +79,9 @@ GroupAssignment Sticky(const std::vector<MemberSubscription>& members,
   size_t base = all.size() / m, extra = all.size() % m;
   std::vector<size_t> order(m);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return kept[a].size() > kept[b].size(); });
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return kept[a].size() > kept[b].size();
+  });
   std::vector<size_t> quota(m, base);
   for (size_t k = 0; k < extra; ++k) quota[order[k]] = base + 1;
   for (size_t i = 0; i < m; ++i) {

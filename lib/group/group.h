@@ -21,9 +21,10 @@
 // member that owns the partition now (the generation fence), or, for
 // consumers with a manual assignment, only while the group has no members.
 //
-// Committed offsets are kept in memory and in <groups dir>/<group>/OFFSETS
-// (group/offsets_file.h), rewritten at every commit. Concurrent commits
-// share writes: each file write carries every commit made before it.
+// Committed offsets are kept in <groups dir>/<group>/OFFSETS
+// (group/offsets_file.h), rewritten at every commit before memory changes,
+// and in memory. Membership and rebalances are in group.cc, committed
+// offsets in group_offsets.cc.
 //
 // Thread safety: thread-safe. Lock order: persist_mu_ before mu_; mu_ is
 // taken before the store's topic lock (through the TopicLookup); notifying
@@ -56,12 +57,13 @@
 namespace evlog {
 
 // Finds a live topic by name (kNotFound if unknown).
-using TopicLookup =
-    std::function<absl::StatusOr<std::shared_ptr<Topic>>(std::string_view name)>;
+using TopicLookup = std::function<absl::StatusOr<std::shared_ptr<Topic>>(
+    std::string_view name)>;
 
 // The part of a member that its consumer reads without the group's lock.
 struct MemberHandle {
-  MemberHandle(std::string id, Waiter* waiter) : id(std::move(id)), waiter(waiter) {}
+  MemberHandle(std::string id, Waiter* waiter)
+      : id(std::move(id)), waiter(waiter) {}
   const std::string id;
   Waiter* const waiter;  // notified whenever `epoch` moves; not owned
   // Bumped when the member should sync (rebalance, a target partition freed,
@@ -105,7 +107,8 @@ class Group {
       AssignmentStrategy strategy, int64_t max_poll_interval_ms, Waiter* waiter,
       int64_t now_ms);
   // Changes a member's subscription and rebalances.
-  absl::Status Resubscribe(const MemberHandle& member, std::vector<std::string> topics);
+  absl::Status Resubscribe(const MemberHandle& member,
+                           std::vector<std::string> topics);
   // Removes the member (releasing what it owns) and rebalances. No-op if it
   // was already removed.
   void Leave(const MemberHandle& member);
@@ -121,8 +124,11 @@ class Group {
   bool Exists() const;
 
   // ---- Offsets ----
-  // Commits `offsets` atomically and durably. `member` null: a consumer
-  // with a manual assignment (refused while the group has members).
+  // Commits `offsets` atomically and durably: the OFFSETS file is replaced
+  // first, memory (Committed) changes only once it is; a failed commit
+  // changes neither. `member` null: a consumer with a manual assignment
+  // (refused while the group has members). Commits of one group are
+  // serialised (one file write each).
   absl::Status Commit(const MemberHandle* member,
                       const std::vector<TopicPartitionOffset>& offsets);
   std::map<TopicPartition, std::optional<Offset>> Committed(
@@ -148,7 +154,8 @@ class Group {
     int64_t max_poll_interval_ms = 0;
     std::set<TopicPartition> target;  // assignment of the current generation
     std::set<TopicPartition> owned;   // held now
-    int64_t revoked_generation = 0;   // eager: generation of its last full revoke
+    int64_t revoked_generation =
+        0;  // eager: generation of its last full revoke
   };
   struct Committed_ {
     uint64_t topic_id = 0;
@@ -160,8 +167,12 @@ class Group {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static void Wake(MemberHandle& h);
   bool EagerLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Writes the offsets file if it is older than `version`.
-  absl::Status Persist(uint64_t version) ABSL_LOCKS_EXCLUDED(mu_);
+  // The OFFSETS file's contents for `committed`.
+  GroupOffsets SnapshotOf(
+      const std::map<TopicPartition, Committed_>& committed) const;
+  // Replaces the OFFSETS file with `snapshot`.
+  absl::Status WriteLocked(const GroupOffsets& snapshot)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(persist_mu_);
   std::string dir() const;
 
   const std::string name_;
@@ -172,18 +183,17 @@ class Group {
   StoreObserver* observer_ = nullptr;
 
   Mutex persist_mu_;  // one writer of OFFSETS at a time; before mu_
-  uint64_t written_version_ ABSL_GUARDED_BY(persist_mu_) = 0;
   bool file_exists_ ABSL_GUARDED_BY(persist_mu_) = false;
 
   mutable Mutex mu_;
   bool deleted_ ABSL_GUARDED_BY(mu_) = false;
   int64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_member_ ABSL_GUARDED_BY(mu_) = 1;
-  AssignmentStrategy strategy_ ABSL_GUARDED_BY(mu_) = AssignmentStrategy::kRange;
+  AssignmentStrategy strategy_ ABSL_GUARDED_BY(mu_) =
+      AssignmentStrategy::kRange;
   std::vector<Member> members_ ABSL_GUARDED_BY(mu_);  // join order
   std::map<TopicPartition, std::string> owner_ ABSL_GUARDED_BY(mu_);
   std::map<TopicPartition, Committed_> committed_ ABSL_GUARDED_BY(mu_);
-  uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;  // bumped by every change of committed_
 };
 
 // Group ids follow the topic-name rule; kInvalidArgument otherwise.

@@ -6,8 +6,8 @@
 
 namespace evlog {
 
-GroupCoordinator::GroupCoordinator(Env* env, const std::string& store_dir, bool read_only,
-                                   TopicLookup lookup)
+GroupCoordinator::GroupCoordinator(Env* env, const std::string& store_dir,
+                                   bool read_only, TopicLookup lookup)
     : env_(env),
       store_dir_(store_dir),
       groups_dir_(absl::StrCat(store_dir, "/", kGroupsDir)),
@@ -17,7 +17,9 @@ GroupCoordinator::GroupCoordinator(Env* env, const std::string& store_dir, bool 
 absl::Status GroupCoordinator::Open() {
   if (!env_->FileExists(groups_dir_)) {
     if (read_only_) return absl::OkStatus();
-    if (absl::Status s = CreateDirDurably(env_, store_dir_, kGroupsDir); !s.ok()) return s;
+    if (absl::Status s = CreateDirDurably(env_, store_dir_, kGroupsDir);
+        !s.ok())
+      return s;
   }
   auto names = env_->ListDir(groups_dir_);
   if (!names.ok()) return names.status();
@@ -33,7 +35,8 @@ absl::Status GroupCoordinator::Open() {
       }
       continue;
     }
-    auto group = std::make_shared<Group>(name, env_, groups_dir_, lookup_, read_only_);
+    auto group =
+        std::make_shared<Group>(name, env_, groups_dir_, lookup_, read_only_);
     group->SetObserver(observer_);
     if (absl::Status s = group->Load(); !s.ok()) return s;
     MutexLock l(&mu_);
@@ -54,7 +57,8 @@ absl::StatusOr<std::shared_ptr<Group>> GroupCoordinator::GetOrCreate(
   if (closed_) return absl::FailedPreconditionError("the store is closed");
   auto& g = groups_[group_id];
   if (g == nullptr) {
-    g = std::make_shared<Group>(group_id, env_, groups_dir_, lookup_, read_only_);
+    g = std::make_shared<Group>(group_id, env_, groups_dir_, lookup_,
+                                read_only_);
     g->SetObserver(observer_);
   }
   return g;
@@ -93,8 +97,10 @@ absl::StatusOr<GroupDescription> GroupCoordinator::DescribeGroup(
   return (*g)->Describe();
 }
 
-absl::StatusOr<std::vector<TopicPartitionOffset>> GroupCoordinator::ResetGroupOffsets(
-    const std::string& group_id, const std::string& topic, const OffsetReset& reset) {
+absl::StatusOr<std::vector<TopicPartitionOffset>>
+GroupCoordinator::ResetGroupOffsets(const std::string& group_id,
+                                    const std::string& topic,
+                                    const OffsetReset& reset) {
   // Resetting may create the group (Kafka allows it for a new group id).
   auto g = GetOrCreate(group_id);
   if (!g.ok()) return g.status();
@@ -102,7 +108,8 @@ absl::StatusOr<std::vector<TopicPartitionOffset>> GroupCoordinator::ResetGroupOf
 }
 
 absl::Status GroupCoordinator::DeleteGroup(const std::string& group_id) {
-  if (read_only_) return absl::FailedPreconditionError("the store is open read-only");
+  if (read_only_)
+    return absl::FailedPreconditionError("the store is open read-only");
   MutexLock l(&mu_);
   if (closed_) return absl::FailedPreconditionError("the store is closed");
   auto it = groups_.find(group_id);
@@ -120,6 +127,15 @@ void GroupCoordinator::OnTopicDeleted(const std::string& topic) {
 
 void GroupCoordinator::OnPartitionsAdded(const std::string& topic) {
   for (const auto& g : All()) g->OnPartitionsAdded(topic);
+}
+
+std::optional<Offset> GroupCoordinator::CommittedOffset(
+    const std::string& group_id, const TopicPartition& tp) const {
+  auto group = Find(group_id);
+  if (!group.ok()) return std::nullopt;
+  auto committed = (*group)->Committed({tp});
+  auto it = committed.find(tp);
+  return it == committed.end() ? std::nullopt : it->second;
 }
 
 }  // namespace evlog

@@ -48,13 +48,22 @@ class GroupCoordinator {
 
   // The group named `group_id`, created (empty, in memory) if unknown.
   // kInvalidArgument for a bad id.
-  absl::StatusOr<std::shared_ptr<Group>> GetOrCreate(const std::string& group_id);
+  absl::StatusOr<std::shared_ptr<Group>> GetOrCreate(
+      const std::string& group_id);
+
+  // The group's committed offset of `tp`; nullopt if the group does not
+  // exist or has none for it. Never creates a group (consumer-aware
+  // retention asks this of every group it waits for).
+  std::optional<Offset> CommittedOffset(const std::string& group_id,
+                                        const TopicPartition& tp) const;
 
   // Store administration (evlog/store.h).
   std::vector<std::string> ListGroups() const;
-  absl::StatusOr<GroupDescription> DescribeGroup(const std::string& group_id) const;
+  absl::StatusOr<GroupDescription> DescribeGroup(
+      const std::string& group_id) const;
   absl::StatusOr<std::vector<TopicPartitionOffset>> ResetGroupOffsets(
-      const std::string& group_id, const std::string& topic, const OffsetReset& reset);
+      const std::string& group_id, const std::string& topic,
+      const OffsetReset& reset);
   absl::Status DeleteGroup(const std::string& group_id);
 
   // From the store, after the change is committed.
@@ -62,7 +71,8 @@ class GroupCoordinator {
   void OnPartitionsAdded(const std::string& topic);
 
  private:
-  absl::StatusOr<std::shared_ptr<Group>> Find(const std::string& group_id) const;
+  absl::StatusOr<std::shared_ptr<Group>> Find(
+      const std::string& group_id) const;
   std::vector<std::shared_ptr<Group>> All() const;
 
   Env* const env_;

@@ -39,7 +39,8 @@ struct CommittedOffsetEntry {
   std::string topic;
   int32_t partition = 0;
   int64_t offset = 0;
-  friend bool operator==(const CommittedOffsetEntry&, const CommittedOffsetEntry&) = default;
+  friend bool operator==(const CommittedOffsetEntry&,
+                         const CommittedOffsetEntry&) = default;
 };
 
 struct GroupOffsets {

@@ -18,7 +18,8 @@ void LatencyRecorder::Record(std::chrono::nanoseconds latency) {
   const int64_t ns = std::max<int64_t>(latency.count(), 0);
   count_.fetch_add(1, std::memory_order_relaxed);
   sum_ns_.fetch_add(ns, std::memory_order_relaxed);
-  buckets_[BucketFor((ns + 999) / 1000)].fetch_add(1, std::memory_order_relaxed);
+  buckets_[BucketFor((ns + 999) / 1000)].fetch_add(1,
+                                                   std::memory_order_relaxed);
   int64_t max = max_ns_.load(std::memory_order_relaxed);
   while (ns > max &&
          !max_ns_.compare_exchange_weak(max, ns, std::memory_order_relaxed)) {
@@ -44,7 +45,8 @@ int64_t LatencyHistogram::Percentile(double q) const {
   for (const Bucket& b : buckets) total += b.count;
   if (total == 0) return 0;
   q = std::clamp(q, 0.0, 1.0);
-  const int64_t rank = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(q * total)));
+  const int64_t rank =
+      std::max<int64_t>(1, static_cast<int64_t>(std::ceil(q * total)));
   int64_t seen = 0;
   for (const Bucket& b : buckets) {
     seen += b.count;

@@ -24,7 +24,6 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
-#include "evlog/consumer.h"
 #include "evlog/types.h"
 
 namespace evlog {

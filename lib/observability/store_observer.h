@@ -56,7 +56,8 @@ class StoreObserver {
   bool logging() const { return static_cast<bool>(logger_); }
   EventListener* listener() const { return listener_; }
   // Hands one line to the logger, if there is one.
-  void Log(LogLevel level, std::string_view component, std::string_view message) const {
+  void Log(LogLevel level, std::string_view component,
+           std::string_view message) const {
     if (logger_) logger_(level, component, message);
   }
 
@@ -64,7 +65,8 @@ class StoreObserver {
   // A new observer for partition `p` of the topic, counted in the totals
   // until its topic is retired.
   std::shared_ptr<PartitionObserver> AddPartition(const std::string& topic,
-                                                  uint64_t topic_id, PartitionId p);
+                                                  uint64_t topic_id,
+                                                  PartitionId p);
   // Folds the counters of every partition of the topic into the retired
   // total and forgets them (DeleteTopic, a failed CreateTopic).
   void RetireTopic(uint64_t topic_id);
@@ -77,13 +79,16 @@ class StoreObserver {
   // (open_failed); every failure is logged as an error.
   void OnOpenFailed(const TopicPartition& tp, const absl::Status& status);
   // A group moved to `generation` with `members` members.
-  void OnRebalance(const std::string& group_id, int64_t generation, int64_t members);
+  void OnRebalance(const std::string& group_id, int64_t generation,
+                   int64_t members);
   // The outcome of a round of the maintenance thread. A failure is counted
   // each time but logged and sent to the listener only when it differs from
   // the previous round's (a failed partition fails every round).
   void OnMaintenanceRound(const absl::Status& status);
   // From PartitionObserver::OnSync.
-  void RecordSync(std::chrono::nanoseconds latency) { sync_latency_.Record(latency); }
+  void RecordSync(std::chrono::nanoseconds latency) {
+    sync_latency_.Record(latency);
+  }
 
   // ---- Snapshots ----
   StoreCounters Counters() const;
@@ -103,7 +108,8 @@ class StoreObserver {
   std::atomic<int64_t> maintenance_errors_{0};
 
   mutable Mutex mu_;
-  std::vector<std::shared_ptr<PartitionObserver>> partitions_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<PartitionObserver>> partitions_
+      ABSL_GUARDED_BY(mu_);
   PartitionCounts retired_ ABSL_GUARDED_BY(mu_);
   absl::Status last_maintenance_error_ ABSL_GUARDED_BY(mu_);
 };

@@ -28,7 +28,8 @@ bool IsInterruptedAllocation(Env* env, const std::string& path) {
   auto region = env->MapFile(path, /*writable=*/false);
   if (!region.ok()) return false;
   const char* p = (*region)->data();
-  return std::all_of(p, p + format::kSegmentHeaderSize, [](char c) { return c == 0; });
+  return std::all_of(p, p + format::kSegmentHeaderSize,
+                     [](char c) { return c == 0; });
 }
 
 // Bytes the invalid frame at `pos` claims (its length field plus the frame
@@ -43,7 +44,8 @@ size_t ClaimedFrameBytes(const char* data, size_t capacity, size_t pos) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<Offset>> PartitionLog::ListSegments(bool remove_leftovers) {
+absl::StatusOr<std::vector<Offset>> PartitionLog::ListSegments(
+    bool remove_leftovers) {
   auto names = env_->ListDir(dir_);
   if (!names.ok()) return names.status();
   std::vector<Offset> bases;
@@ -51,8 +53,9 @@ absl::StatusOr<std::vector<Offset>> PartitionLog::ListSegments(bool remove_lefto
     Offset base;
     if (format::ParseSegmentFileName(name, format::kSegmentSuffix, &base)) {
       bases.push_back(base);
-    } else if (remove_leftovers && (absl::EndsWith(name, ".tmp") ||
-                                    absl::EndsWith(name, format::kCleanedSuffix))) {
+    } else if (remove_leftovers &&
+               (absl::EndsWith(name, ".tmp") ||
+                absl::EndsWith(name, format::kCleanedSuffix))) {
       // An index file whose rename never happened (derived data), a spare
       // segment, or a compacted segment whose swap never committed
       // (ReplaceSegment).
@@ -75,7 +78,8 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
     const bool last = i + 1 == bases.size();
     std::string path = absl::StrCat(
         dir_, "/", format::SegmentFileName(bases[i], format::kSegmentSuffix));
-    auto opened = Segment::Open(env_, path, !read_only_, config_.index_interval_bytes);
+    auto opened =
+        Segment::Open(env_, path, !read_only_, config_.index_interval_bytes);
     if (!opened.ok()) {
       // A roll that crashed before the new segment's header became durable
       // leaves a last segment that is empty, short, or has an all-zero
@@ -93,10 +97,10 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
     }
     std::shared_ptr<Segment> seg = *std::move(opened);
     if (seg->base_offset() != bases[i] || seg->base_offset() < expected) {
-      return absl::DataLossError(absl::StrCat(
-          path, ": base offset ", seg->base_offset().value(),
-          " does not follow the previous segment (expected >= ",
-          expected.value(), ")"));
+      return absl::DataLossError(
+          absl::StrCat(path, ": base offset ", seg->base_offset().value(),
+                       " does not follow the previous segment (expected >= ",
+                       expected.value(), ")"));
     }
     size_t recorded_end = 0;
     Offset recorded_next;
@@ -111,9 +115,9 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
     // A sealed segment is validated up to the end its index records and no
     // further (what follows may be stale frames of an older epoch, or a
     // piece of one).
-    ScanResult scan = seg->Scan(from, seg->next_offset(),
-                                read_only_ ? UINT32_MAX : epoch_,
-                                indexed && !last ? recorded_end : SIZE_MAX);
+    ScanResult scan =
+        seg->Scan(from, seg->next_offset(), read_only_ ? UINT32_MAX : epoch_,
+                  indexed && !last ? recorded_end : SIZE_MAX);
     // The index file is written after the data it describes is synced, so
     // the data must reach at least as far (exactly as far when sealed).
     if (loaded && (scan.end_position < recorded_end ||
@@ -134,23 +138,27 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
     // reach the next segment, the crash cut the log here.
     bool cut = false;
     if (!last && indexed && !scan.clean) {
-      return absl::DataLossError(absl::StrCat(
-          path, ": corrupt frame at position ", scan.end_position, ": ",
-          scan.why));
+      return absl::DataLossError(
+          absl::StrCat(path, ": corrupt frame at position ", scan.end_position,
+                       ": ", scan.why));
     }
     // A rolled segment whose records reach the next segment is complete,
     // whatever follows its data: stale bytes of an older epoch may begin
     // with a piece of a frame, which is not a tear.
-    if (!last && !indexed && bases[i + 1] == seg->next_offset()) scan.clean = true;
-    if (!last && !indexed && (!scan.clean || bases[i + 1] != seg->next_offset())) {
+    if (!last && !indexed && bases[i + 1] == seg->next_offset())
+      scan.clean = true;
+    if (!last && !indexed &&
+        (!scan.clean || bases[i + 1] != seg->next_offset())) {
       cut = true;
-      report->detail = absl::StrCat(
-          path, ": unsealed segment ends at offset ", seg->next_offset().value(),
-          scan.clean ? "" : absl::StrCat(" (", scan.why, ")"),
-          "; later segments removed");
+      report->detail =
+          absl::StrCat(path, ": unsealed segment ends at offset ",
+                       seg->next_offset().value(),
+                       scan.clean ? "" : absl::StrCat(" (", scan.why, ")"),
+                       "; later segments removed");
     }
     if ((last || cut) && !read_only_) {
-      if (!scan.clean && !cut) report->detail = absl::StrCat(path, ": ", scan.why);
+      if (!scan.clean && !cut)
+        report->detail = absl::StrCat(path, ": ", scan.why);
       // Nothing after the cut is zeroed or even read: the next append
       // overwrites it, and a stale frame beyond is recognised by its older
       // writer epoch (FORMAT.md, "Writer epochs"). An index file used here
@@ -168,10 +176,12 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
       }
       for (size_t j = i + 1; cut && j < bases.size(); ++j) {
         std::string later = absl::StrCat(
-            dir_, "/", format::SegmentFileName(bases[j], format::kSegmentSuffix));
+            dir_, "/",
+            format::SegmentFileName(bases[j], format::kSegmentSuffix));
         if (absl::Status s = env_->RemoveFile(later); !s.ok()) return s;
-        env_->RemoveFile(absl::StrCat(dir_, "/", format::SegmentFileName(
-                                                    bases[j], format::kIndexSuffix)))
+        env_->RemoveFile(absl::StrCat(dir_, "/",
+                                      format::SegmentFileName(
+                                          bases[j], format::kIndexSuffix)))
             .IgnoreError();
         ++report->segments_removed;
       }
@@ -199,10 +209,10 @@ absl::Status PartitionLog::Recover(RecoveryReport* report) {
     if (read_only_) {
       return absl::NotFoundError(absl::StrCat(dir_, ": no segment files"));
     }
-    auto created = Segment::Create(env_, dir_, expected, config_.segment_bytes,
-                                   env_->clock()->NowMs(),
-                                   config_.index_interval_bytes,
-                                   /*durable=*/!defer_create_sync_);
+    auto created =
+        Segment::Create(env_, dir_, expected, config_.segment_bytes,
+                        env_->clock()->NowMs(), config_.index_interval_bytes,
+                        /*durable=*/!defer_create_sync_);
     if (!created.ok()) return created.status();
     segments.push_back(*std::move(created));
     deferred = defer_create_sync_;
@@ -238,12 +248,15 @@ absl::Status PartitionLog::Refresh() {
   if (!listed.ok()) return listed.status();
   const std::vector<Offset>& bases = *listed;
   Offset old_end = end_offset();
-  MutexLock l(&append_mu_);  // no appends on a read-only log: serialises refreshes
+  MutexLock l(
+      &append_mu_);  // no appends on a read-only log: serialises refreshes
   active_->Scan(active_->end_position(), active_->next_offset());
   for (Offset base : bases) {
     if (base <= active_->base_offset()) continue;
     auto seg = Segment::Open(
-        env_, absl::StrCat(dir_, "/", format::SegmentFileName(base, format::kSegmentSuffix)),
+        env_,
+        absl::StrCat(dir_, "/",
+                     format::SegmentFileName(base, format::kSegmentSuffix)),
         /*writable=*/false, config_.index_interval_bytes);
     // A header not written yet (a roll in progress): the next call gets it.
     if (!seg.ok()) break;
@@ -258,10 +271,12 @@ absl::Status PartitionLog::Refresh() {
     MutexLock sl(&segments_mu_);
     // Segments the writer's retention removed (their mappings stay valid for
     // readers that hold them).
-    while (segments_.size() > 1 && !env_->FileExists(segments_.front()->path())) {
+    while (segments_.size() > 1 &&
+           !env_->FileExists(segments_.front()->path())) {
       segments_.erase(segments_.begin());
     }
-    start_.store(segments_.front()->base_offset().value(), std::memory_order_release);
+    start_.store(segments_.front()->base_offset().value(),
+                 std::memory_order_release);
   }
   // What a reader of another process's log can know is durable: nothing
   // more than what it sees.

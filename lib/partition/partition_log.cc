@@ -107,6 +107,13 @@ absl::Status PartitionLog::Fail(absl::Status s) {
   return failure;
 }
 
+absl::Status PartitionLog::UpdateConfig(const TopicConfig& config) {
+  if (absl::Status s = config.Validate(); !s.ok()) return s;
+  MutexLock l(&append_mu_);
+  config_ = config;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<AppendResult> PartitionLog::Append(
     std::span<const Record> records, std::optional<Offset> expected_end) {
   if (records.empty()) {
@@ -154,9 +161,9 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
     if (failed_.load(std::memory_order_acquire)) return health();
     Offset end = end_offset();
     if (expected_end && *expected_end != end) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("expected offset ", expected_end->value(),
-                       ", log end offset ", end.value()));
+      return absl::AbortedError(absl::StrCat("expected offset ",
+                                             expected_end->value(),
+                                             ", log end offset ", end.value()));
     }
     int64_t now = env_->clock()->NowMs();
     // A log that fills segments asks for the next spare right after a roll.

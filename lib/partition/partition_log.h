@@ -119,7 +119,7 @@ class PartitionLog {
   ~PartitionLog();  // Close()s; errors are dropped (call Close to see them).
 
   // Appends `records` (non-empty) as one atomic batch. With `expected_end`,
-  // appends only if end_offset() equals it, else kFailedPrecondition whose
+  // appends only if end_offset() equals it, else kAborted whose
   // message carries the actual end offset ("expected offset N, log end M").
   // Errors: kInvalidArgument (empty batch), kResourceExhausted (a record
   // larger than max_record_bytes, a batch larger than a segment, or no disk
@@ -155,7 +155,17 @@ class PartitionLog {
   // The sticky error after a failed sync, else OK.
   absl::Status health() const;
   const std::string& dir() const { return dir_; }
-  const TopicConfig& config() const { return config_; }
+  // A copy: UpdateConfig may replace it at any time.
+  TopicConfig config() const {
+    MutexLock l(&append_mu_);
+    return config_;
+  }
+  // Replaces the config (Store::AlterTopicConfig): appends, rolls, syncs and
+  // maintenance use the new values from their next decision on; a new
+  // segment_bytes or index_interval_bytes applies from the next segment
+  // (a spare already prepared keeps the old size). kInvalidArgument if it
+  // does not validate.
+  absl::Status UpdateConfig(const TopicConfig& config);
 
   // ---- For readers (any thread) ----
   // The segment holding `offset` (the last one whose base <= offset), or the
@@ -278,7 +288,11 @@ class PartitionLog {
 
   Env* const env_;
   const std::string dir_;
-  const TopicConfig config_;
+  // Written by UpdateConfig under append_mu_; read under append_mu_ on the
+  // append path and through config() elsewhere. TODO(storage rewrite): the
+  // size checks at the top of Append, Tick and PrepareNextSegment read it
+  // without append_mu_.
+  TopicConfig config_;
   const bool read_only_;
   uint32_t epoch_;  // set before the log is shared; 0 when read-only
   bool defer_create_sync_ = false;  // set before Recover

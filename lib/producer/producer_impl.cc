@@ -7,8 +7,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "format/coding.h"
-#include "store/store_impl.h"
 #include "topic/topic.h"
+#include "topic/topic_registry.h"
 
 namespace evlog {
 
@@ -77,7 +77,7 @@ absl::StatusOr<BatchSendResult> ProducerImpl::SendBatch(
   if (records.empty()) return absl::InvalidArgumentError("empty batch");
   BatchSendResult result;
   absl::Status s =
-      store_->WithTopic(topic_name, [&](Topic& topic) -> absl::Status {
+      topics_->WithTopic(topic_name, [&](Topic& topic) -> absl::Status {
         auto p = Choose(topic, records, options);
         if (!p.ok()) return p.status();
         PartitionLog* log = topic.partition(*p);
@@ -108,7 +108,7 @@ absl::Status ProducerImpl::Flush() {
   if (closed_.load(std::memory_order_acquire)) {
     return absl::FailedPreconditionError("producer is closed");
   }
-  return store_->Flush();
+  return topics_->FlushAll();
 }
 
 absl::Status ProducerImpl::Close() {

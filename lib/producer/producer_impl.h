@@ -15,29 +15,31 @@
 
 namespace evlog {
 
-class StoreImpl;
+class TopicRegistry;
 class Topic;
 
 class ProducerImpl final : public Producer {
  public:
   // `store` must outlive the producer.
-  ProducerImpl(StoreImpl* store, const ProducerOptions& options)
-      : store_(store), options_(options) {}
+  // `topics` (the store's registry) must outlive the producer.
+  ProducerImpl(const TopicRegistry* topics, const ProducerOptions& options)
+      : topics_(topics), options_(options) {}
 
   absl::StatusOr<SendResult> Send(std::string_view topic, const Record& record,
                                   const SendOptions& options) override;
-  absl::StatusOr<BatchSendResult> SendBatch(std::string_view topic,
-                                            std::span<const Record> records,
-                                            const SendOptions& options) override;
+  absl::StatusOr<BatchSendResult> SendBatch(
+      std::string_view topic, std::span<const Record> records,
+      const SendOptions& options) override;
   absl::Status Flush() override;
   absl::Status Close() override;
 
  private:
   // Picks the partition for `records` (all must agree; see producer.h).
-  absl::StatusOr<PartitionId> Choose(Topic& topic, std::span<const Record> records,
+  absl::StatusOr<PartitionId> Choose(Topic& topic,
+                                     std::span<const Record> records,
                                      const SendOptions& options) const;
 
-  StoreImpl* const store_;
+  const TopicRegistry* const topics_;
   const ProducerOptions options_;
   std::atomic<bool> closed_{false};
 };

@@ -8,7 +8,8 @@ namespace {
 
 // How many of the oldest closed segments go so that the log's bytes are at
 // most `limit` (or only the active segment is left).
-size_t BySize(const std::vector<std::shared_ptr<Segment>>& segments, int64_t limit) {
+size_t BySize(const std::vector<std::shared_ptr<Segment>>& segments,
+              int64_t limit) {
   if (limit < 0) return 0;
   uint64_t total = 0;
   for (const auto& seg : segments) total += seg->data_bytes();
@@ -22,16 +23,16 @@ size_t BySize(const std::vector<std::shared_ptr<Segment>>& segments, int64_t lim
 
 }  // namespace
 
-RetentionPlan PlanRetention(const std::vector<std::shared_ptr<Segment>>& segments,
-                            const TopicConfig& config, int64_t now_ms,
-                            std::optional<Offset> consumed) {
+RetentionPlan PlanRetention(
+    const std::vector<std::shared_ptr<Segment>>& segments,
+    const TopicConfig& config, int64_t now_ms, std::optional<Offset> consumed) {
   RetentionPlan plan;
   if (segments.empty()) return plan;
   const size_t closed = segments.size() - 1;
   if (config.retention_ms >= 0) {
     // An empty closed segment (none has a newest record) goes too.
-    while (plan.by_time < closed &&
-           segments[plan.by_time]->max_timestamp() < now_ms - config.retention_ms) {
+    while (plan.by_time < closed && segments[plan.by_time]->max_timestamp() <
+                                        now_ms - config.retention_ms) {
       ++plan.by_time;
     }
   }
@@ -41,7 +42,8 @@ RetentionPlan PlanRetention(const std::vector<std::shared_ptr<Segment>>& segment
     // Segment i is consumed when the groups committed past its last record,
     // i.e. at or beyond the next segment's base.
     size_t done = 0;
-    while (consumed && done < closed && segments[done + 1]->base_offset() <= *consumed) {
+    while (consumed && done < closed &&
+           segments[done + 1]->base_offset() <= *consumed) {
       ++done;
     }
     plan.held = n > done ? n - done : 0;

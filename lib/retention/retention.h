@@ -57,7 +57,7 @@ struct RetentionPlan {
   // Why, for logs and tests: how many segments each rule alone would take.
   size_t by_time = 0;
   size_t by_size = 0;
-  size_t held = 0;     // of max(by_time, by_size), kept for the groups
+  size_t held = 0;  // of max(by_time, by_size), kept for the groups
   size_t by_hard = 0;
 };
 
@@ -66,9 +66,9 @@ struct RetentionPlan {
 // MinCommittedFn result; it is used only when
 // config.retention_wait_for_groups is non-empty. Callers check that the
 // cleanup policy includes delete.
-RetentionPlan PlanRetention(const std::vector<std::shared_ptr<Segment>>& segments,
-                            const TopicConfig& config, int64_t now_ms,
-                            std::optional<Offset> consumed);
+RetentionPlan PlanRetention(
+    const std::vector<std::shared_ptr<Segment>>& segments,
+    const TopicConfig& config, int64_t now_ms, std::optional<Offset> consumed);
 
 // Plans retention for `log` (its config) and deletes what the plan says.
 // Returns the plan carried out. Errors: those of

@@ -23,7 +23,8 @@ absl::Status ReplaceFileNoDirSync(Env* env, const std::string& dir,
 absl::Status ReplaceFileDurably(Env* env, const std::string& dir,
                                 const std::string& name,
                                 std::string_view contents) {
-  if (absl::Status s = ReplaceFileNoDirSync(env, dir, name, contents); !s.ok()) {
+  if (absl::Status s = ReplaceFileNoDirSync(env, dir, name, contents);
+      !s.ok()) {
     return s;
   }
   return env->SyncDir(dir);
@@ -31,7 +32,8 @@ absl::Status ReplaceFileDurably(Env* env, const std::string& dir,
 
 absl::Status CreateDirDurably(Env* env, const std::string& parent,
                               const std::string& name) {
-  if (absl::Status s = env->CreateDir(absl::StrCat(parent, "/", name)); !s.ok()) {
+  if (absl::Status s = env->CreateDir(absl::StrCat(parent, "/", name));
+      !s.ok()) {
     return s;
   }
   return env->SyncDir(parent);

@@ -12,12 +12,13 @@ using format::Load;
 using format::Store;
 
 std::string EncodeIndexFile(const IndexFileContents& c) {
-  std::string out(kIndexFileHeaderSize + c.entries.size() * kIndexFileEntrySize + 8,
-                  '\0');
+  std::string out(
+      kIndexFileHeaderSize + c.entries.size() * kIndexFileEntrySize + 8, '\0');
   char* p = out.data();
   std::memcpy(p + format::kIdxMagic, format::kIndexMagic, 8);
   Store<uint32_t>(p + format::kIdxVersion, format::kIndexFormatVersion);
-  Store<uint32_t>(p + format::kIdxEntryCount, static_cast<uint32_t>(c.entries.size()));
+  Store<uint32_t>(p + format::kIdxEntryCount,
+                  static_cast<uint32_t>(c.entries.size()));
   Store<int64_t>(p + format::kIdxBaseOffset, c.base_offset.value());
   Store<int64_t>(p + format::kIdxNextOffset, c.next_offset.value());
   Store<uint64_t>(p + format::kIdxEndPosition, c.end_position);
@@ -42,7 +43,8 @@ absl::StatusOr<IndexFileContents> DecodeIndexFile(const std::string& bytes) {
   }
   uint32_t count = Load<uint32_t>(p + format::kIdxEntryCount);
   if (Load<uint32_t>(p + format::kIdxVersion) != format::kIndexFormatVersion ||
-      bytes.size() != kIndexFileHeaderSize + uint64_t{count} * kIndexFileEntrySize + 8) {
+      bytes.size() !=
+          kIndexFileHeaderSize + uint64_t{count} * kIndexFileEntrySize + 8) {
     return absl::DataLossError("index file: bad version or size");
   }
   size_t body = bytes.size() - 8;

@@ -35,8 +35,8 @@ Segment::Segment(std::string path, std::unique_ptr<MappedRegion> region,
 absl::StatusOr<std::shared_ptr<Segment>> Segment::Create(
     Env* env, const std::string& dir, Offset base, uint64_t file_bytes,
     int64_t now_ms, uint32_t index_interval_bytes, bool durable) {
-  std::string path =
-      absl::StrCat(dir, "/", format::SegmentFileName(base, format::kSegmentSuffix));
+  std::string path = absl::StrCat(
+      dir, "/", format::SegmentFileName(base, format::kSegmentSuffix));
   const uint64_t reserved =
       std::min<uint64_t>(file_bytes, kSegmentFirstReserveBytes);
   // The header goes in with the file (and its fsync when durable): writing
@@ -44,9 +44,9 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Create(
   // new segment.
   char header[format::kSegmentHeaderSize];
   format::EncodeSegmentHeader({base, now_ms, file_bytes}, header);
-  if (absl::Status s = env->AllocateSparseFile(
-          path, file_bytes, reserved, durable,
-          std::string_view(header, sizeof(header)));
+  if (absl::Status s =
+          env->AllocateSparseFile(path, file_bytes, reserved, durable,
+                                  std::string_view(header, sizeof(header)));
       !s.ok()) {
     return s;
   }
@@ -73,9 +73,9 @@ std::shared_ptr<Segment> Segment::Adopt(std::string path,
                                         uint64_t reserved) {
   format::SegmentHeader header{base, now_ms, region->size()};
   format::EncodeSegmentHeader(header, region->data());
-  return std::shared_ptr<Segment>(new Segment(std::move(path), std::move(region),
-                                              base, now_ms, index_interval_bytes,
-                                              reserved));
+  return std::shared_ptr<Segment>(new Segment(std::move(path),
+                                              std::move(region), base, now_ms,
+                                              index_interval_bytes, reserved));
 }
 
 absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(
@@ -83,7 +83,8 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(
     uint32_t index_interval_bytes) {
   auto region = env->MapFile(path, writable);
   if (!region.ok()) return region.status();
-  auto header = format::DecodeSegmentHeader((*region)->data(), (*region)->size());
+  auto header =
+      format::DecodeSegmentHeader((*region)->data(), (*region)->size());
   if (!header.ok()) {
     return absl::Status(header.status().code(),
                         absl::StrCat(path, ": ", header.status().message()));
@@ -111,9 +112,9 @@ absl::Status Segment::Reserve(Env* env, size_t end) {
   MutexLock l(&reserve_mu_);
   const size_t have = reserved_.load(std::memory_order_relaxed);
   if (end <= have) return absl::OkStatus();
-  const size_t want = std::min<size_t>(
-      capacity(), (end + kSegmentChunkBytes - 1) / kSegmentChunkBytes *
-                      kSegmentChunkBytes);
+  const size_t want =
+      std::min<size_t>(capacity(), (end + kSegmentChunkBytes - 1) /
+                                       kSegmentChunkBytes * kSegmentChunkBytes);
   // Reserving from 0 is idempotent for what is already reserved, and covers
   // a segment opened at recovery, which starts with nothing known.
   const size_t from = have == 0 ? 0 : have;
@@ -145,8 +146,8 @@ absl::StatusOr<format::EncodedFrame> Segment::Append(
 
 void Segment::Publish(const format::FrameInfo& frame) {
   size_t pos = end_.load(std::memory_order_relaxed);
-  int64_t max_ts = std::max(max_ts_.load(std::memory_order_relaxed),
-                            frame.max_timestamp);
+  int64_t max_ts =
+      std::max(max_ts_.load(std::memory_order_relaxed), frame.max_timestamp);
   index_.OnBatch(static_cast<uint32_t>(frame.base_offset - base_),
                  static_cast<uint32_t>(pos), max_ts,
                  static_cast<uint32_t>(frame.frame_size));
@@ -185,15 +186,15 @@ ScanResult Segment::Scan(size_t from, Offset expected, uint32_t max_epoch,
     }
     if (st == format::FrameStatus::kOk && frame.writer_epoch > max_epoch) {
       st = format::FrameStatus::kCorrupt;
-      r.why = absl::StrCat("frame at position ", pos, " has writer epoch ",
-                           frame.writer_epoch, ", above the current ",
-                           max_epoch);
+      r.why =
+          absl::StrCat("frame at position ", pos, " has writer epoch ",
+                       frame.writer_epoch, ", above the current ", max_epoch);
     }
     if (st == format::FrameStatus::kOk && frame.base_offset < expected) {
       st = format::FrameStatus::kCorrupt;
       r.why = absl::StrCat("frame at position ", pos, " has base offset ",
-                           frame.base_offset.value(), ", expected >= ",
-                           expected.value());
+                           frame.base_offset.value(),
+                           ", expected >= ", expected.value());
     }
     if (st != format::FrameStatus::kOk) {
       r.clean = false;
@@ -266,8 +267,8 @@ absl::Status Segment::WriteIndexFile(Env* env, size_t end_position,
   // a lost index file only costs a rescan at the next open.
   std::string path = index_path();
   size_t slash = path.rfind('/');
-  return ReplaceFileNoDirSync(env, path.substr(0, slash), path.substr(slash + 1),
-                              EncodeIndexFile(c));
+  return ReplaceFileNoDirSync(env, path.substr(0, slash),
+                              path.substr(slash + 1), EncodeIndexFile(c));
 }
 
 bool Segment::LoadIndex(Env* env, size_t* recorded_end, Offset* recorded_next,
@@ -281,8 +282,8 @@ bool Segment::LoadIndex(Env* env, size_t* recorded_end, Offset* recorded_next,
   }
   uint32_t prev_pos = 0;
   for (const IndexEntry& e : c->entries) {
-    if (e.position < format::kSegmentHeaderSize || e.position >= c->end_position ||
-        e.position <= prev_pos) {
+    if (e.position < format::kSegmentHeaderSize ||
+        e.position >= c->end_position || e.position <= prev_pos) {
       return false;
     }
     prev_pos = e.position;
@@ -290,14 +291,16 @@ bool Segment::LoadIndex(Env* env, size_t* recorded_end, Offset* recorded_next,
   // Trust the entries before the last one; the caller rescans from the last
   // indexed batch, which validates the bytes the file claims are there.
   const IndexEntry& last = c->entries.back();
-  index_.Restore(c->entries.data(), static_cast<uint32_t>(c->entries.size() - 1));
+  index_.Restore(c->entries.data(),
+                 static_cast<uint32_t>(c->entries.size() - 1));
   // The running max through the last indexed batch: rescanning that batch
   // again cannot lower it.
   max_ts_.store(last.max_timestamp, std::memory_order_release);
   *recorded_end = c->end_position;
   *recorded_next = c->next_offset;
   *sealed = c->sealed;
-  next_.store((base_ + last.relative_offset).value(), std::memory_order_release);
+  next_.store((base_ + last.relative_offset).value(),
+              std::memory_order_release);
   end_.store(last.position, std::memory_order_release);
   // Frames before the last indexed one are trusted but not validated:
   // readers check them (a flipped bit is found on read, never returned).

@@ -61,13 +61,7 @@ MetricsSnapshot StoreImpl::Metrics() const {
   m.time_ms = env_->clock()->NowMs();
   m.counters = observer_->Counters();
   m.sync_latency = observer_->SyncLatency();
-  std::vector<std::shared_ptr<Topic>> topics;
-  {
-    ReaderLock l(&topics_mu_);
-    for (const auto& [n, t] : topics_) topics.push_back(t);
-  }
-  std::sort(topics.begin(), topics.end(),
-            [](const auto& a, const auto& b) { return a->name() < b->name(); });
+  std::vector<std::shared_ptr<Topic>> topics = registry_.Snapshot();
   for (const auto& t : topics) {
     for (int32_t p = 0; p < t->partition_count(); ++p) {
       const PartitionLog& log = *t->partition(PartitionId(p));

@@ -5,11 +5,18 @@
 //   <dir>/META                       topics (store/store_meta.h)
 //   <dir>/topics/<name>.<id>/<p>/    one partition log per directory
 //
-// Locking: `topics_mu_` (reader-writer) guards the name -> topic map.
-// Appends take it shared only when their thread's cached topic is stale
-// (WithTopic); topic administration takes it exclusively. `admin_mu_`
-// serialises administrative operations (which do slow I/O) without blocking
-// appends for their whole duration.
+// The store composes the layers below it: the topic registry
+// (topic/topic_registry.h: name -> topic, which producers and consumers use
+// directly), the group coordinator, the log maintainer and the observer.
+// Its code is split by concept: store_impl.cc (open, close, clients,
+// groups), store_load.cc (META -> topics at open and Refresh),
+// store_topics.cc (topic administration), store_maintenance.cc (flush,
+// maintenance rounds and thread), store_describe.cc (DescribeTopic,
+// Metrics).
+//
+// Locking: `admin_mu_` serialises administrative operations (which do slow
+// I/O) and every change of the registry; the registry's own reader-writer
+// lock keeps appends and lookups from waiting for that I/O.
 
 #ifndef EVLOG_STORE_STORE_IMPL_H_
 #define EVLOG_STORE_STORE_IMPL_H_
@@ -19,14 +26,13 @@
 #include <string>
 #include <thread>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/functional/function_ref.h"
 #include "evlog/store.h"
 #include "group/group_coordinator.h"
 #include "observability/store_observer.h"
 #include "retention/log_maintainer.h"
 #include "store/store_meta.h"
 #include "topic/topic.h"
+#include "topic/topic_registry.h"
 #include "util/mutex.h"
 
 namespace evlog {
@@ -48,7 +54,14 @@ class StoreImpl final : public Store {
   absl::Status DeleteTopic(const std::string& name) override;
   absl::Status AddPartitions(const std::string& name,
                              int32_t new_total) override;
-  std::vector<std::string> ListTopics() const override;
+  absl::Status AlterTopicConfig(
+      const std::string& name,
+      const std::vector<TopicConfigChange>& changes) override;
+  absl::StatusOr<std::vector<TopicPartitionOffset>> DeleteRecords(
+      const std::vector<TopicPartitionOffset>& before) override;
+  std::vector<std::string> ListTopics() const override {
+    return registry_.Names();
+  }
   absl::StatusOr<TopicDescription> DescribeTopic(
       const std::string& name) const override;
   absl::StatusOr<std::unique_ptr<Producer>> NewProducer(
@@ -70,17 +83,13 @@ class StoreImpl final : public Store {
   const std::string& dir() const override { return dir_; }
   Env* env() const override { return env_; }
 
-  // Runs `fn` on the named topic, kept alive meanwhile (a concurrent
-  // DeleteTopic closes its partitions, so `fn`'s appends fail with
-  // kFailedPrecondition). kNotFound if unknown, kFailedPrecondition if the
-  // store is closed. The send path: each thread remembers the last topic it
-  // used, valid while topics_generation_ has not moved, so a producer
-  // sending to one topic takes no store-wide lock and hashes no name.
-  absl::Status WithTopic(std::string_view name,
-                         absl::FunctionRef<absl::Status(Topic&)> fn) const;
-
-  // The topic, kept alive by the returned pointer even if deleted later.
-  absl::StatusOr<std::shared_ptr<Topic>> FindTopic(std::string_view name) const;
+  // The topics; producers and consumers look topics up here.
+  const TopicRegistry& registry() const { return registry_; }
+  // registry().Find(name): the topic, kept alive by the returned pointer.
+  absl::StatusOr<std::shared_ptr<Topic>> FindTopic(
+      std::string_view name) const {
+    return registry_.Find(name);
+  }
 
   bool read_only() const { return options_.read_only; }
   bool closed() const { return closed_.load(std::memory_order_acquire); }
@@ -99,8 +108,16 @@ class StoreImpl final : public Store {
   absl::StatusOr<std::shared_ptr<PartitionLog>> OpenPartition(
       const Topic& topic, int32_t p, bool fresh = false);
   absl::Status CommitMeta(const StoreMeta& meta);
+  // `topic`'s config with `changes` applied, validated (the message names
+  // the key).
+  absl::StatusOr<TopicConfig> ApplyChanges(
+      const Topic& topic, const std::vector<TopicConfigChange>& changes) const;
   StoreMeta CurrentMeta() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_);
   void MaintenanceLoop();
+
+  // Names in the store directory (docs/FORMAT.md).
+  static constexpr char kTopicsDir[] = "topics";
+  static constexpr char kLockFile[] = "LOCK";
 
   const std::string dir_;
   const std::string topics_dir_;
@@ -114,15 +131,11 @@ class StoreImpl final : public Store {
   uint32_t epoch_ = 0;  // writer epoch of this incarnation (0: read-only)
   std::atomic<bool> closed_{false};
 
-  Mutex admin_mu_;  // serialises topic administration; taken before topics_mu_
+  // Serialises topic administration and registry changes; taken before
+  // the registry's lock.
+  Mutex admin_mu_;
   uint64_t next_topic_id_ ABSL_GUARDED_BY(admin_mu_) = 1;
-
-  const uint64_t id_;  // unique in the process, for WithTopic's cache
-  mutable SharedMutex topics_mu_;
-  // Moves on every change of topics_, under its writer lock.
-  std::atomic<uint64_t> topics_generation_{0};
-  absl::flat_hash_map<std::string, std::shared_ptr<Topic>> topics_
-      ABSL_GUARDED_BY(topics_mu_);
+  TopicRegistry registry_;
 
   Mutex maintenance_mu_;
   CondVar maintenance_cv_{&maintenance_mu_};

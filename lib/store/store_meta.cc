@@ -44,8 +44,8 @@ absl::StatusOr<StoreMeta> DecodeStoreMeta(const std::string& text) {
       stored != format::Checksum(text.data(), pos)) {
     return absl::DataLossError("store META: checksum mismatch");
   }
-  std::vector<absl::string_view> lines =
-      absl::StrSplit(absl::string_view(text).substr(0, pos), '\n', absl::SkipEmpty());
+  std::vector<absl::string_view> lines = absl::StrSplit(
+      absl::string_view(text).substr(0, pos), '\n', absl::SkipEmpty());
   StoreMeta meta;
   if (lines.empty() || !absl::StartsWith(lines[0], absl::StrCat(kStoreMetaMagic, " "))) {
     return bad(1, "not an evlog store META");
@@ -61,21 +61,24 @@ absl::StatusOr<StoreMeta> DecodeStoreMeta(const std::string& text) {
   for (size_t i = 1; i < lines.size(); ++i) {
     std::vector<absl::string_view> f = absl::StrSplit(lines[i], ' ');
     if (f[0] == "next_topic_id" && f.size() == 2) {
-      if (!absl::SimpleAtoi(f[1], &meta.next_topic_id)) return bad(i + 1, "bad id");
+      if (!absl::SimpleAtoi(f[1], &meta.next_topic_id))
+        return bad(i + 1, "bad id");
     } else if (f[0] == "topic" && f.size() >= 4) {
       TopicMeta t;
       t.name = std::string(f[2]);
-      if (!absl::SimpleAtoi(f[1], &t.id) || !absl::SimpleAtoi(f[3], &t.partitions) ||
-          t.partitions < 1 || !ValidateTopicName(t.name).ok() ||
-          t.id >= meta.next_topic_id) {
+      if (!absl::SimpleAtoi(f[1], &t.id) ||
+          !absl::SimpleAtoi(f[3], &t.partitions) || t.partitions < 1 ||
+          !ValidateTopicName(t.name).ok() || t.id >= meta.next_topic_id) {
         return bad(i + 1, "bad topic line");
       }
       for (size_t j = 4; j < f.size(); ++j) {
-        if (absl::Status s = ApplyTopicConfigAssignment(&t.config, ToStd(f[j])); !s.ok()) {
+        if (absl::Status s = ApplyTopicConfigAssignment(&t.config, ToStd(f[j]));
+            !s.ok()) {
           return bad(i + 1, ToStd(s.message()));
         }
       }
-      if (absl::Status s = t.config.Validate(); !s.ok()) return bad(i + 1, ToStd(s.message()));
+      if (absl::Status s = t.config.Validate(); !s.ok())
+        return bad(i + 1, ToStd(s.message()));
       meta.topics.push_back(std::move(t));
     } else {
       return bad(i + 1, "unknown line");

@@ -4,7 +4,9 @@
 // with AddPartition (which the store serialises). A partition, once added,
 // stays until the Topic is destroyed, so a PartitionLog* obtained from a live
 // Topic is valid for the Topic's lifetime; after DeleteTopic its logs are
-// closed (appends fail with kFailedPrecondition) but still readable.
+// closed (appends fail with kFailedPrecondition) but still readable. The
+// config may change (UpdateConfig, from Store::AlterTopicConfig); config()
+// returns a copy, taken under a lock.
 
 #ifndef EVLOG_TOPIC_TOPIC_H_
 #define EVLOG_TOPIC_TOPIC_H_
@@ -16,6 +18,7 @@
 #include "evlog/options.h"
 #include "evlog/types.h"
 #include "partition/partition_log.h"
+#include "util/mutex.h"
 
 namespace evlog {
 
@@ -33,7 +36,24 @@ class Topic {
 
   const std::string& name() const { return name_; }
   uint64_t id() const { return id_; }
-  const TopicConfig& config() const { return config_; }
+  TopicConfig config() const {
+    MutexLock l(&config_mu_);
+    return config_;
+  }
+  // Sets the config of the topic and of each of its partitions
+  // (PartitionLog::UpdateConfig). The store validates it and commits it to
+  // META first; externally serialised with AddPartition.
+  absl::Status UpdateConfig(const TopicConfig& config) {
+    {
+      MutexLock l(&config_mu_);
+      config_ = config;
+    }
+    absl::Status first;
+    for (int32_t p = 0; p < partition_count(); ++p) {
+      first.Update(partition(PartitionId(p))->UpdateConfig(config));
+    }
+    return first;
+  }
   // Directory holding one sub-directory per partition ("0", "1", ...).
   const std::string& dir() const { return dir_; }
 
@@ -69,7 +89,8 @@ class Topic {
 
   const std::string name_;
   const uint64_t id_;
-  const TopicConfig config_;
+  mutable Mutex config_mu_;
+  TopicConfig config_ ABSL_GUARDED_BY(config_mu_);
   const std::string dir_;
   // Chunks are written before count_ is published and never change after.
   std::unique_ptr<Chunk> chunks_[(kMaxPartitions + kChunk - 1) / kChunk];

@@ -13,18 +13,24 @@ namespace {
 
 std::string DurabilityName(Durability d) {
   switch (d) {
-    case Durability::kNone: return "none";
-    case Durability::kInterval: return "interval";
-    case Durability::kEveryAppend: return "every_append";
+    case Durability::kNone:
+      return "none";
+    case Durability::kInterval:
+      return "interval";
+    case Durability::kEveryAppend:
+      return "every_append";
   }
   return "none";
 }
 
 std::string CleanupName(CleanupPolicy p) {
   switch (p) {
-    case CleanupPolicy::kDelete: return "delete";
-    case CleanupPolicy::kCompact: return "compact";
-    case CleanupPolicy::kCompactAndDelete: return "compact,delete";
+    case CleanupPolicy::kDelete:
+      return "delete";
+    case CleanupPolicy::kCompact:
+      return "compact";
+    case CleanupPolicy::kCompactAndDelete:
+      return "compact,delete";
   }
   return "delete";
 }
@@ -43,8 +49,8 @@ std::string TimestampName(TimestampType t) {
 }
 
 absl::Status Bad(std::string_view key, std::string_view value) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("invalid value '", ToAbsl(value), "' for topic config ", ToAbsl(key)));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "invalid value '", ToAbsl(value), "' for topic config ", ToAbsl(key)));
 }
 
 template <typename T>
@@ -55,8 +61,10 @@ absl::Status ParseNumber(std::string_view key, std::string_view value, T* out) {
     *out = d;
   } else {
     int64_t v;
-    if (!absl::SimpleAtoi(ToAbsl(value), &v) || v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
-        static_cast<uint64_t>(std::max<int64_t>(v, 0)) > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+    if (!absl::SimpleAtoi(ToAbsl(value), &v) ||
+        v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+        static_cast<uint64_t>(std::max<int64_t>(v, 0)) >
+            static_cast<uint64_t>(std::numeric_limits<T>::max())) {
       return Bad(key, value);
     }
     *out = static_cast<T>(v);
@@ -73,7 +81,8 @@ std::vector<std::pair<std::string, std::string>> TopicConfigToPairs(
       {"segment_ms", absl::StrCat(c.segment_ms)},
       {"retention_ms", absl::StrCat(c.retention_ms)},
       {"retention_bytes", absl::StrCat(c.retention_bytes)},
-      {"retention_wait_for_groups", absl::StrJoin(c.retention_wait_for_groups, ",")},
+      {"retention_wait_for_groups",
+       absl::StrJoin(c.retention_wait_for_groups, ",")},
       {"retention_hard_bytes", absl::StrCat(c.retention_hard_bytes)},
       {"cleanup_policy", CleanupName(c.cleanup_policy)},
       {"delete_retention_ms", absl::StrCat(c.delete_retention_ms)},
@@ -98,35 +107,46 @@ absl::Status SetTopicConfigField(TopicConfig* c, std::string_view key,
   if (k == "segment_bytes") return ParseNumber(key, value, &c->segment_bytes);
   if (k == "segment_ms") return ParseNumber(key, value, &c->segment_ms);
   if (k == "retention_ms") return ParseNumber(key, value, &c->retention_ms);
-  if (k == "retention_bytes") return ParseNumber(key, value, &c->retention_bytes);
-  if (k == "retention_hard_bytes") return ParseNumber(key, value, &c->retention_hard_bytes);
+  if (k == "retention_bytes")
+    return ParseNumber(key, value, &c->retention_bytes);
+  if (k == "retention_hard_bytes")
+    return ParseNumber(key, value, &c->retention_hard_bytes);
   if (k == "retention_wait_for_groups") {
     c->retention_wait_for_groups.clear();
-    for (absl::string_view g : absl::StrSplit(ToAbsl(value), ',', absl::SkipEmpty())) {
+    for (absl::string_view g :
+         absl::StrSplit(ToAbsl(value), ',', absl::SkipEmpty())) {
       c->retention_wait_for_groups.emplace_back(g);
     }
     return absl::OkStatus();
   }
-  if (k == "delete_retention_ms") return ParseNumber(key, value, &c->delete_retention_ms);
+  if (k == "delete_retention_ms")
+    return ParseNumber(key, value, &c->delete_retention_ms);
   if (k == "min_cleanable_dirty_ratio") {
     return ParseNumber(key, value, &c->min_cleanable_dirty_ratio);
   }
   if (k == "max_record_bytes" || k == "max_message_bytes") {
     return ParseNumber(key, value, &c->max_record_bytes);
   }
-  if (k == "index_interval_bytes") return ParseNumber(key, value, &c->index_interval_bytes);
+  if (k == "index_interval_bytes")
+    return ParseNumber(key, value, &c->index_interval_bytes);
   if (k == "flush_messages") return ParseNumber(key, value, &c->flush_messages);
   if (k == "flush_ms") return ParseNumber(key, value, &c->flush_ms);
   if (k == "durability") {
-    if (value == "none") c->durability = Durability::kNone;
-    else if (value == "interval") c->durability = Durability::kInterval;
-    else if (value == "every_append") c->durability = Durability::kEveryAppend;
-    else return Bad(key, value);
+    if (value == "none")
+      c->durability = Durability::kNone;
+    else if (value == "interval")
+      c->durability = Durability::kInterval;
+    else if (value == "every_append")
+      c->durability = Durability::kEveryAppend;
+    else
+      return Bad(key, value);
     return absl::OkStatus();
   }
   if (k == "cleanup_policy") {
-    if (value == "delete") c->cleanup_policy = CleanupPolicy::kDelete;
-    else if (value == "compact") c->cleanup_policy = CleanupPolicy::kCompact;
+    if (value == "delete")
+      c->cleanup_policy = CleanupPolicy::kDelete;
+    else if (value == "compact")
+      c->cleanup_policy = CleanupPolicy::kCompact;
     else if (value == "compact,delete" || value == "delete,compact") {
       c->cleanup_policy = CleanupPolicy::kCompactAndDelete;
     } else {
@@ -154,18 +174,47 @@ absl::Status SetTopicConfigField(TopicConfig* c, std::string_view key,
     }
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown topic config '", ToAbsl(key), "'"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown topic config '", ToAbsl(key), "'"));
 }
 
 absl::Status ApplyTopicConfigAssignment(TopicConfig* config,
                                         std::string_view assignment) {
   size_t eq = assignment.find('=');
   if (eq == std::string_view::npos || eq == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("topic config '", ToAbsl(assignment), "' is not key=value"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "topic config '", ToAbsl(assignment), "' is not key=value"));
   }
   return SetTopicConfigField(config, assignment.substr(0, eq),
                              assignment.substr(eq + 1));
+}
+
+}  // namespace evlog
+
+namespace evlog {
+
+absl::StatusOr<std::string> CanonicalTopicConfigKey(std::string_view key) {
+  std::string k(key);
+  for (char& ch : k) {
+    if (ch == '.') ch = '_';
+  }
+  if (k == "max_message_bytes") k = "max_record_bytes";
+  if (k == "message_timestamp_type") k = "timestamp_type";
+  for (const auto& [name, value] : TopicConfigToPairs(TopicConfig())) {
+    if (name == k) return k;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown topic config ", ToAbsl(key)));
+}
+
+absl::Status ResetTopicConfigField(TopicConfig* config, std::string_view key,
+                                   const TopicConfig& defaults) {
+  auto canonical = CanonicalTopicConfigKey(key);
+  if (!canonical.ok()) return canonical.status();
+  for (const auto& [name, value] : TopicConfigToPairs(defaults)) {
+    if (name == *canonical) return SetTopicConfigField(config, name, value);
+  }
+  return absl::InternalError("unreachable");
 }
 
 }  // namespace evlog

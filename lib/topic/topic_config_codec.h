@@ -7,8 +7,9 @@
 // `flush.ms`, ...) are accepted as aliases. Values:
 //   durability       none | interval | every_append
 //   cleanup_policy   delete | compact | compact,delete
-//   timestamp_type   create_time | log_append_time (also CreateTime, LogAppendTime)
-//   retention_wait_for_groups  comma-separated group ids (may be empty)
+//   timestamp_type   create_time | log_append_time (also CreateTime,
+//   LogAppendTime) retention_wait_for_groups  comma-separated group ids (may be
+//   empty)
 // and decimal numbers for the rest.
 
 #ifndef EVLOG_TOPIC_TOPIC_CONFIG_CODEC_H_
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "evlog/options.h"
 
 namespace evlog {
@@ -32,6 +34,16 @@ std::vector<std::pair<std::string, std::string>> TopicConfigToPairs(
 // value that does not parse. Does not run TopicConfig::Validate.
 absl::Status SetTopicConfigField(TopicConfig* config, std::string_view key,
                                  std::string_view value);
+
+// The canonical field name ("retention_ms") of `key`, which may be a
+// Kafka alias ("retention.ms", "max.message.bytes"); kInvalidArgument naming
+// the key if it is none.
+absl::StatusOr<std::string> CanonicalTopicConfigKey(std::string_view key);
+
+// Sets the field `key` names to its value in `defaults`. Errors as
+// CanonicalTopicConfigKey.
+absl::Status ResetTopicConfigField(TopicConfig* config, std::string_view key,
+                                   const TopicConfig& defaults);
 
 // Parses "key=value"; same errors.
 absl::Status ApplyTopicConfigAssignment(TopicConfig* config,

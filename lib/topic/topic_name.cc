@@ -9,9 +9,9 @@ namespace evlog {
 absl::Status ValidateTopicName(std::string_view name) {
   if (name.empty()) return absl::InvalidArgumentError("topic name is empty");
   if (name.size() > kMaxTopicNameLength) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "topic name is ", name.size(), " characters long; the limit is ",
-        kMaxTopicNameLength));
+    return absl::InvalidArgumentError(
+        absl::StrCat("topic name is ", name.size(),
+                     " characters long; the limit is ", kMaxTopicNameLength));
   }
   if (name == "." || name == "..") {
     return absl::InvalidArgumentError(

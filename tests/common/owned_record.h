@@ -30,8 +30,9 @@ struct OwnedRecord {
     if (v.key()) r.key = std::string(*v.key());
     if (v.value()) r.value = std::string(*v.value());
     for (const HeaderView& h : v.headers()) {
-      r.headers.emplace_back(std::string(h.key),
-                             h.value ? std::optional<std::string>(*h.value) : std::nullopt);
+      r.headers.emplace_back(
+          std::string(h.key),
+          h.value ? std::optional<std::string>(*h.value) : std::nullopt);
     }
     return r;
   }

@@ -26,7 +26,6 @@ using testing::RecordHolder;
 constexpr int64_t kMinute = 60 * 1000;
 constexpr uint64_t kUnbounded = ~uint64_t{0};
 
-
 struct Log {
   FakeClock* clock;
   MemEnv env;

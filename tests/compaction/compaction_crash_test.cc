@@ -4,9 +4,8 @@
 // reopen. After each: every segment is wholly old or wholly compacted, no
 // latest value is missing or duplicated, nothing is left behind.
 
-#include <map>
-
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "compaction/compaction_test_util.h"
 #include "compaction/compactor.h"
@@ -49,7 +48,9 @@ SegmentContents Contents(const PartitionLog& log) {
   auto segments = log.Segments();
   for (size_t i = 0; i < segments.size(); ++i) {
     int64_t base = segments[i]->base_offset().value();
-    int64_t end = i + 1 < segments.size() ? segments[i + 1]->base_offset().value() : INT64_MAX;
+    int64_t end = i + 1 < segments.size()
+                      ? segments[i + 1]->base_offset().value()
+                      : INT64_MAX;
     auto& v = out[base];
     for (const OwnedRecord& r : *all) {
       if (r.offset >= base && r.offset < end) v.push_back(r);
@@ -135,9 +136,11 @@ TEST_CASE("a crash at every sync of a compaction leaves old or new segments",
   uint64_t seed = 0;
   env->SetSyncHook([&](const std::string&) {
     images.push_back(env->CrashImage({.kind = CrashOptions::kProcessCrash}));
-    images.push_back(env->CrashImage({.kind = CrashOptions::kPowerLoss, .seed = ++seed}));
-    images.push_back(env->CrashImage(
-        {.kind = CrashOptions::kPowerLoss, .seed = ++seed, .allow_keep = false}));
+    images.push_back(
+        env->CrashImage({.kind = CrashOptions::kPowerLoss, .seed = ++seed}));
+    images.push_back(env->CrashImage({.kind = CrashOptions::kPowerLoss,
+                                      .seed = ++seed,
+                                      .allow_keep = false}));
   });
   auto stats = CompactLog(env.get(), log.get(), sc.clock.NowMs());
   env->SetSyncHook(nullptr);

@@ -3,13 +3,11 @@
 // reopen, scheduling by dirty ratio, and a random-operation test against a
 // model.
 
-#include "compaction/compactor.h"
-
+#include <catch2/catch.hpp>
 #include <random>
 
-#include <catch2/catch.hpp>
-
 #include "compaction/compaction_test_util.h"
+#include "compaction/compactor.h"
 #include "env/mem_env.h"
 #include "evlog/producer.h"
 #include "evlog/store.h"
@@ -40,7 +38,6 @@ RecordHolder Tombstone(const std::string& key, int64_t ts) {
   h.ts = ts;
   return h;
 }
-
 
 struct Fixture {
   FakeClock clock;
@@ -84,7 +81,8 @@ void CheckFullyCompacted(Fixture& f) {
   auto segments = f.log->Segments();
   std::map<std::string, int64_t> latest;
   for (const OwnedRecord& r : f.h.records) {
-    if (r.key && r.offset < segments.back()->base_offset().value()) latest[*r.key] = r.offset;
+    if (r.key && r.offset < segments.back()->base_offset().value())
+      latest[*r.key] = r.offset;
   }
   for (size_t i = 0; i + 1 < segments.size(); ++i) {
     auto got = ReadAll(*f.log, segments[i]->base_offset());
@@ -98,13 +96,15 @@ void CheckFullyCompacted(Fixture& f) {
   }
 }
 
-TEST_CASE("compaction keeps the latest value of each key at its offset", "[compaction]") {
+TEST_CASE("compaction keeps the latest value of each key at its offset",
+          "[compaction]") {
   Fixture f;
   const int64_t t = f.clock.NowMs();
   std::string pad(150, 'p');
   for (int round = 0; round < 6; ++round) {
     for (int k = 0; k < 8; ++k) {
-      f.Add({Put("k" + std::to_string(k), "v" + std::to_string(round) + pad, t)});
+      f.Add(
+          {Put("k" + std::to_string(k), "v" + std::to_string(round) + pad, t)});
     }
   }
   f.Add({Put("k0", "final", t), Put("k1", "final", t)});
@@ -131,7 +131,8 @@ TEST_CASE("compaction keeps the latest value of each key at its offset", "[compa
   }
   SECTION("the compacted log survives a reopen, index files and all") {
     for (const auto& seg : f.log->Segments()) {
-      if (seg != f.log->Segments().back()) CHECK(f.env.FileExists(seg->index_path()));
+      if (seg != f.log->Segments().back())
+        CHECK(f.env.FileExists(seg->index_path()));
     }
     f.Open();
     CHECK(f.All() == after);
@@ -156,9 +157,11 @@ TEST_CASE("tombstones go after delete_retention_ms, with the values they hide",
   Fixture f;
   std::string pad(150, 'p');
   int64_t t0 = f.clock.NowMs();
-  for (int k = 0; k < 10; ++k) f.Add({Put("k" + std::to_string(k), "v" + pad, t0)});
+  for (int k = 0; k < 10; ++k)
+    f.Add({Put("k" + std::to_string(k), "v" + pad, t0)});
   f.Add({Tombstone("k3", t0), Tombstone("k4", t0)});
-  for (int k = 0; k < 30; ++k) f.Add({Put("other" + std::to_string(k), pad, t0)});
+  for (int k = 0; k < 30; ++k)
+    f.Add({Put("other" + std::to_string(k), pad, t0)});
   REQUIRE(f.log->Segments().size() >= 3);
 
   f.clock.AdvanceMs(5 * kMinute);
@@ -205,7 +208,8 @@ TEST_CASE("a tombstone stays while an older value of its key ends a segment",
   REQUIRE(f.log->Segments()[0]->next_offset().value() == i - 1);
   f.Add({Put(victim, "newer", t0)});
   f.Add({Tombstone(victim, t0)});
-  for (int k = 0; k < 30; ++k) f.Add({Put("more" + std::to_string(k), pad, t0)});
+  for (int k = 0; k < 30; ++k)
+    f.Add({Put("more" + std::to_string(k), pad, t0)});
   f.clock.AdvanceMs(60 * kMinute);
   CompactionStats stats = f.Compact();
   auto got = f.All();
@@ -222,15 +226,18 @@ TEST_CASE("a tombstone stays while an older value of its key ends a segment",
   f.Check();
 }
 
-TEST_CASE("records without a key are kept, headers and timestamps too", "[compaction]") {
+TEST_CASE("records without a key are kept, headers and timestamps too",
+          "[compaction]") {
   Fixture f;
-  static const HeaderView kHeaders[] = {{"trace", "abc"}, {"null", std::nullopt}};
+  static const HeaderView kHeaders[] = {{"trace", "abc"},
+                                        {"null", std::nullopt}};
   std::string pad(150, 'p');
   for (int round = 0; round < 5; ++round) {
     RecordHolder keyless;
     keyless.value = "no-key-" + std::to_string(round);
     keyless.ts = 1000 + round;
-    RecordHolder with_headers = Put("h", "v" + std::to_string(round), 2000 + round);
+    RecordHolder with_headers =
+        Put("h", "v" + std::to_string(round), 2000 + round);
     with_headers.headers.assign(std::begin(kHeaders), std::end(kHeaders));
     f.Add({keyless, with_headers, Put("a", pad, 3000), Put("b", pad, 3000)});
     f.Add({Put("c", pad, 4000 + round)});
@@ -244,7 +251,8 @@ TEST_CASE("records without a key are kept, headers and timestamps too", "[compac
   CHECK(keyless == 5);
 }
 
-TEST_CASE("a reader keeps reading the old segment across a swap", "[compaction]") {
+TEST_CASE("a reader keeps reading the old segment across a swap",
+          "[compaction]") {
   Fixture f;
   std::string pad(150, 'p');
   int64_t t = f.clock.NowMs();
@@ -283,7 +291,8 @@ TEST_CASE("compaction is scheduled by the dirty ratio", "[compaction]") {
   std::string pad(150, 'p');
   int64_t t = f.clock.NowMs();
   auto write = [&](int n) {
-    for (int i = 0; i < n; ++i) f.Add({Put("k" + std::to_string(i % 5), pad, t)});
+    for (int i = 0; i < n; ++i)
+      f.Add({Put("k" + std::to_string(i % 5), pad, t)});
   };
   write(100);
   LogMaintainer m;
@@ -330,8 +339,11 @@ TEST_CASE("compaction matches a model over random operations", "[compaction]") {
           RecordHolder r;
           int kind = static_cast<int>(rng() % 20);
           if (kind != 0) r.key = "key" + std::to_string(rng() % 40);
-          if (kind > 3) r.value = std::string(rng() % 120, 'a' + static_cast<char>(rng() % 26));
-          if (rng() % 10 == 0) r.headers.assign(std::begin(kHeader), std::end(kHeader));
+          if (kind > 3)
+            r.value =
+                std::string(rng() % 120, 'a' + static_cast<char>(rng() % 26));
+          if (rng() % 10 == 0)
+            r.headers.assign(std::begin(kHeader), std::end(kHeader));
           r.ts = f.clock.NowMs();
           batch.push_back(std::move(r));
         }
@@ -357,7 +369,8 @@ TEST_CASE("compaction matches a model over random operations", "[compaction]") {
   }
 }
 
-TEST_CASE("the store compacts compact topics in its maintenance round", "[compaction]") {
+TEST_CASE("the store compacts compact topics in its maintenance round",
+          "[compaction]") {
   FakeClock clock;
   MemEnv env(&clock);
   StoreOptions o;
@@ -373,7 +386,8 @@ TEST_CASE("the store compacts compact topics in its maintenance round", "[compac
   REQUIRE(producer.ok());
   std::string pad(150, 'p');
   for (int i = 0; i < 200; ++i) {
-    std::string key = "k" + std::to_string(i % 10), value = pad + std::to_string(i);
+    std::string key = "k" + std::to_string(i % 10),
+                value = pad + std::to_string(i);
     Record r = testing::KV(key, value);
     REQUIRE((*producer)->Send("table", r).ok());
   }

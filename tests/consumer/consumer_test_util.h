@@ -4,12 +4,11 @@
 #ifndef EVLOG_TESTS_CONSUMER_CONSUMER_TEST_UTIL_H_
 #define EVLOG_TESTS_CONSUMER_CONSUMER_TEST_UTIL_H_
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "env/mem_env.h"
 #include "evlog/consumer.h"
@@ -64,7 +63,8 @@ struct StoreFixture {
     for (int i = first; i < first + n; ++i) {
       std::string k = "k" + std::to_string(i), v = "v" + std::to_string(i);
       Record r{.key = k, .value = v};
-      auto sent = producer->Send(topic, r, {.partition = PartitionId(partition)});
+      auto sent =
+          producer->Send(topic, r, {.partition = PartitionId(partition)});
       REQUIRE(sent.ok());
     }
   }
@@ -76,8 +76,9 @@ struct StoreFixture {
   }
 };
 
-inline ConsumerOptions GroupOptions(const std::string& group,
-                                    AssignmentStrategy s = AssignmentStrategy::kRange) {
+inline ConsumerOptions GroupOptions(
+    const std::string& group,
+    AssignmentStrategy s = AssignmentStrategy::kRange) {
   ConsumerOptions o;
   o.group_id = group;
   o.auto_offset_reset = AutoOffsetReset::kEarliest;
@@ -96,14 +97,16 @@ struct Got {
 };
 
 // Polls once (with `timeout`) and copies what came.
-inline std::vector<Got> PollOnce(Consumer& c, std::chrono::milliseconds timeout =
-                                                  std::chrono::milliseconds(0)) {
+inline std::vector<Got> PollOnce(
+    Consumer& c,
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
   PollResult r;
   absl::Status s = c.Poll(timeout, &r);
   REQUIRE(s.ok());
   std::vector<Got> out;
   for (const ConsumerRecord& rec : r) {
-    out.push_back({std::string(rec.topic), rec.partition.value(), rec.record.offset().value(),
+    out.push_back({std::string(rec.topic), rec.partition.value(),
+                   rec.record.offset().value(),
                    std::string(rec.record.value().value_or("<null>"))});
   }
   return out;

@@ -56,8 +56,9 @@ TEST_CASE("list and describe groups", "[group]") {
   CHECK(d->members.empty());
   REQUIRE(d->partitions.size() == 1);
   CHECK(d->partitions[0].owner.empty());
-  CHECK(absl::IsInvalidArgument(f.store->ResetGroupOffsets("bad/id", "t",
-                                                           OffsetReset::Earliest()).status()));
+  CHECK(absl::IsInvalidArgument(
+      f.store->ResetGroupOffsets("bad/id", "t", OffsetReset::Earliest())
+          .status()));
 }
 
 TEST_CASE("reset offsets: earliest, latest, offset, time, shift", "[group]") {
@@ -88,7 +89,8 @@ TEST_CASE("reset offsets: earliest, latest, offset, time, shift", "[group]") {
   CHECK(reset(OffsetReset::ShiftBy(-3)) == Offset(7));
   CHECK(reset(OffsetReset::ShiftBy(-30)) == Offset(0));
   CHECK(reset(OffsetReset::ShiftBy(4)) == Offset(4));
-  CHECK(absl::IsNotFound(f.store->ResetGroupOffsets("g", "nope", OffsetReset::Latest()).status()));
+  CHECK(absl::IsNotFound(
+      f.store->ResetGroupOffsets("g", "nope", OffsetReset::Latest()).status()));
 
   // A consumer starts where the reset put the group, also after a restart.
   f.Reopen();

@@ -1,9 +1,9 @@
 // The OFFSETS file: pinned bytes (part of the persistent format) and
 // rejection of every kind of damage.
 
-#include <catch2/catch.hpp>
-
 #include "group/offsets_file.h"
+
+#include <catch2/catch.hpp>
 
 namespace evlog {
 namespace {
@@ -11,7 +11,8 @@ namespace {
 GroupOffsets Sample() {
   GroupOffsets g;
   g.group = "billing";
-  g.offsets = {{1, "orders", 0, 42}, {1, "orders", 1, 17}, {3, "audit.log", 0, 0}};
+  g.offsets = {
+      {1, "orders", 0, 42}, {1, "orders", 1, 17}, {3, "audit.log", 0, 0}};
   return g;
 }
 

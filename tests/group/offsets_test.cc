@@ -23,7 +23,8 @@ std::optional<Offset> CommittedIn(Store& store, const TopicPartition& tp) {
   return got->at(tp);
 }
 
-TEST_CASE("at-least-once across restarts: uncommitted records come again", "[group]") {
+TEST_CASE("at-least-once across restarts: uncommitted records come again",
+          "[group]") {
   for (auto crash : {0, 1, 2}) {  // clean reopen, process crash, power loss
     StoreFixture f;
     TopicConfig cfg;
@@ -46,8 +47,9 @@ TEST_CASE("at-least-once across restarts: uncommitted records come again", "[gro
       f.Reopen();
     } else {
       // The process dies with the consumer open.
-      auto image = f.env->CrashImage(
-          {.kind = crash == 1 ? CrashOptions::kProcessCrash : CrashOptions::kPowerLoss});
+      auto image =
+          f.env->CrashImage({.kind = crash == 1 ? CrashOptions::kProcessCrash
+                                                : CrashOptions::kPowerLoss});
       c.reset();
       f.producer.reset();
       f.store.reset();
@@ -63,7 +65,8 @@ TEST_CASE("at-least-once across restarts: uncommitted records come again", "[gro
   }
 }
 
-TEST_CASE("a crash at any sync of a commit leaves the old or the new offsets", "[group]") {
+TEST_CASE("a crash at any sync of a commit leaves the old or the new offsets",
+          "[group]") {
   for (auto kind : {CrashOptions::kProcessCrash, CrashOptions::kPowerLoss}) {
     StoreFixture f;
     REQUIRE(f.store->CreateTopic("t", 2).ok());
@@ -74,21 +77,26 @@ TEST_CASE("a crash at any sync of a commit leaves the old or the new offsets", "
     REQUIRE(c->Assign({TP("t", 0), TP("t", 1)}).ok());
     std::vector<std::unique_ptr<MemEnv>> images;
     f.env->SetSyncHook([&](const std::string&) {
-      images.push_back(f.env->CrashImage({.kind = kind, .seed = images.size()}));
+      images.push_back(
+          f.env->CrashImage({.kind = kind, .seed = images.size()}));
     });
     // First commit (creates the group), then a second one over it.
-    REQUIRE(c->CommitSync({{TP("t", 0), Offset(3)}, {TP("t", 1), Offset(4)}}).ok());
+    REQUIRE(
+        c->CommitSync({{TP("t", 0), Offset(3)}, {TP("t", 1), Offset(4)}}).ok());
     size_t first_images = images.size();
-    REQUIRE(c->CommitSync({{TP("t", 0), Offset(7)}, {TP("t", 1), Offset(9)}}).ok());
+    REQUIRE(
+        c->CommitSync({{TP("t", 0), Offset(7)}, {TP("t", 1), Offset(9)}}).ok());
     f.env->SetSyncHook(nullptr);
     REQUIRE(first_images >= 2);
     REQUIRE(images.size() > first_images + 1);
     bool saw_new = false;
     for (size_t i = 0; i < images.size(); ++i) {
       INFO("image " << i << " of " << images.size());
-      auto store = Store::Open("/store", testing::MemStoreOptions(images[i].get()));
+      auto store =
+          Store::Open("/store", testing::MemStoreOptions(images[i].get()));
       REQUIRE(store.ok());
-      auto p0 = CommittedIn(**store, TP("t", 0)), p1 = CommittedIn(**store, TP("t", 1));
+      auto p0 = CommittedIn(**store, TP("t", 0)),
+           p1 = CommittedIn(**store, TP("t", 1));
       using O = std::optional<Offset>;
       bool none = p0 == std::nullopt && p1 == std::nullopt;
       bool v1 = p0 == O(Offset(3)) && p1 == O(Offset(4));
@@ -101,14 +109,16 @@ TEST_CASE("a crash at any sync of a commit leaves the old or the new offsets", "
       saw_new |= v2;
       store->reset();
     }
-    // A commit that returned OK survives: the last image is after its last sync.
+    // A commit that returned OK survives: the last image is after its last
+    // sync.
     CHECK(saw_new);
     c.reset();
     images.clear();
   }
 }
 
-TEST_CASE("a commit whose sync fails reports it and keeps the old offsets", "[group]") {
+TEST_CASE("a commit whose sync fails reports it and keeps the old offsets",
+          "[group]") {
   FakeClock clock;
   MemEnv mem(&clock);
   FaultEnv fault(&mem);
@@ -123,6 +133,11 @@ TEST_CASE("a commit whose sync fails reports it and keeps the old offsets", "[gr
     fault.FailOp(FaultEnv::Op::kSync, true);
     CHECK(!(*c)->CommitSync({{TP("t", 0), Offset(5)}}).ok());
     fault.FailOp(FaultEnv::Op::kSync, false);
+    // The file is written before memory changes: a failed commit does not
+    // show either (Group::Commit).
+    auto committed = (*c)->Committed({TP("t", 0)});
+    REQUIRE(committed.ok());
+    CHECK(committed->at(TP("t", 0)) == Offset(0));
   }
   auto image = mem.CrashImage({.kind = CrashOptions::kPowerLoss});
   auto store = Store::Open("/store", testing::MemStoreOptions(image.get()));
@@ -130,7 +145,21 @@ TEST_CASE("a commit whose sync fails reports it and keeps the old offsets", "[gr
   CHECK(CommittedIn(**store, TP("t", 0)) == Offset(0));
 }
 
-TEST_CASE("offsets of a deleted topic do not apply to a re-created one", "[group]") {
+TEST_CASE("a retention query does not create the groups it waits for",
+          "[group]") {
+  StoreFixture f;
+  TopicConfig config = testing::MemStoreOptions(nullptr).default_topic_config;
+  config.retention_wait_for_groups = {"ghost"};
+  config.retention_ms = 0;
+  REQUIRE(f.store->CreateTopic("t", 1, config).ok());
+  f.Send("t", 0, 10);
+  REQUIRE(f.store->RunMaintenance().ok());
+  CHECK(f.store->ListGroups().empty());
+  CHECK(absl::IsNotFound(f.store->DescribeGroup("ghost").status()));
+}
+
+TEST_CASE("offsets of a deleted topic do not apply to a re-created one",
+          "[group]") {
   StoreFixture f;
   REQUIRE(f.store->CreateTopic("t", 1).ok());
   f.Send("t", 0, 5);
@@ -162,7 +191,8 @@ TEST_CASE("a read-only store shows groups but refuses commits", "[group]") {
   auto c = (*ro)->NewConsumer(GroupOptions("g"));
   REQUIRE(c.ok());
   REQUIRE((*c)->Assign({TP("t", 0)}).ok());
-  CHECK(absl::IsFailedPrecondition((*c)->CommitSync({{TP("t", 0), Offset(0)}})));
+  CHECK(
+      absl::IsFailedPrecondition((*c)->CommitSync({{TP("t", 0), Offset(0)}})));
   CHECK(absl::IsFailedPrecondition((*ro)->DeleteGroup("g")));
 }
 

@@ -42,8 +42,8 @@ inline Record KV(std::string_view key, std::string_view value,
 }
 
 // Reads every record from `from` to the end; CHECKs that no error occurs.
-inline absl::StatusOr<std::vector<OwnedRecord>> ReadAll(const PartitionLog& log,
-                                                        Offset from = Offset(0)) {
+inline absl::StatusOr<std::vector<OwnedRecord>> ReadAll(
+    const PartitionLog& log, Offset from = Offset(0)) {
   std::vector<OwnedRecord> out;
   LogReader reader(&log, from);
   RecordView v;

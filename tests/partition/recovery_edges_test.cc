@@ -18,7 +18,8 @@ using testing::SmallSegments;
 
 const std::string kDir = "/log";
 
-void Patch(Env* env, const std::string& path, size_t pos, std::string_view bytes) {
+void Patch(Env* env, const std::string& path, size_t pos,
+           std::string_view bytes) {
   auto region = env->MapFile(path, true);
   REQUIRE(region.ok());
   std::memcpy((*region)->data() + pos, bytes.data(), bytes.size());
@@ -35,7 +36,8 @@ std::vector<std::string> Fill(PartitionLog* log, int n) {
   return values;
 }
 
-void CheckPrefixOf(const PartitionLog& log, const std::vector<std::string>& values) {
+void CheckPrefixOf(const PartitionLog& log,
+                   const std::vector<std::string>& values) {
   auto got = ReadAll(log);
   REQUIRE(got.ok());
   REQUIRE(got->size() <= values.size());
@@ -45,8 +47,10 @@ void CheckPrefixOf(const PartitionLog& log, const std::vector<std::string>& valu
   }
 }
 
-TEST_CASE("an interrupted roll's all-zero segment is removed; a damaged header is not",
-          "[recovery]") {
+TEST_CASE(
+    "an interrupted roll's all-zero segment is removed; a damaged header is "
+    "not",
+    "[recovery]") {
   MemEnv env;
   REQUIRE(env.CreateDir(kDir).ok());
   std::vector<std::string> values;
@@ -73,7 +77,8 @@ TEST_CASE("an interrupted roll's all-zero segment is removed; a damaged header i
     std::string path = (*log)->Segments().back()->path();
     log->reset();
     Patch(&env, path, 3, "X");
-    CHECK(absl::IsDataLoss(PartitionLog::Open(&env, kDir, SmallSegments()).status()));
+    CHECK(absl::IsDataLoss(
+        PartitionLog::Open(&env, kDir, SmallSegments()).status()));
     CHECK(env.FileExists(path));
   }
   SECTION("the only segment, all zeros: recreated empty") {
@@ -81,7 +86,8 @@ TEST_CASE("an interrupted roll's all-zero segment is removed; a damaged header i
     REQUIRE(fresh.CreateDir(kDir).ok());
     // A log makes its EPOCH before its first segment.
     REQUIRE(BumpEpoch(&fresh, kDir, /*must_exist=*/false).ok());
-    REQUIRE(fresh.AllocateFile(kDir + "/" + std::string(20, '0') + ".log", 4096).ok());
+    REQUIRE(fresh.AllocateFile(kDir + "/" + std::string(20, '0') + ".log", 4096)
+                .ok());
     auto log = PartitionLog::Open(&fresh, kDir, SmallSegments());
     REQUIRE(log.ok());
     CHECK((*log)->end_offset() == Offset(0));
@@ -101,10 +107,12 @@ TEST_CASE("a torn unsealed segment cuts the log and removes later segments",
   CHECK(!env.FileExists(segments[1]->index_path()));
   auto image = env.CrashImage({.kind = CrashOptions::kProcessCrash});
   // Tear segment 1 in its middle.
-  size_t middle = (format::kSegmentHeaderSize + segments[1]->end_position()) / 2;
+  size_t middle =
+      (format::kSegmentHeaderSize + segments[1]->end_position()) / 2;
   Patch(image.get(), segments[1]->path(), middle, "\xAA\xBB");
   RecoveryReport report;
-  auto reopened = PartitionLog::Open(image.get(), kDir, SmallSegments(), &report);
+  auto reopened =
+      PartitionLog::Open(image.get(), kDir, SmallSegments(), &report);
   REQUIRE(reopened.ok());
   CHECK(report.segments_removed == static_cast<int64_t>(segments.size() - 2));
   CHECK(report.detail.find("unsealed") != std::string::npos);
@@ -134,14 +142,16 @@ TEST_CASE("an unsealed segment that ends early is cut too", "[recovery]") {
   size_t end = segments[0]->end_position();
   Patch(image.get(), segments[0]->path(), end - 200, std::string(200, '\0'));
   RecoveryReport report;
-  auto reopened = PartitionLog::Open(image.get(), kDir, SmallSegments(), &report);
+  auto reopened =
+      PartitionLog::Open(image.get(), kDir, SmallSegments(), &report);
   REQUIRE(reopened.ok());
   CHECK((*reopened)->Segments().size() == 1);
   CHECK((*reopened)->end_offset() < segments[1]->base_offset());
   CheckPrefixOf(**reopened, values);
 }
 
-TEST_CASE("a sealed segment shorter than its index is kDataLoss", "[recovery]") {
+TEST_CASE("a sealed segment shorter than its index is kDataLoss",
+          "[recovery]") {
   MemEnv env;
   REQUIRE(env.CreateDir(kDir).ok());
   std::vector<std::shared_ptr<Segment>> segments;

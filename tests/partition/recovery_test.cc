@@ -1,9 +1,8 @@
 // Recovery: torn tails, garbage, corruption of sealed segments, power loss
 // through MemEnv's crash images, failed syncs and a full disk.
 
-#include <random>
-
 #include <catch2/catch.hpp>
+#include <random>
 
 #include "env/fault_env.h"
 #include "env/mem_env.h"
@@ -35,13 +34,16 @@ std::unique_ptr<PartitionLog> MustOpen(Env* env, const TopicConfig& c,
 }
 
 // Overwrites bytes of a file through a fresh writable mapping.
-void Patch(Env* env, const std::string& path, size_t pos, std::string_view bytes) {
+void Patch(Env* env, const std::string& path, size_t pos,
+           std::string_view bytes) {
   auto region = env->MapFile(path, true);
   REQUIRE(region.ok());
   std::memcpy((*region)->data() + pos, bytes.data(), bytes.size());
 }
 
-std::string ValueFor(int i) { return "value-" + std::to_string(i) + std::string(i % 7, '#'); }
+std::string ValueFor(int i) {
+  return "value-" + std::to_string(i) + std::string(i % 7, '#');
+}
 
 // Appends n records k0..k(n-1) and returns the segment position of the last
 // frame and its size.
@@ -100,7 +102,8 @@ TEST_CASE("a torn last record is cut at every byte", "[recovery]") {
       INFO("keep " << keep << " garbage " << garbage);
       CHECK(reopened->end_offset() == Offset(expect));
       CheckPrefix(*reopened, expect);
-      if (!unchanged && (keep > 0 || garbage)) CHECK(report.bytes_truncated > 0);
+      if (!unchanged && (keep > 0 || garbage))
+        CHECK(report.bytes_truncated > 0);
       // The cut bytes are gone for good: a new append is read back intact.
       Record r = KV("new", "record");
       auto res = reopened->Append({&r, 1});
@@ -321,7 +324,8 @@ TEST_CASE("a flipped bit in a sealed segment is reported, never returned",
   probe.reset();
   for (int bit = 0; bit < 8; ++bit) {
     auto image = env.CrashImage({.kind = CrashOptions::kProcessCrash});
-    Patch(image.get(), path, middle, std::string(1, static_cast<char>(byte ^ (1 << bit))));
+    Patch(image.get(), path, middle,
+          std::string(1, static_cast<char>(byte ^ (1 << bit))));
     auto log = PartitionLog::Open(image.get(), kDir, c);
     if (!log.ok()) {
       // Documented: detected at open when the segment has to be scanned.
@@ -341,7 +345,8 @@ TEST_CASE("a flipped bit in a sealed segment is reported, never returned",
       }
       if (!*got) break;
       REQUIRE(v.offset().value() == next);
-      CHECK(v.key() == std::optional<std::string_view>("k" + std::to_string(next)));
+      CHECK(v.key() ==
+            std::optional<std::string_view>("k" + std::to_string(next)));
       CHECK(v.value() == std::optional<std::string_view>(ValueFor(next)));
       ++next;
     }
@@ -352,8 +357,8 @@ TEST_CASE("a flipped bit in a sealed segment is reported, never returned",
 
 TEST_CASE("power loss keeps every record acknowledged as durable",
           "[recovery]") {
-  for (Durability d : {Durability::kEveryAppend, Durability::kInterval,
-                       Durability::kNone}) {
+  for (Durability d :
+       {Durability::kEveryAppend, Durability::kInterval, Durability::kNone}) {
     for (uint64_t seed = 0; seed < 30; ++seed) {
       FakeClock clock;
       MemEnv env(&clock);
@@ -369,10 +374,12 @@ TEST_CASE("power loss keeps every record acknowledged as durable",
         std::string k = "k" + std::to_string(i), v = ValueFor(i);
         Record r = KV(k, v, 1000 + i);
         REQUIRE(log->Append({&r, 1}).ok());
-        if (d == Durability::kNone && rng() % 40 == 0) REQUIRE(log->Flush().ok());
+        if (d == Durability::kNone && rng() % 40 == 0)
+          REQUIRE(log->Flush().ok());
       }
       int64_t durable = log->durable_end_offset().value();
-      auto image = env.CrashImage({.kind = CrashOptions::kPowerLoss, .seed = seed});
+      auto image =
+          env.CrashImage({.kind = CrashOptions::kPowerLoss, .seed = seed});
       auto reopened = PartitionLog::Open(image.get(), kDir, c);
       INFO("durability " << static_cast<int>(d) << " seed " << seed << ": "
                          << reopened.status().ToString());

@@ -182,13 +182,41 @@ TEST_CASE("conditional appends for event sourcing", "[producer]") {
   REQUIRE(
       f.producer->Send("t", {.key = "acct", .value = "opened"}, first).ok());
   auto stale = f.producer->Send("t", {.key = "acct", .value = "again"}, first);
-  REQUIRE(absl::IsFailedPrecondition(stale.status()));
+  REQUIRE(absl::IsAborted(stale.status()));
   CHECK(stale.status().message().find("log end offset 1") !=
         absl::string_view::npos);
   CHECK(f.Log(1)->end_offset() == Offset(1));
   SendOptions next{.partition = PartitionId(1),
                    .expected_end_offset = Offset(1)};
   CHECK(f.producer->Send("t", {.key = "acct", .value = "deposit"}, next).ok());
+}
+
+TEST_CASE("max_record_bytes counts what options.h says", "[producer]") {
+  // options.h: key + value + 28 bytes, plus per header its key + value + 8.
+  Fixture f(1);
+  REQUIRE(f.store
+              ->CreateTopic("small", 1,
+                            [] {
+                              TopicConfig c;
+                              c.segment_bytes = 64 << 10;
+                              c.max_record_bytes = 1000;
+                              return c;
+                            }())
+              .ok());
+  std::string v972(972, 'v'), v973(973, 'v');
+  CHECK(f.producer->Send("small", {.value = v972}).ok());
+  auto big = f.producer->Send("small", {.value = v973});
+  REQUIRE(absl::IsResourceExhausted(big.status()));
+  CHECK(big.status().message().find("record of 1001 encoded bytes") !=
+        absl::string_view::npos);
+  // Key "k" + header ("h", "x"): 972 - 1 - (1 + 1 + 8) = 961 bytes of value.
+  HeaderView h[] = {{"h", "x"}};
+  std::string v961(961, 'v'), v962(962, 'v');
+  CHECK(f.producer->Send("small", {.key = "k", .value = v961, .headers = h})
+            .ok());
+  CHECK(absl::IsResourceExhausted(
+      f.producer->Send("small", {.key = "k", .value = v962, .headers = h})
+          .status()));
 }
 
 TEST_CASE("producer errors are specific", "[producer]") {

@@ -15,11 +15,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
 #include <functional>
-
-#include <catch2/catch.hpp>
 
 #include "env/fault_env.h"
 #include "env/mem_env.h"
@@ -61,7 +60,8 @@ struct Fixture {
     producer = *std::move(p);
     for (int i = 0; i < 40; ++i) {
       std::string v(100, static_cast<char>('a' + i % 26));
-      REQUIRE(producer->Send("t", {.value = v}, {.partition = PartitionId(0)}).ok());
+      REQUIRE(producer->Send("t", {.value = v}, {.partition = PartitionId(0)})
+                  .ok());
     }
   }
   std::unique_ptr<Consumer> NewConsumer(ConsumerOptions o = {}) {
@@ -81,18 +81,25 @@ absl::Status Create(Fixture& f, const std::string& name, int32_t n = 1) {
   return f.store->CreateTopic(name, n);
 }
 
-TEST_CASE("campaign 5: bad arguments through the public API get their exact code",
-          "[reliability][bad_input]") {
+TEST_CASE(
+    "campaign 5: bad arguments through the public API get their exact code",
+    "[reliability][bad_input]") {
   const std::string big(1200, 'x');
-  std::vector<HeaderView> many_headers(200, HeaderView{"header-key", "header-value"});
+  std::vector<HeaderView> many_headers(
+      200, HeaderView{"header-key", "header-value"});
   const Row rows[] = {
-      {"topic name with '/'", Code::kInvalidArgument, [](Fixture& f) { return Create(f, "a/b"); }},
-      {"topic name '..'", Code::kInvalidArgument, [](Fixture& f) { return Create(f, ".."); }},
-      {"topic name '.'", Code::kInvalidArgument, [](Fixture& f) { return Create(f, "."); }},
-      {"topic name '../x'", Code::kInvalidArgument, [](Fixture& f) { return Create(f, "../x"); }},
+      {"topic name with '/'", Code::kInvalidArgument,
+       [](Fixture& f) { return Create(f, "a/b"); }},
+      {"topic name '..'", Code::kInvalidArgument,
+       [](Fixture& f) { return Create(f, ".."); }},
+      {"topic name '.'", Code::kInvalidArgument,
+       [](Fixture& f) { return Create(f, "."); }},
+      {"topic name '../x'", Code::kInvalidArgument,
+       [](Fixture& f) { return Create(f, "../x"); }},
       {"topic name with NUL", Code::kInvalidArgument,
        [](Fixture& f) { return Create(f, std::string("a\0b", 3)); }},
-      {"empty topic name", Code::kInvalidArgument, [](Fixture& f) { return Create(f, ""); }},
+      {"empty topic name", Code::kInvalidArgument,
+       [](Fixture& f) { return Create(f, ""); }},
       {"topic name of 250 chars", Code::kInvalidArgument,
        [](Fixture& f) { return Create(f, std::string(250, 'a')); }},
       {"topic name of 1000 chars", Code::kInvalidArgument,
@@ -103,14 +110,16 @@ TEST_CASE("campaign 5: bad arguments through the public API get their exact code
        [](Fixture& f) { return Create(f, "a b"); }},
       {"topic name with UTF-8", Code::kInvalidArgument,
        [](Fixture& f) { return Create(f, "caf\xc3\xa9"); }},
-      {"zero partitions", Code::kInvalidArgument, [](Fixture& f) { return Create(f, "z", 0); }},
+      {"zero partitions", Code::kInvalidArgument,
+       [](Fixture& f) { return Create(f, "z", 0); }},
       {"negative partitions", Code::kInvalidArgument,
        [](Fixture& f) { return Create(f, "z", -1); }},
       {"10001 partitions", Code::kInvalidArgument,
        [](Fixture& f) { return Create(f, "z", 10001); }},
       {"INT32_MAX partitions", Code::kInvalidArgument,
        [](Fixture& f) { return Create(f, "z", INT32_MAX); }},
-      {"existing topic", Code::kAlreadyExists, [](Fixture& f) { return Create(f, "t"); }},
+      {"existing topic", Code::kAlreadyExists,
+       [](Fixture& f) { return Create(f, "t"); }},
       {"segment_bytes below 4 KiB", Code::kInvalidArgument,
        [](Fixture& f) {
          TopicConfig c;
@@ -124,42 +133,56 @@ TEST_CASE("campaign 5: bad arguments through the public API get their exact code
          c.max_record_bytes = 1 << 20;
          return f.store->CreateTopic("z", 1, c);
        }},
-      {"delete unknown topic", Code::kNotFound, [](Fixture& f) { return f.store->DeleteTopic("nope"); }},
+      {"delete unknown topic", Code::kNotFound,
+       [](Fixture& f) { return f.store->DeleteTopic("nope"); }},
       {"fewer partitions", Code::kInvalidArgument,
        [](Fixture& f) { return f.store->AddPartitions("t", 1); }},
       {"describe unknown topic", Code::kNotFound,
        [](Fixture& f) { return f.store->DescribeTopic("nope").status(); }},
       {"send to unknown topic", Code::kNotFound,
-       [](Fixture& f) { return f.producer->Send("nope", {.value = "v"}).status(); }},
+       [](Fixture& f) {
+         return f.producer->Send("nope", {.value = "v"}).status();
+       }},
       {"send to partition 2 of 2", Code::kOutOfRange,
        [](Fixture& f) {
-         return f.producer->Send("t", {.value = "v"}, {.partition = PartitionId(2)}).status();
+         return f.producer
+             ->Send("t", {.value = "v"}, {.partition = PartitionId(2)})
+             .status();
        }},
       {"send to partition -1", Code::kOutOfRange,
        [](Fixture& f) {
-         return f.producer->Send("t", {.value = "v"}, {.partition = PartitionId(-1)}).status();
+         return f.producer
+             ->Send("t", {.value = "v"}, {.partition = PartitionId(-1)})
+             .status();
        }},
       {"oversize value", Code::kResourceExhausted,
-       [&big](Fixture& f) { return f.producer->Send("t", {.value = big}).status(); }},
+       [&big](Fixture& f) {
+         return f.producer->Send("t", {.value = big}).status();
+       }},
       {"oversize key", Code::kResourceExhausted,
-       [&big](Fixture& f) { return f.producer->Send("t", {.key = big, .value = "v"}).status(); }},
+       [&big](Fixture& f) {
+         return f.producer->Send("t", {.key = big, .value = "v"}).status();
+       }},
       {"oversize headers", Code::kResourceExhausted,
        [&many_headers](Fixture& f) {
-         return f.producer->Send("t", {.value = "v", .headers = many_headers}).status();
+         return f.producer->Send("t", {.value = "v", .headers = many_headers})
+             .status();
        }},
       {"batch larger than a segment", Code::kResourceExhausted,
        [](Fixture& f) {
          std::string v(900, 'v');
          std::vector<Record> rs(6, Record{.value = v});
-         return f.producer->SendBatch("t", rs, {.partition = PartitionId(0)}).status();
+         return f.producer->SendBatch("t", rs, {.partition = PartitionId(0)})
+             .status();
        }},
       {"empty batch", Code::kInvalidArgument,
        [](Fixture& f) { return f.producer->SendBatch("t", {}).status(); }},
-      {"expected end offset mismatch", Code::kFailedPrecondition,
+      {"expected end offset mismatch", Code::kAborted,
        [](Fixture& f) {
          return f.producer
              ->Send("t", {.value = "v"},
-                    {.partition = PartitionId(0), .expected_end_offset = Offset(3)})
+                    {.partition = PartitionId(0),
+                     .expected_end_offset = Offset(3)})
              .status();
        }},
       {"send after producer Close", Code::kFailedPrecondition,
@@ -203,11 +226,17 @@ TEST_CASE("campaign 5: bad arguments through the public API get their exact code
          return c->Position(tp).status();
        }},
       {"seek a partition not assigned", Code::kFailedPrecondition,
-       [](Fixture& f) { return f.NewConsumer()->Seek({"t", PartitionId(0)}, Offset(0)); }},
+       [](Fixture& f) {
+         return f.NewConsumer()->Seek({"t", PartitionId(0)}, Offset(0));
+       }},
       {"assign an unknown topic", Code::kNotFound,
-       [](Fixture& f) { return f.NewConsumer()->Assign({{"nope", PartitionId(0)}}); }},
+       [](Fixture& f) {
+         return f.NewConsumer()->Assign({{"nope", PartitionId(0)}});
+       }},
       {"assign partition 7 of 2", Code::kOutOfRange,
-       [](Fixture& f) { return f.NewConsumer()->Assign({{"t", PartitionId(7)}}); }},
+       [](Fixture& f) {
+         return f.NewConsumer()->Assign({{"t", PartitionId(7)}});
+       }},
       {"subscribe without a group", Code::kInvalidArgument,
        [](Fixture& f) { return f.NewConsumer()->Subscribe({"t"}); }},
       {"group id with '/'", Code::kInvalidArgument,
@@ -234,7 +263,8 @@ TEST_CASE("campaign 5: bad arguments through the public API get their exact code
        [](Fixture& f) { return f.store->DeleteGroup("nope"); }},
       {"reset offsets of an unknown topic", Code::kNotFound,
        [](Fixture& f) {
-         return f.store->ResetGroupOffsets("g", "nope", OffsetReset::Earliest()).status();
+         return f.store->ResetGroupOffsets("g", "nope", OffsetReset::Earliest())
+             .status();
        }},
   };
   for (const Row& row : rows) {
@@ -245,13 +275,17 @@ TEST_CASE("campaign 5: bad arguments through the public API get their exact code
   }
 }
 
-TEST_CASE("campaign 5: a store directory that is read-only, full or held by another process",
-          "[reliability][bad_input]") {
-  SECTION("read-only (simulated: every operation fails with kPermissionDenied)") {
+TEST_CASE(
+    "campaign 5: a store directory that is read-only, full or held by another "
+    "process",
+    "[reliability][bad_input]") {
+  SECTION(
+      "read-only (simulated: every operation fails with kPermissionDenied)") {
     MemEnv mem;
     FaultEnv fault(&mem);
     fault.FailAfter(1, /*persistent=*/true, Code::kPermissionDenied);
-    CHECK(Store::Open("/s", On(&fault)).status().code() == Code::kPermissionDenied);
+    CHECK(Store::Open("/s", On(&fault)).status().code() ==
+          Code::kPermissionDenied);
   }
   SECTION("read-only after creation: topic creation and sends") {
     MemEnv mem;
@@ -274,7 +308,8 @@ TEST_CASE("campaign 5: a store directory that is read-only, full or held by anot
   SECTION("full: no room for the store") {
     MemEnv mem;
     mem.SetCapacityBytes(0);
-    CHECK(Store::Open("/s", On(&mem)).status().code() == Code::kResourceExhausted);
+    CHECK(Store::Open("/s", On(&mem)).status().code() ==
+          Code::kResourceExhausted);
   }
   SECTION("full: no room for a topic or a new segment") {
     MemEnv mem;
@@ -296,7 +331,8 @@ TEST_CASE("campaign 5: a store directory that is read-only, full or held by anot
     // The log stays usable once there is room again.
     mem.SetCapacityBytes(UINT64_MAX);
     CHECK((*producer)->Send("t", {.value = v}).ok());
-    CHECK((*store)->DescribeTopic("t")->partitions[0].end_offset == Offset(sent + 1));
+    CHECK((*store)->DescribeTopic("t")->partitions[0].end_offset ==
+          Offset(sent + 1));
   }
   SECTION("held by another running process") {
     char tmpl[] = "/tmp/evlog-held-XXXXXX";
@@ -324,7 +360,8 @@ TEST_CASE("campaign 5: a store directory that is read-only, full or held by anot
     auto s = Store::Open(dir, o);
     INFO(s.status());
     CHECK(s.status().code() == Code::kUnavailable);
-    CHECK(std::string(s.status().message()).find(dir + "/LOCK") != std::string::npos);
+    CHECK(std::string(s.status().message()).find(dir + "/LOCK") !=
+          std::string::npos);
     // A read-only open of a held store works (tools inspect live stores).
     o.read_only = true;
     CHECK(Store::Open(dir, o).ok());
@@ -358,7 +395,8 @@ struct Damaged {
     REQUIRE(names.ok());
     for (const auto& n : *names) {
       Offset base;
-      if (format::ParseSegmentFileName(n, ".log", &base)) segments.push_back(dir + "/" + n);
+      if (format::ParseSegmentFileName(n, ".log", &base))
+        segments.push_back(dir + "/" + n);
     }
     REQUIRE(segments.size() >= 4);
   }
@@ -388,15 +426,19 @@ TEST_CASE("campaign 5: damaged segment files are reported as kDataLoss",
     Code expected;
   } rows[] = {
       {"sealed segment truncated to half", 1,
-       [](const std::string& b) { return b.substr(0, b.size() / 2); }, Code::kDataLoss},
+       [](const std::string& b) { return b.substr(0, b.size() / 2); },
+       Code::kDataLoss},
       {"sealed segment truncated to 10 bytes", 1,
        [](const std::string& b) { return b.substr(0, 10); }, Code::kDataLoss},
       {"sealed segment extended by 4 KiB of zeros", 1,
-       [](const std::string& b) { return b + std::string(4096, '\0'); }, Code::kDataLoss},
+       [](const std::string& b) { return b + std::string(4096, '\0'); },
+       Code::kDataLoss},
       {"sealed segment extended by garbage", 1,
-       [](const std::string& b) { return b + std::string(100, '\x5a'); }, Code::kDataLoss},
+       [](const std::string& b) { return b + std::string(100, '\x5a'); },
+       Code::kDataLoss},
       {"sealed segment replaced with garbage", 1,
-       [](const std::string& b) { return std::string(b.size(), '\x5a'); }, Code::kDataLoss},
+       [](const std::string& b) { return std::string(b.size(), '\x5a'); },
+       Code::kDataLoss},
       {"sealed segment with a frame byte flipped", 1,
        [](const std::string& b) {
          std::string c = b;
@@ -412,16 +454,20 @@ TEST_CASE("campaign 5: damaged segment files are reported as kDataLoss",
        },
        Code::kDataLoss},
       {"active segment truncated to half", -1,
-       [](const std::string& b) { return b.substr(0, b.size() / 2); }, Code::kDataLoss},
+       [](const std::string& b) { return b.substr(0, b.size() / 2); },
+       Code::kDataLoss},
       {"active segment replaced with garbage", -1,
-       [](const std::string& b) { return std::string(b.size(), '\x5a'); }, Code::kDataLoss},
+       [](const std::string& b) { return std::string(b.size(), '\x5a'); },
+       Code::kDataLoss},
       {"first segment replaced with garbage", 0,
-       [](const std::string& b) { return std::string(b.size(), '\x01'); }, Code::kDataLoss},
+       [](const std::string& b) { return std::string(b.size(), '\x01'); },
+       Code::kDataLoss},
   };
   for (const auto& row : rows) {
     Damaged d;
     const std::string& path =
-        row.segment < 0 ? d.segments.back() : d.segments[static_cast<size_t>(row.segment)];
+        row.segment < 0 ? d.segments.back()
+                        : d.segments[static_cast<size_t>(row.segment)];
     d.Write(path, row.damage(d.Read(path)));
     absl::Status s = d.Open();
     INFO(row.what << " (" << path << "): got " << s);

@@ -15,7 +15,8 @@
 namespace evlog::reliability {
 
 // One topic per durability mode, in this order.
-inline const std::array<std::string, 3> kCrashTopics = {"none", "interval", "every"};
+inline const std::array<std::string, 3> kCrashTopics = {"none", "interval",
+                                                        "every"};
 inline constexpr int kCrashPartitions = 3;
 inline constexpr char kCrashGroup[] = "g";
 
@@ -55,7 +56,7 @@ struct Ack {
   };
   uint32_t magic = 0x45564b41;  // "AKVE"
   uint8_t kind = 0;
-  uint8_t topic = 0;            // index into kCrashTopics
+  uint8_t topic = 0;  // index into kCrashTopics
   uint16_t partition = 0;
   int64_t offset = 0;
   uint64_t uid = 0;

@@ -6,9 +6,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <filesystem>
-
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "env/fault_env.h"
 #include "env/mem_env.h"
@@ -30,8 +29,10 @@ StoreOptions On(Env* env) {
 }
 
 // F1 (campaign 3, k = the last operation of any CreateTopic, once).
-TEST_CASE("finding F1: a CreateTopic whose META directory sync fails leaves an openable store",
-          "[reliability][finding]") {
+TEST_CASE(
+    "finding F1: a CreateTopic whose META directory sync fails leaves an "
+    "openable store",
+    "[reliability][finding]") {
   // How many Env operations a CreateTopic takes, on a twin.
   uint64_t n = 0;
   {
@@ -41,7 +42,8 @@ TEST_CASE("finding F1: a CreateTopic whose META directory sync fails leaves an o
     REQUIRE(store.ok());
     fault.Reset();
     REQUIRE((*store)->CreateTopic("t", 1).ok());
-    n = fault.op_count();  // the last one: SyncDir("/store") after META's rename
+    n = fault
+            .op_count();  // the last one: SyncDir("/store") after META's rename
   }
   MemEnv mem;
   FaultEnv fault(&mem);
@@ -59,25 +61,33 @@ TEST_CASE("finding F1: a CreateTopic whose META directory sync fails leaves an o
 }
 
 // F2 (campaign 3, k = 2, once).
-TEST_CASE("finding F2: a store whose directory entry sync failed once is made durable later",
-          "[reliability][finding]") {
+TEST_CASE(
+    "finding F2: a store whose directory entry sync failed once is made "
+    "durable later",
+    "[reliability][finding]") {
   MemEnv mem;
   FaultEnv fault(&mem);
-  fault.FailAfter(2, /*persistent=*/false);  // op 1 mkdir /store, op 2 fsync "/"
+  fault.FailAfter(2,
+                  /*persistent=*/false);  // op 1 mkdir /store, op 2 fsync "/"
   CHECK(!Store::Open("/store", On(&fault)).ok());
   {
-    auto store = Store::Open("/store", On(&fault));  // /store exists now: no fsync of "/"
+    auto store = Store::Open("/store",
+                             On(&fault));  // /store exists now: no fsync of "/"
     REQUIRE(store.ok());
     TopicConfig c = On(&mem).default_topic_config;
     c.durability = Durability::kEveryAppend;
     REQUIRE((*store)->CreateTopic("t", 1, c).ok());
     auto producer = (*store)->NewProducer();
     REQUIRE(producer.ok());
-    REQUIRE((*producer)->Send("t", {.value = "durable"}).ok());  // acknowledged durable
+    REQUIRE((*producer)
+                ->Send("t", {.value = "durable"})
+                .ok());  // acknowledged durable
     REQUIRE((*store)->Close().ok());
   }
-  auto image = mem.CrashImage({.kind = CrashOptions::kPowerLoss, .allow_keep = false,
-                               .allow_tear = false, .allow_zero = false});
+  auto image = mem.CrashImage({.kind = CrashOptions::kPowerLoss,
+                               .allow_keep = false,
+                               .allow_tear = false,
+                               .allow_zero = false});
   auto store = Store::Open("/store", On(image.get()));
   REQUIRE(store.ok());
   auto records = ReadPartition(**store, "t", 0);  // was: the whole store gone
@@ -88,8 +98,10 @@ TEST_CASE("finding F2: a store whose directory entry sync failed once is made du
 
 // F3 (campaign 1: SIGKILL between open(O_CREAT) and posix_fallocate in
 // PosixEnv::AllocateFile, during a roll; seed 1 hits it within 100 kills).
-TEST_CASE("finding F3: an empty segment file left by a crash in AllocateFile is recovered",
-          "[reliability][finding]") {
+TEST_CASE(
+    "finding F3: an empty segment file left by a crash in AllocateFile is "
+    "recovered",
+    "[reliability][finding]") {
   char tmpl[] = "/tmp/evlog-f3-XXXXXX";
   REQUIRE(::mkdtemp(tmpl) != nullptr);
   const std::string dir = std::string(tmpl) + "/store";
@@ -128,8 +140,10 @@ namespace {
 // F4 (api_sequence_fuzz, 100 s into the long run: a process crash, then a
 // power loss): records a recovered store reports durable, and that a
 // Flush() after the reopen claims synced, are lost by a later power loss.
-TEST_CASE("finding F4: after a process crash, what recovery reports durable survives a power loss",
-          "[reliability][finding]") {
+TEST_CASE(
+    "finding F4: after a process crash, what recovery reports durable survives "
+    "a power loss",
+    "[reliability][finding]") {
   MemEnv mem;
   {
     auto store = Store::Open("/store", On(&mem));
@@ -138,7 +152,8 @@ TEST_CASE("finding F4: after a process crash, what recovery reports durable surv
     auto producer = (*store)->NewProducer();
     REQUIRE(producer.ok());
     std::string v(500, 'v');
-    for (int i = 0; i < 20; ++i) REQUIRE((*producer)->Send("t", {.value = v}).ok());  // rolls
+    for (int i = 0; i < 20; ++i)
+      REQUIRE((*producer)->Send("t", {.value = v}).ok());  // rolls
     auto crashed = mem.CrashImage({.kind = CrashOptions::kProcessCrash});
     producer->reset();
     store->reset();
@@ -148,17 +163,21 @@ TEST_CASE("finding F4: after a process crash, what recovery reports durable surv
     auto d = (*reopened)->DescribeTopic("t");
     REQUIRE(d.ok());
     CHECK(d->partitions[0].end_offset == Offset(20));
-    CHECK(d->partitions[0].durable_end_offset == Offset(20));  // reported durable...
-    REQUIRE((*reopened)->Flush().ok());                          // ...and flushed
+    CHECK(d->partitions[0].durable_end_offset ==
+          Offset(20));                   // reported durable...
+    REQUIRE((*reopened)->Flush().ok());  // ...and flushed
     auto power_loss = crashed->CrashImage({.kind = CrashOptions::kPowerLoss,
-                                           .allow_keep = false, .allow_tear = false,
+                                           .allow_keep = false,
+                                           .allow_tear = false,
                                            .allow_zero = false});
     reopened->reset();
     auto after = Store::Open("/store", On(power_loss.get()));
     REQUIRE(after.ok());
     auto records = ReadPartition(**after, "t", 0);
     REQUIRE(records.ok());
-    CHECK(records->size() == 20);  // FAILS today: the recovered, unsealed segments were never synced
+    CHECK(
+        records->size() ==
+        20);  // FAILS today: the recovered, unsealed segments were never synced
   }
 }
 

@@ -16,9 +16,8 @@
 //
 // Reproduce one point: EVLOG_RELIABILITY_SEED=<seed> and the k printed.
 
-#include <memory>
-
 #include <catch2/catch.hpp>
+#include <memory>
 
 #include "env/fault_env.h"
 #include "env/mem_env.h"
@@ -29,8 +28,8 @@ namespace {
 
 // Reopens `base` (as left, and after a power loss) and checks it against
 // the workload's model. Adds to `fig`; returns the problems found.
-std::vector<std::string> VerifyAfter(MemEnv& base, const Workload& w, uint64_t image_seed,
-                                     Figures* fig) {
+std::vector<std::string> VerifyAfter(MemEnv& base, const Workload& w,
+                                     uint64_t image_seed, Figures* fig) {
   std::vector<std::string> problems;
   // The power-loss image first: the check of the other view writes.
   std::unique_ptr<MemEnv> image =
@@ -39,11 +38,13 @@ std::vector<std::string> VerifyAfter(MemEnv& base, const Workload& w, uint64_t i
     MemEnv* env = power_loss ? image.get() : &base;
     const char* view = power_loss ? "after a power loss: " : "as left: ";
     absl::StatusOr<std::unique_ptr<Store>> store;
-    fig->recovery_us.push_back(
-        TimeUs([&] { store = Store::Open(Workload::kDir, WorkloadStoreOptions(env)); }));
+    fig->recovery_us.push_back(TimeUs([&] {
+      store = Store::Open(Workload::kDir, WorkloadStoreOptions(env));
+    }));
     if (!store.ok()) {
       ++fig->errors;
-      problems.push_back(view + std::string("reopen failed: ") + store.status().ToString());
+      problems.push_back(view + std::string("reopen failed: ") +
+                         store.status().ToString());
       continue;
     }
     CheckResult r = CheckStore(**store, w.model(), power_loss == 1);
@@ -57,8 +58,9 @@ std::vector<std::string> VerifyAfter(MemEnv& base, const Workload& w, uint64_t i
     if (producer.ok() && !(*store)->ListTopics().empty()) {
       std::string t = (*store)->ListTopics().front();
       auto sent = (*producer)->Send(t, {.key = "after", .value = "recovery"});
-      if (!sent.ok()) problems.push_back(view + std::string("append after recovery: ") +
-                                         sent.status().ToString());
+      if (!sent.ok())
+        problems.push_back(view + std::string("append after recovery: ") +
+                           sent.status().ToString());
     }
     producer->reset();
     (*store)->Close().IgnoreError();
@@ -102,21 +104,24 @@ TEST_CASE("campaign 3: the k-th I/O operation fails, for every k",
       fig.records_acked += w.records_acked();
       if (fault.injected_count() > 0) ++injected_points;
       if (w.failed_calls() > 0) ++surfaced;
-      INFO("reproduce: EVLOG_RELIABILITY_SEED=" << seed << ", operation k=" << k << " fails "
-                                                << (persistent ? "persistently" : "once")
-                                                << " (of " << n << ")");
-      for (const auto& p : w.problems()) FAIL_CHECK("during the workload: " << p);
+      INFO("reproduce: EVLOG_RELIABILITY_SEED="
+           << seed << ", operation k=" << k << " fails "
+           << (persistent ? "persistently" : "once") << " (of " << n << ")");
+      for (const auto& p : w.problems())
+        FAIL_CHECK("during the workload: " << p);
       auto problems = VerifyAfter(base, w, seed * 7919 + k, &fig);
       for (const auto& p : problems) FAIL_CHECK(p);
     }
   }
-  fig.extra = "operations=" + std::to_string(n) + " ops_per_run=" + std::to_string(ops) +
+  fig.extra = "operations=" + std::to_string(n) +
+              " ops_per_run=" + std::to_string(ops) +
               " fault_points_hit=" + std::to_string(injected_points) +
               " runs_with_surfaced_errors=" + std::to_string(surfaced);
   fig.Report();
 }
 
-TEST_CASE("campaign 3: a full disk at every capacity step", "[reliability][io_error]") {
+TEST_CASE("campaign 3: a full disk at every capacity step",
+          "[reliability][io_error]") {
   const uint64_t seed = FirstSeed();
   const int ops = static_cast<int>(Param("IO_OPS", 40));
   Figures fig;
@@ -151,9 +156,11 @@ TEST_CASE("campaign 3: a full disk at every capacity step", "[reliability][io_er
     w.Close();
     fig.records_written += w.records_written();
     fig.records_acked += w.records_acked();
-    INFO("reproduce: EVLOG_RELIABILITY_SEED=" << seed << ", capacity " << cap << " bytes");
+    INFO("reproduce: EVLOG_RELIABILITY_SEED=" << seed << ", capacity " << cap
+                                              << " bytes");
     for (const auto& p : w.problems()) FAIL_CHECK("during the workload: " << p);
-    for (const auto& p : VerifyAfter(base, w, seed * 104729 + cap, &fig)) FAIL_CHECK(p);
+    for (const auto& p : VerifyAfter(base, w, seed * 104729 + cap, &fig))
+      FAIL_CHECK(p);
   }
   fig.extra = "bytes_used_unlimited=" + std::to_string(used) +
               " capacity_step=" + std::to_string(step) +

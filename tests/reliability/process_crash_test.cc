@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -27,8 +28,6 @@
 #include <random>
 #include <set>
 #include <sstream>
-
-#include <catch2/catch.hpp>
 
 #include "reliability/crash_protocol.h"
 #include "reliability/reliability_util.h"
@@ -50,8 +49,9 @@ struct ChildRun {
 
 // Starts the child, lets it run `delay_us` (counted from its kReady ack if
 // `after_ready`, else from the fork), kills it and collects its acks.
-ChildRun RunAndKill(const std::string& dir, uint64_t seed, uint64_t run, int64_t delay_us,
-                    bool after_ready, const std::string& err_path) {
+ChildRun RunAndKill(const std::string& dir, uint64_t seed, uint64_t run,
+                    int64_t delay_us, bool after_ready,
+                    const std::string& err_path) {
   int fds[2];
   REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
   pid_t pid = ::fork();
@@ -62,8 +62,8 @@ ChildRun RunAndKill(const std::string& dir, uint64_t seed, uint64_t run, int64_t
     int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (err >= 0) ::dup2(err, 2);
     std::string s = std::to_string(seed), r = std::to_string(run);
-    ::execl(EVLOG_CRASH_CHILD_PATH, "evlog_crash_child", "produce", dir.c_str(), s.c_str(),
-            r.c_str(), "3", static_cast<char*>(nullptr));
+    ::execl(EVLOG_CRASH_CHILD_PATH, "evlog_crash_child", "produce", dir.c_str(),
+            s.c_str(), r.c_str(), "3", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(fds[1]);
@@ -82,7 +82,8 @@ ChildRun RunAndKill(const std::string& dir, uint64_t seed, uint64_t run, int64_t
   if (after_ready) {
     while (open && buf.size() < sizeof(Ack)) open = drain(-1);
   }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(delay_us);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::microseconds(delay_us);
   while (open && std::chrono::steady_clock::now() < deadline) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -132,7 +133,9 @@ TEST_CASE("campaign 1: SIGKILL at random moments loses no acknowledged record",
   // system, and tmpfs makes each trial cheap. EVLOG_RELIABILITY_CRASH_DIR
   // (e.g. /tmp on a disk) runs the same campaign on another file system.
   const char* base = std::getenv("EVLOG_RELIABILITY_CRASH_DIR");
-  std::string parent = base && *base ? base : (fs::is_directory("/dev/shm") ? "/dev/shm" : "/tmp");
+  std::string parent =
+      base && *base ? base
+                    : (fs::is_directory("/dev/shm") ? "/dev/shm" : "/tmp");
   std::string tmpl_s = parent + "/evlog-crash-XXXXXX";
   std::vector<char> tmpl(tmpl_s.begin(), tmpl_s.end());
   tmpl.push_back('\0');
@@ -145,9 +148,9 @@ TEST_CASE("campaign 1: SIGKILL at random moments loses no acknowledged record",
   fig.campaign = "process_crash";
   fig.seed = seed;
   Expected exp;
-  int64_t commits_checked = 0, commit_regressions = 0, duplicates = 0, torn_batches = 0,
-          corrupt_seen_by_child = 0, early_exits = 0, readies = 0, gaps = 0,
-          close_errors = 0;
+  int64_t commits_checked = 0, commit_regressions = 0, duplicates = 0,
+          torn_batches = 0, corrupt_seen_by_child = 0, early_exits = 0,
+          readies = 0, gaps = 0, close_errors = 0;
 
   for (int64_t kill = 0; kill < kills; ++kill) {
     if (kill % per_store == 0) {
@@ -161,8 +164,8 @@ TEST_CASE("campaign 1: SIGKILL at random moments loses no acknowledged record",
                                : static_cast<int64_t>(rng() % max_delay_us);
     const uint64_t run = static_cast<uint64_t>(kill) + 1;
     ChildRun child = RunAndKill(dir, seed, run, delay, !in_startup, err_path);
-    INFO("seed " << seed << " kill " << kill << " (run " << run << ", delay " << delay
-                 << " us); child stderr: " << ReadText(err_path));
+    INFO("seed " << seed << " kill " << kill << " (run " << run << ", delay "
+                 << delay << " us); child stderr: " << ReadText(err_path));
     if (!child.killed || !WIFSIGNALED(child.wait_status) ||
         WTERMSIG(child.wait_status) != SIGKILL) {
       ++early_exits;
@@ -193,9 +196,10 @@ TEST_CASE("campaign 1: SIGKILL at random moments loses no acknowledged record",
       // A finding: keep the store for reproduction, go on with a new one so
       // that the campaign still yields its figures.
       ++fig.errors;
-      std::string kept = (fs::path(parent) / ("evlog-crash-failed-" + std::to_string(seed) + "-" +
-                                              std::to_string(kill)))
-                             .string();
+      std::string kept =
+          (fs::path(parent) / ("evlog-crash-failed-" + std::to_string(seed) +
+                               "-" + std::to_string(kill)))
+              .string();
       fs::remove_all(kept);
       if (fig.errors <= 5) {
         fs::rename(dir, kept);  // the first few, for inspection
@@ -203,7 +207,8 @@ TEST_CASE("campaign 1: SIGKILL at random moments loses no acknowledged record",
         fs::remove_all(dir);
         kept = "(not kept: more than 5)";
       }
-      FAIL_CHECK("reopen failed: " << store.status() << " (store kept in " << kept << ")");
+      FAIL_CHECK("reopen failed: " << store.status() << " (store kept in "
+                                   << kept << ")");
       exp = Expected();
       continue;
     }
@@ -211,7 +216,8 @@ TEST_CASE("campaign 1: SIGKILL at random moments loses no acknowledged record",
     for (int t = 0; t < static_cast<int>(kCrashTopics.size()); ++t) {
       if (!(*store)->DescribeTopic(kCrashTopics[t]).ok()) {
         // Killed before the topic was created: nothing can be acknowledged.
-        for (int p = 0; p < kCrashPartitions; ++p) CHECK(exp.acked[{t, p}].empty());
+        for (int p = 0; p < kCrashPartitions; ++p)
+          CHECK(exp.acked[{t, p}].empty());
         continue;
       }
       for (int p = 0; p < kCrashPartitions; ++p) {
@@ -238,7 +244,8 @@ TEST_CASE("campaign 1: SIGKILL at random moments loses no acknowledged record",
           }
           if (!seen.insert(uid->id).second) {
             ++duplicates;
-            FAIL_CHECK("duplicate record " << uid->id << " at offset " << r.offset);
+            FAIL_CHECK("duplicate record " << uid->id << " at offset "
+                                           << r.offset);
           }
           by_offset[r.offset] = *uid;
         }
@@ -249,7 +256,8 @@ TEST_CASE("campaign 1: SIGKILL at random moments loses no acknowledged record",
             auto it = by_offset.find(off + j);
             if (it == by_offset.end() || it->second.id != uid.id + j) {
               ++torn_batches;
-              FAIL_CHECK("batch at offset " << off << " is torn at member " << j);
+              FAIL_CHECK("batch at offset " << off << " is torn at member "
+                                            << j);
               break;
             }
           }
@@ -258,7 +266,8 @@ TEST_CASE("campaign 1: SIGKILL at random moments loses no acknowledged record",
           auto it = by_offset.find(off);
           if (it == by_offset.end() || it->second.id != id) {
             ++fig.lost;
-            FAIL_CHECK("acknowledged record " << id << " at offset " << off << " lost");
+            FAIL_CHECK("acknowledged record " << id << " at offset " << off
+                                              << " lost");
           }
         }
       }
@@ -282,8 +291,9 @@ TEST_CASE("campaign 1: SIGKILL at random moments loses no acknowledged record",
           ++commits_checked;
           if (committed < floor) {
             ++commit_regressions;
-            FAIL_CHECK("committed offset of " << kCrashTopics[t] << "-" << p << " went back from "
-                                              << floor << " to " << committed);
+            FAIL_CHECK("committed offset of " << kCrashTopics[t] << "-" << p
+                                              << " went back from " << floor
+                                              << " to " << committed);
           }
           CHECK(committed <= d->partitions[p].end_offset.value());
           floor = std::max(floor, committed);
@@ -297,14 +307,16 @@ TEST_CASE("campaign 1: SIGKILL at random moments loses no acknowledged record",
     }
   }
   fs::remove_all(root);
-  fig.extra = "duplicates=" + std::to_string(duplicates) + " gaps=" + std::to_string(gaps) +
-              " close_errors=" + std::to_string(close_errors) +
-              " torn_batches=" + std::to_string(torn_batches) +
-              " commits_checked=" + std::to_string(commits_checked) +
-              " commit_regressions=" + std::to_string(commit_regressions) +
-              " corrupt_seen_by_child=" + std::to_string(corrupt_seen_by_child) +
-              " early_exits=" + std::to_string(early_exits) +
-              " kills_after_ready=" + std::to_string(readies) + " dir=" + parent;
+  fig.extra =
+      "duplicates=" + std::to_string(duplicates) +
+      " gaps=" + std::to_string(gaps) +
+      " close_errors=" + std::to_string(close_errors) +
+      " torn_batches=" + std::to_string(torn_batches) +
+      " commits_checked=" + std::to_string(commits_checked) +
+      " commit_regressions=" + std::to_string(commit_regressions) +
+      " corrupt_seen_by_child=" + std::to_string(corrupt_seen_by_child) +
+      " early_exits=" + std::to_string(early_exits) +
+      " kills_after_ready=" + std::to_string(readies) + " dir=" + parent;
   fig.Report();
   CHECK(corrupt_seen_by_child == 0);
 }

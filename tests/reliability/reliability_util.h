@@ -61,7 +61,7 @@ inline uint64_t Fnv(std::string_view s, uint64_t h = 1469598103934665603ull) {
 
 // Identity of a record: who sent it and where it sits in its batch.
 struct Uid {
-  uint64_t id = 0;        // unique per campaign trial sequence
+  uint64_t id = 0;  // unique per campaign trial sequence
   uint32_t batch_index = 0;
   uint32_t batch_count = 1;
   friend bool operator==(const Uid&, const Uid&) = default;
@@ -74,8 +74,10 @@ inline std::string MakeValue(const Uid& u) {
   std::snprintf(head, sizeof head, "%016" PRIx64 " %u/%u ", u.id, u.batch_index,
                 u.batch_count);
   std::string v = head;
-  size_t filler = (Fnv(std::string_view(head, 16)) % 97) + (u.id % 5 == 0 ? 300 : 0);
-  for (size_t i = 0; i < filler; ++i) v.push_back(static_cast<char>('a' + (u.id + i) % 26));
+  size_t filler =
+      (Fnv(std::string_view(head, 16)) % 97) + (u.id % 5 == 0 ? 300 : 0);
+  for (size_t i = 0; i < filler; ++i)
+    v.push_back(static_cast<char>('a' + (u.id + i) % 26));
   char tail[24];
   std::snprintf(tail, sizeof tail, " %016" PRIx64, Fnv(v));
   return v + tail;
@@ -122,7 +124,8 @@ inline std::optional<Uid> CheckRecord(const ReadRecord& r) {
   if (!u) return std::nullopt;
   std::string key = MakeKey(*u);
   if (r.key != key) return std::nullopt;
-  if (r.headers.size() != 1 || r.headers[0].first != "uid" || r.headers[0].second != key) {
+  if (r.headers.size() != 1 || r.headers[0].first != "uid" ||
+      r.headers[0].second != key) {
     return std::nullopt;
   }
   return u;
@@ -147,15 +150,15 @@ struct OwnedSend {
   }
 };
 
-// ---- Reading back -------------------------------------------------------------
+// ---- Reading back
+// -------------------------------------------------------------
 
 // Reads every record of `topic`/`partition` from its start to its end offset
 // at the time of the call, through a consumer with manual assignment.
 // An error status means the library refused to return the records (e.g.
 // kDataLoss): that is detected corruption, not corrupt data returned.
-inline absl::StatusOr<std::vector<ReadRecord>> ReadPartition(Store& store,
-                                                             const std::string& topic,
-                                                             int32_t partition) {
+inline absl::StatusOr<std::vector<ReadRecord>> ReadPartition(
+    Store& store, const std::string& topic, int32_t partition) {
   ConsumerOptions o;
   o.auto_offset_reset = AutoOffsetReset::kEarliest;
   o.max_poll_records = 1000;
@@ -174,7 +177,9 @@ inline absl::StatusOr<std::vector<ReadRecord>> ReadPartition(Store& store,
     auto pos = (*c)->Position(tp);
     if (!pos.ok()) return pos.status();
     if (pos->value() >= end) break;
-    if (absl::Status s = (*c)->Poll(std::chrono::milliseconds(0), &batch); !s.ok()) return s;
+    if (absl::Status s = (*c)->Poll(std::chrono::milliseconds(0), &batch);
+        !s.ok())
+      return s;
     if (batch.empty()) {
       if (++idle > 1000) {
         return absl::InternalError("end offset " + std::to_string(end) +
@@ -190,9 +195,10 @@ inline absl::StatusOr<std::vector<ReadRecord>> ReadPartition(Store& store,
       if (cr.record.key()) r.key = std::string(*cr.record.key());
       if (cr.record.value()) r.value = std::string(*cr.record.value());
       for (const HeaderView& h : cr.record.headers()) {
-        r.headers.emplace_back(std::string(h.key),
-                               h.value ? std::optional<std::string>(std::string(*h.value))
-                                       : std::nullopt);
+        r.headers.emplace_back(
+            std::string(h.key),
+            h.value ? std::optional<std::string>(std::string(*h.value))
+                    : std::nullopt);
       }
       if (r.offset < end) out.push_back(std::move(r));
     }
@@ -207,7 +213,8 @@ inline absl::StatusOr<std::vector<ReadRecord>> ReadPartition(Store& store,
 inline double Percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
+  size_t i =
+      static_cast<size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
   return v[std::min(i, v.size() - 1)];
 }
 
@@ -222,9 +229,9 @@ struct Figures {
   int64_t records_checked = 0;  // records read back and checked
   int64_t lost = 0;             // acknowledged records missing
   int64_t corrupt = 0;          // records returned that do not check
-  int64_t errors = 0;           // opens/reads that failed (detected, not returned)
+  int64_t errors = 0;  // opens/reads that failed (detected, not returned)
   std::vector<double> recovery_us;  // Store::Open times
-  std::string extra;            // campaign-specific "k=v" pairs
+  std::string extra;                // campaign-specific "k=v" pairs
 
   void Report() {
     double p50 = Percentile(recovery_us, 50), p99 = Percentile(recovery_us, 99);
@@ -233,15 +240,17 @@ struct Figures {
     std::snprintf(line, sizeof line,
                   "FIGURES campaign=%s seed=%" PRIu64 " trials=%" PRId64
                   " records_written=%" PRId64 " records_acked=%" PRId64
-                  " records_checked=%" PRId64 " lost=%" PRId64 " corrupt=%" PRId64
-                  " errors=%" PRId64 " recovery_us_p50=%.0f recovery_us_p99=%.0f"
+                  " records_checked=%" PRId64 " lost=%" PRId64
+                  " corrupt=%" PRId64 " errors=%" PRId64
+                  " recovery_us_p50=%.0f recovery_us_p99=%.0f"
                   " recovery_us_max=%.0f%s%s\n",
-                  campaign.c_str(), seed, trials, records_written, records_acked,
-                  records_checked, lost, corrupt, errors, p50, p99, pmax,
-                  extra.empty() ? "" : " ", extra.c_str());
+                  campaign.c_str(), seed, trials, records_written,
+                  records_acked, records_checked, lost, corrupt, errors, p50,
+                  p99, pmax, extra.empty() ? "" : " ", extra.c_str());
     std::fputs(line, stdout);
     std::fflush(stdout);
-    if (const char* path = std::getenv("EVLOG_RELIABILITY_FIGURES"); path && *path) {
+    if (const char* path = std::getenv("EVLOG_RELIABILITY_FIGURES");
+        path && *path) {
       if (FILE* f = std::fopen(path, "a")) {
         std::fputs(line, f);
         std::fclose(f);
@@ -255,7 +264,8 @@ template <typename Fn>
 double TimeUs(Fn&& fn) {
   auto t0 = std::chrono::steady_clock::now();
   fn();
-  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+  return std::chrono::duration<double, std::micro>(
+             std::chrono::steady_clock::now() - t0)
       .count();
 }
 

@@ -54,7 +54,8 @@ struct StoreModel {
   std::map<std::string, TopicModel> topics;
   // Topic set (name -> partitions) that an in-flight admin operation may
   // have produced instead of `topics`.
-  std::optional<std::map<std::string, std::pair<uint64_t, int32_t>>> topics_if_done;
+  std::optional<std::map<std::string, std::pair<uint64_t, int32_t>>>
+      topics_if_done;
   // Committed offsets of group kModelGroup per (topic, partition).
   std::map<std::pair<std::string, int32_t>, CommitModel> commits;
 };
@@ -64,22 +65,25 @@ inline constexpr char kModelGroup[] = "g";
 // What checking one recovered store found.
 struct CheckResult {
   int64_t records_checked = 0;
-  int64_t lost = 0;      // durable acknowledged records missing or changed
-  int64_t corrupt = 0;   // records returned that do not check
-  int64_t errors = 0;    // reads refused (kDataLoss, ...)
+  int64_t lost = 0;     // durable acknowledged records missing or changed
+  int64_t corrupt = 0;  // records returned that do not check
+  int64_t errors = 0;   // reads refused (kDataLoss, ...)
   std::vector<std::string> problems;  // human-readable, for the failure message
 };
 
-inline std::map<std::string, std::pair<uint64_t, int32_t>> TopicSet(const StoreModel& m) {
+inline std::map<std::string, std::pair<uint64_t, int32_t>> TopicSet(
+    const StoreModel& m) {
   std::map<std::string, std::pair<uint64_t, int32_t>> s;
-  for (const auto& [name, t] : m.topics) s[name] = {t.incarnation, t.partitions};
+  for (const auto& [name, t] : m.topics)
+    s[name] = {t.incarnation, t.partitions};
   return s;
 }
 
 // Checks `store` (recovered) against `m`. With `durable_only`, records
 // acknowledged but not durable may be missing (power loss); otherwise
 // every acknowledged record must be there (process crash, clean reopen).
-inline CheckResult CheckStore(Store& store, const StoreModel& m, bool durable_only) {
+inline CheckResult CheckStore(Store& store, const StoreModel& m,
+                              bool durable_only) {
   CheckResult r;
   auto problem = [&](std::string s) {
     if (r.problems.size() < 20) r.problems.push_back(std::move(s));
@@ -95,15 +99,17 @@ inline CheckResult CheckStore(Store& store, const StoreModel& m, bool durable_on
     }
     got[name] = static_cast<int32_t>(d->partitions.size());
   }
-  auto names_of = [](const std::map<std::string, std::pair<uint64_t, int32_t>>& s) {
-    std::map<std::string, int32_t> n;
-    for (const auto& [k, v] : s) n[k] = v.second;
-    return n;
-  };
+  auto names_of =
+      [](const std::map<std::string, std::pair<uint64_t, int32_t>>& s) {
+        std::map<std::string, int32_t> n;
+        for (const auto& [k, v] : s) n[k] = v.second;
+        return n;
+      };
   const auto before = TopicSet(m);
   const std::map<std::string, std::pair<uint64_t, int32_t>>* state = nullptr;
   if (got == names_of(before)) state = &before;
-  if (state == nullptr && m.topics_if_done && got == names_of(*m.topics_if_done)) {
+  if (state == nullptr && m.topics_if_done &&
+      got == names_of(*m.topics_if_done)) {
     state = &*m.topics_if_done;
   }
   if (state == nullptr) {
@@ -112,20 +118,23 @@ inline CheckResult CheckStore(Store& store, const StoreModel& m, bool durable_on
       for (const auto& [k, v] : m) s += " " + k + "/" + std::to_string(v);
       return s;
     };
-    std::string s = "topic set is neither old nor new:" + list(got) + "; old:" +
-                    list(names_of(before)) +
-                    (m.topics_if_done ? "; new:" + list(names_of(*m.topics_if_done)) : "");
+    std::string s =
+        "topic set is neither old nor new:" + list(got) +
+        "; old:" + list(names_of(before)) +
+        (m.topics_if_done ? "; new:" + list(names_of(*m.topics_if_done)) : "");
     problem(s);
     ++r.lost;
     return r;
   }
   for (const auto& [name, inc_parts] : *state) {
     auto it = m.topics.find(name);
-    const bool known = it != m.topics.end() && it->second.incarnation == inc_parts.first;
+    const bool known =
+        it != m.topics.end() && it->second.incarnation == inc_parts.first;
     for (int32_t p = 0; p < inc_parts.second; ++p) {
       const PartModel* pm =
-          known && p < static_cast<int32_t>(it->second.parts.size()) ? &it->second.parts[p]
-                                                                    : nullptr;
+          known && p < static_cast<int32_t>(it->second.parts.size())
+              ? &it->second.parts[p]
+              : nullptr;
       std::string where = name + "-" + std::to_string(p);
       auto records = ReadPartition(store, name, p);
       if (!records.ok()) {
@@ -133,7 +142,8 @@ inline CheckResult CheckStore(Store& store, const StoreModel& m, bool durable_on
         problem(where + ": read failed: " + records.status().ToString());
         continue;
       }
-      const int64_t must = pm ? (durable_only ? pm->durable_end : pm->acked_end) : 0;
+      const int64_t must =
+          pm ? (durable_only ? pm->durable_end : pm->acked_end) : 0;
       const int64_t may = pm ? static_cast<int64_t>(pm->ids.size()) : 0;
       const int64_t n = static_cast<int64_t>(records->size());
       for (int64_t i = 0; i < n; ++i) {
@@ -142,13 +152,14 @@ inline CheckResult CheckStore(Store& store, const StoreModel& m, bool durable_on
         auto uid = CheckRecord(rec);
         if (!uid) {
           ++r.corrupt;
-          problem(where + ": corrupt record at offset " + std::to_string(rec.offset));
+          problem(where + ": corrupt record at offset " +
+                  std::to_string(rec.offset));
           continue;
         }
         if (rec.offset != i) {
           ++r.lost;
-          problem(where + ": offset " + std::to_string(rec.offset) + " at position " +
-                  std::to_string(i));
+          problem(where + ": offset " + std::to_string(rec.offset) +
+                  " at position " + std::to_string(i));
         } else if (i >= may || pm->ids[i] != uid->id) {
           // Not what was written there: stale data of an earlier incarnation
           // or a record that came back after a cut.
@@ -158,13 +169,15 @@ inline CheckResult CheckStore(Store& store, const StoreModel& m, bool durable_on
         }
         if (i == n - 1 && uid->batch_index + 1 != uid->batch_count) {
           ++r.lost;
-          problem(where + ": log ends inside a batch at offset " + std::to_string(i));
+          problem(where + ": log ends inside a batch at offset " +
+                  std::to_string(i));
         }
       }
       if (n < must) {
         r.lost += must - n;
-        problem(where + ": " + std::to_string(must - n) + " acknowledged records lost (log ends at " +
-                std::to_string(n) + ", acknowledged" + (durable_only ? " durable" : "") +
+        problem(where + ": " + std::to_string(must - n) +
+                " acknowledged records lost (log ends at " + std::to_string(n) +
+                ", acknowledged" + (durable_only ? " durable" : "") +
                 " up to " + std::to_string(must) + ")");
       }
     }
@@ -190,14 +203,17 @@ inline CheckResult CheckStore(Store& store, const StoreModel& m, bool durable_on
       }
       std::optional<int64_t> v;
       if (auto o = committed->at(tp)) v = o->value();
-      bool maybe = v && std::find(cm.maybe.begin(), cm.maybe.end(), *v) != cm.maybe.end();
+      bool maybe = v && std::find(cm.maybe.begin(), cm.maybe.end(), *v) !=
+                            cm.maybe.end();
       if (v != cm.committed && !maybe) {
         ++r.lost;
         std::string alt;
         for (int64_t o : cm.maybe) alt += " or " + std::to_string(o);
         problem("committed offset of " + ToString(tp) + " is " +
                 (v ? std::to_string(*v) : std::string("none")) + ", expected " +
-                (cm.committed ? std::to_string(*cm.committed) : std::string("none")) + alt);
+                (cm.committed ? std::to_string(*cm.committed)
+                              : std::string("none")) +
+                alt);
       }
     }
     (*c)->Close().IgnoreError();

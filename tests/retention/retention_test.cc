@@ -58,8 +58,9 @@ TopicConfig Small() {
   return c;
 }
 
-TEST_CASE("time retention deletes closed segments whose newest record is too old",
-          "[retention]") {
+TEST_CASE(
+    "time retention deletes closed segments whose newest record is too old",
+    "[retention]") {
   TopicConfig c = Small();
   c.retention_ms = 2 * kHour;
   Fixture f(c);
@@ -106,7 +107,8 @@ TEST_CASE("time retention deletes closed segments whose newest record is too old
   }
 }
 
-TEST_CASE("size retention keeps the log at most retention_bytes", "[retention]") {
+TEST_CASE("size retention keeps the log at most retention_bytes",
+          "[retention]") {
   TopicConfig c = Small();
   c.retention_bytes = 3 * 4096;
   Fixture f(c);
@@ -127,7 +129,8 @@ TEST_CASE("size retention keeps the log at most retention_bytes", "[retention]")
   CHECK(plan->segments == 0);
 }
 
-TEST_CASE("time and size together: whichever deletes more wins", "[retention]") {
+TEST_CASE("time and size together: whichever deletes more wins",
+          "[retention]") {
   TopicConfig c = Small();
   c.retention_ms = kHour;
   c.retention_bytes = 8 * 4096;
@@ -136,7 +139,8 @@ TEST_CASE("time and size together: whichever deletes more wins", "[retention]") 
   f.clock.AdvanceMs(2 * kHour);
   f.Append(200);  // ~12 segments, new
   auto segments = f.log->Segments();
-  RetentionPlan plan = PlanRetention(segments, c, f.clock.NowMs(), std::nullopt);
+  RetentionPlan plan =
+      PlanRetention(segments, c, f.clock.NowMs(), std::nullopt);
   CHECK(plan.by_time == 2);  // the third segment has a new record
   CHECK(plan.by_size > plan.by_time);
   CHECK(plan.segments == plan.by_size);
@@ -148,8 +152,9 @@ TEST_CASE("time and size together: whichever deletes more wins", "[retention]") 
   CHECK(plan.new_start == segments[2]->base_offset());
 }
 
-TEST_CASE("consumer-aware retention holds unconsumed segments, capped by hard bytes",
-          "[retention]") {
+TEST_CASE(
+    "consumer-aware retention holds unconsumed segments, capped by hard bytes",
+    "[retention]") {
   TopicConfig c = Small();
   c.retention_ms = 0;  // queue semantics: delete what is consumed
   c.retention_wait_for_groups = {"billing", "audit"};
@@ -189,7 +194,8 @@ TEST_CASE("consumer-aware retention holds unconsumed segments, capped by hard by
   CHECK(plan.by_hard == plan.segments);
   CHECK(plan.segments >= segments.size() - 3);
   uint64_t left = 0;
-  for (size_t i = plan.segments; i < segments.size(); ++i) left += segments[i]->data_bytes();
+  for (size_t i = plan.segments; i < segments.size(); ++i)
+    left += segments[i]->data_bytes();
   CHECK(left <= 2 * 4096u);
 
   // Through the maintainer, with a fake committed-offset source.
@@ -254,7 +260,8 @@ TEST_CASE("readers keep the views of deleted segments", "[retention]") {
   CHECK(all->front().offset == f.log->start_offset().value());
 }
 
-TEST_CASE("the retention settings round-trip and are validated", "[retention]") {
+TEST_CASE("the retention settings round-trip and are validated",
+          "[retention]") {
   TopicConfig c;
   c.retention_wait_for_groups = {"billing", "audit-2"};
   c.retention_hard_bytes = 1 << 30;
@@ -271,12 +278,14 @@ TEST_CASE("the retention settings round-trip and are validated", "[retention]") 
 
   TopicConfig bad;
   bad.retention_wait_for_groups = {"no spaces"};
-  CHECK(bad.Validate().message().find("retention_wait_for_groups") != absl::string_view::npos);
+  CHECK(bad.Validate().message().find("retention_wait_for_groups") !=
+        absl::string_view::npos);
   bad.retention_wait_for_groups = {""};
   CHECK(absl::IsInvalidArgument(bad.Validate()));
   bad = TopicConfig();
   bad.retention_hard_bytes = -2;
-  CHECK(bad.Validate().message().find("retention_hard_bytes") != absl::string_view::npos);
+  CHECK(bad.Validate().message().find("retention_hard_bytes") !=
+        absl::string_view::npos);
 }
 
 // ---- Through the store ----
@@ -342,8 +351,9 @@ TEST_CASE("a quiet topic rolls on segment_ms and time retention empties it",
   CHECK(f.Describe("quiet").start_offset == Offset(5));
 }
 
-TEST_CASE("the store's maintenance applies retention_bytes and keeps the settings",
-          "[retention]") {
+TEST_CASE(
+    "the store's maintenance applies retention_bytes and keeps the settings",
+    "[retention]") {
   StoreFixture f;
   TopicConfig c = Small();
   c.retention_bytes = 4 * 4096;
@@ -363,11 +373,13 @@ TEST_CASE("the store's maintenance applies retention_bytes and keeps the setting
   f.Reopen();
   auto desc = f.store->DescribeTopic("sized");
   REQUIRE(desc.ok());
-  CHECK(desc->config.retention_wait_for_groups == std::vector<std::string>{"nobody"});
+  CHECK(desc->config.retention_wait_for_groups ==
+        std::vector<std::string>{"nobody"});
   CHECK(desc->config.retention_hard_bytes == 6 * 4096);
 }
 
-TEST_CASE("retention waits for the real groups' committed offsets", "[retention]") {
+TEST_CASE("retention waits for the real groups' committed offsets",
+          "[retention]") {
   StoreFixture f;
   TopicConfig c = Small();
   c.retention_ms = 0;  // queue semantics
@@ -381,17 +393,21 @@ TEST_CASE("retention waits for the real groups' committed offsets", "[retention]
   REQUIRE(f.store->RunMaintenance().ok());
   CHECK(f.Describe("jobs").start_offset == Offset(0));  // nobody committed
 
-  REQUIRE(f.store->ResetGroupOffsets("billing", "jobs", OffsetReset::ToOffset(90)).ok());
+  REQUIRE(
+      f.store->ResetGroupOffsets("billing", "jobs", OffsetReset::ToOffset(90))
+          .ok());
   REQUIRE(f.store->RunMaintenance().ok());
   CHECK(f.Describe("jobs").start_offset == Offset(0));  // audit holds all
 
-  REQUIRE(f.store->ResetGroupOffsets("audit", "jobs", OffsetReset::ToOffset(40)).ok());
+  REQUIRE(f.store->ResetGroupOffsets("audit", "jobs", OffsetReset::ToOffset(40))
+              .ok());
   REQUIRE(f.store->RunMaintenance().ok());
   PartitionDescription d = f.Describe("jobs");
   CHECK(d.start_offset > Offset(20));
   CHECK(d.start_offset <= Offset(40));  // nothing unconsumed by audit went
 
-  REQUIRE(f.store->ResetGroupOffsets("audit", "jobs", OffsetReset::Latest()).ok());
+  REQUIRE(
+      f.store->ResetGroupOffsets("audit", "jobs", OffsetReset::Latest()).ok());
   REQUIRE(f.store->RunMaintenance().ok());
   d = f.Describe("jobs");
   CHECK(d.start_offset > Offset(70));

@@ -35,7 +35,8 @@ TEST_CASE("a read-only store follows the writer after Refresh", "[store]") {
   auto producer = (*writer)->NewProducer();
   REQUIRE(producer.ok());
   std::string value(500, 'w');
-  for (int i = 0; i < 10; ++i) REQUIRE((*producer)->Send("t", {.value = value}).ok());
+  for (int i = 0; i < 10; ++i)
+    REQUIRE((*producer)->Send("t", {.value = value}).ok());
 
   auto reader = Store::Open("/s", Options(&env, true));
   REQUIRE(reader.ok());
@@ -61,9 +62,12 @@ TEST_CASE("a read-only store follows the writer after Refresh", "[store]") {
   CHECK(seen == 10);
 
   // More records, across several rolls; a new topic; a new partition.
-  for (int i = 0; i < 100; ++i) REQUIRE((*producer)->Send("t", {.value = value}).ok());
+  for (int i = 0; i < 100; ++i)
+    REQUIRE((*producer)->Send("t", {.value = value}).ok());
   REQUIRE((*writer)->CreateTopic("u", 2).ok());
-  REQUIRE((*producer)->Send("u", {.value = "x"}, {.partition = PartitionId(1)}).ok());
+  REQUIRE((*producer)
+              ->Send("u", {.value = "x"}, {.partition = PartitionId(1)})
+              .ok());
   CHECK(EndOf(**reader, "t", 0) == 10);
   CHECK(absl::IsNotFound((*reader)->DescribeTopic("u").status()));
   REQUIRE((*reader)->Refresh().ok());

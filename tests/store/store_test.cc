@@ -10,8 +10,8 @@
 #include "env/mem_env.h"
 #include "evlog/producer.h"
 #include "partition/log_reader.h"
-#include "store/store_impl.h"
 #include "storage/durable_file.h"
+#include "store/store_impl.h"
 
 namespace evlog {
 namespace {
@@ -71,7 +71,9 @@ TEST_CASE("topics persist across reopen on disk", "[store]") {
     auto producer = store->NewProducer();
     REQUIRE(producer.ok());
     for (int i = 0; i < 10; ++i) {
-      REQUIRE((*producer)->Send("a", {.value = "x"}, {.partition = PartitionId(1)}).ok());
+      REQUIRE((*producer)
+                  ->Send("a", {.value = "x"}, {.partition = PartitionId(1)})
+                  .ok());
     }
     REQUIRE(store->Close().ok());
   }
@@ -97,7 +99,8 @@ TEST_CASE("a second owner is refused with the lock named", "[store]") {
   auto first = MustOpen(tmp.path, o);
   auto second = Store::Open(tmp.path, o);
   REQUIRE(absl::IsUnavailable(second.status()));
-  CHECK(second.status().message().find(tmp.path + "/LOCK") != absl::string_view::npos);
+  CHECK(second.status().message().find(tmp.path + "/LOCK") !=
+        absl::string_view::npos);
   // Read-only opens take no lock.
   StoreOptions ro = o;
   ro.read_only = true;
@@ -156,7 +159,8 @@ TEST_CASE("deleting a topic keeps held views valid; re-creating starts empty",
   }
   auto topic = store->FindTopic("t");
   REQUIRE(topic.ok());
-  std::shared_ptr<PartitionLog> log = (*topic)->shared_partition(PartitionId(0));
+  std::shared_ptr<PartitionLog> log =
+      (*topic)->shared_partition(PartitionId(0));
   LogReader reader(log.get(), Offset(0));
   RecordView v;
   REQUIRE(*reader.Next(&v, log->end_offset()));
@@ -168,7 +172,8 @@ TEST_CASE("deleting a topic keeps held views valid; re-creating starts empty",
   int more = 0;
   while (*reader.Next(&v, log->end_offset())) ++more;
   CHECK(more == 199);
-  CHECK(absl::IsFailedPrecondition((*producer)->Send("t", {.value = "x"}).status()) ==
+  CHECK(absl::IsFailedPrecondition(
+            (*producer)->Send("t", {.value = "x"}).status()) ==
         false);  // unknown now:
   CHECK(absl::IsNotFound((*producer)->Send("t", {.value = "x"}).status()));
   REQUIRE(store->CreateTopic("t", 1).ok());
@@ -186,7 +191,9 @@ TEST_CASE("partitions can be added, never removed, and persist", "[store]") {
     CHECK(absl::IsInvalidArgument(store->AddPartitions("t", 1)));
     REQUIRE(store->AddPartitions("t", 5).ok());
     auto producer = store->NewProducer();
-    REQUIRE((*producer)->Send("t", {.value = "x"}, {.partition = PartitionId(4)}).ok());
+    REQUIRE((*producer)
+                ->Send("t", {.value = "x"}, {.partition = PartitionId(4)})
+                .ok());
   }
   auto store = MustOpen("/s", MemOptions(&env));
   auto d = store->DescribeTopic("t");
@@ -204,7 +211,8 @@ TEST_CASE("a closed store refuses work", "[store]") {
   REQUIRE(store->Close().ok());
   CHECK(store->Close().ok());
   CHECK(absl::IsFailedPrecondition(store->CreateTopic("u", 1)));
-  CHECK(absl::IsFailedPrecondition((*producer)->Send("t", {.value = "x"}).status()));
+  CHECK(absl::IsFailedPrecondition(
+      (*producer)->Send("t", {.value = "x"}).status()));
   CHECK(absl::IsFailedPrecondition(store->NewProducer().status()));
 }
 
@@ -222,8 +230,8 @@ void CrashAtEverySync(Op op, Check check_old_or_new) {
   std::vector<std::unique_ptr<MemEnv>> images;
   auto store = MustOpen("/s", MemOptions(&env));
   env.SetSyncHook([&](const std::string&) {
-    images.push_back(env.CrashImage({.kind = CrashOptions::kPowerLoss,
-                                     .seed = images.size()}));
+    images.push_back(env.CrashImage(
+        {.kind = CrashOptions::kPowerLoss, .seed = images.size()}));
   });
   REQUIRE(op(store.get()).ok());
   env.SetSyncHook(nullptr);
@@ -258,18 +266,22 @@ TEST_CASE("topic administration is atomic across crashes", "[store]") {
                      });
   }
   SECTION("add partitions") {
-    CrashAtEverySync([](Store* s) { return s->AddPartitions("victim", 4); },
-                     [](Store* s) {
-                       auto d = s->DescribeTopic("victim");
-                       REQUIRE(d.ok());
-                       CHECK((d->partitions.size() == 2 || d->partitions.size() == 4));
-                     });
+    CrashAtEverySync(
+        [](Store* s) { return s->AddPartitions("victim", 4); },
+        [](Store* s) {
+          auto d = s->DescribeTopic("victim");
+          REQUIRE(d.ok());
+          CHECK((d->partitions.size() == 2 || d->partitions.size() == 4));
+        });
   }
 }
 
 TEST_CASE("a corrupt META is reported, not ignored", "[store]") {
   MemEnv env;
-  { auto store = MustOpen("/s", MemOptions(&env)); REQUIRE(store->CreateTopic("t", 1).ok()); }
+  {
+    auto store = MustOpen("/s", MemOptions(&env));
+    REQUIRE(store->CreateTopic("t", 1).ok());
+  }
   auto text = env.ReadFile("/s/META");
   REQUIRE(text.ok());
   std::string bad = *text;

@@ -57,6 +57,17 @@ expect 0 "topics json" -- "$EVLOG" topics --json
 contains "$TMP/out" '{"topic":"events","partitions":1' "topics json"
 expect 0 "alter" -- "$EVLOG" topic alter orders --partitions 4
 expect 1 "alter down" -- "$EVLOG" topic alter orders --partitions 2
+expect 0 "alter config" -- "$EVLOG" topic alter events --config retention.ms=3600000 --config max.message.bytes=2048
+contains "$TMP/out" "retention.ms = 3600000" "alter config output"
+expect 0 "describe altered" -- "$EVLOG" topic describe events --json
+contains "$TMP/out" '"retention_ms":"3600000"' "alter persisted"
+expect 1 "alter bad value" -- "$EVLOG" topic alter events --config retention.ms=soon
+contains "$TMP/err" "retention.ms" "alter error names the key"
+expect 0 "alter reset" -- "$EVLOG" topic alter events --delete-config retention.ms
+contains "$TMP/out" "retention.ms = 604800000 (default)" "alter reset output"
+expect 2 "alter nothing" -- "$EVLOG" topic alter events
+expect 0 "partitions" -- "$EVLOG" topic partitions orders
+lines "$TMP/out" 5 "topic partitions: header + 4"
 
 # ---- produce / consume ----------------------------------------------------------
 seq 1 300 | sed 's/^/k/; s/$/=v/' >"$TMP/in"  # "k1=v" .. "k300=v" (key k1, value v)
@@ -86,6 +97,21 @@ contains "$TMP/out" '"key":"k' "json key"
 expect 0 "consume headers" -- "$EVLOG" consume orders --count 1 --format '%k %h %S'
 contains "$TMP/out" " src=test 1" "format %h %S"
 expect 2 "bad format" -- "$EVLOG" consume orders --format '%q'
+# Keys and values that are not UTF-8 stay valid JSON: base64 + "_encoding".
+expect 0 "create bin" -- "$EVLOG" topic create bin --partitions 1 "${small[@]}"
+expect 0 "produce binary" -- bash -c "printf 'k\\377=v\\376\\n' | \"$EVLOG\" produce bin --key-separator ="
+expect 0 "consume binary json" -- "$EVLOG" consume bin --json
+contains "$TMP/out" '"key":"a/8=","key_encoding":"base64","value":"dv4=","value_encoding":"base64"' "binary json"
+if command -v python3 >/dev/null; then
+  python3 -c 'import json,sys; json.load(sys.stdin)' <"$TMP/out" || fail "binary json is not valid JSON"
+fi
+# CLI11: per-command help, short flags, one-line usage errors.
+expect 0 "command help" -- "$EVLOG" consume --help
+contains "$TMP/out" "-f,--follow" "consume --help lists -f"
+expect 0 "short flags" -- "$EVLOG" consume events -p 0 -n 1 -j
+contains "$TMP/out" '"offset":0' "short flags work"
+expect 2 "not an integer" -- "$EVLOG" consume events --count many
+lines "$TMP/err" 1 "usage errors are one line"
 
 # ---- groups ------------------------------------------------------------------------
 expect 0 "consume group" -- "$EVLOG" consume orders --group g1 --count 100 --format '%o'
@@ -113,7 +139,7 @@ contains "$TMP/out" "DURABLE_END" "describe table"
 expect 0 "describe json" -- "$EVLOG" topic describe events --json
 contains "$TMP/out" '"end_offset":3' "describe json end offset"
 expect 0 "stats" -- "$EVLOG" stats --json
-contains "$TMP/out" '"records":303' "stats total records"
+contains "$TMP/out" '"records":304' "stats total records (303 + bin's 1)"
 seq 1 2000 | "$EVLOG" produce events >/dev/null || fail "produce many"
 part=$(ls -d "$EVLOG_DIR"/topics/events.*/0)
 [ "$(ls "$part"/*.log | wc -l)" -gt 1 ] || fail "segments rolled"
@@ -168,6 +194,16 @@ first=$(ls "$part"/*.log | head -1)
 printf 'X' | dd of="$first" bs=1 seek=200 conv=notrunc 2>/dev/null
 expect 1 "verify corrupt" -- "$EVLOG" verify --json
 contains "$TMP/out" '"repairable":false' "corruption is not repairable"
+
+# ---- delete-records and pattern subscriptions ---------------------------------------------
+expect 0 "delete-records" -- "$EVLOG" topic delete-records events --before end --json
+contains "$TMP/out" '"start_offset":' "delete-records reports the new start"
+start=$("$EVLOG" topic describe events --json | grep -o '"start_offset":[0-9]*' | head -1 | cut -d: -f2)
+[ "${start:-0}" -gt 0 ] || fail "delete-records advanced the log start ($start)"
+expect 1 "delete-records past end" -- "$EVLOG" topic delete-records events --before 999999
+expect 0 "consume pattern" -- "$EVLOG" consume 'ord.*' --pattern --group gp --format '%t\n'
+contains "$TMP/out" "orders" "pattern subscription reads orders"
+expect 2 "pattern without group" -- "$EVLOG" consume 'ord.*' --pattern
 
 # ---- delete ------------------------------------------------------------------------------
 expect 0 "delete" -- "$EVLOG" topic delete orders

@@ -8,16 +8,18 @@ namespace evlog {
 namespace {
 
 TEST_CASE("topic names follow Kafka's rule", "[topic]") {
-  for (std::string ok : {std::string("a"), std::string("orders"), std::string("Orders.v2"),
-                         std::string("a-b_c.d"), std::string("..."), std::string("..a"),
-                         std::string(249, 'x')}) {
+  for (std::string ok :
+       {std::string("a"), std::string("orders"), std::string("Orders.v2"),
+        std::string("a-b_c.d"), std::string("..."), std::string("..a"),
+        std::string(249, 'x')}) {
     INFO(ok);
     CHECK(ValidateTopicName(ok).ok());
   }
-  for (std::string bad : {std::string(), std::string("."), std::string(".."),
-                          std::string("a/b"), std::string("/abs"), std::string("../up"),
-                          std::string("a\\b"), std::string("a b"), std::string("a\0b", 3),
-                          std::string("é"), std::string(250, 'x'), std::string("a:b")}) {
+  for (std::string bad :
+       {std::string(), std::string("."), std::string(".."), std::string("a/b"),
+        std::string("/abs"), std::string("../up"), std::string("a\\b"),
+        std::string("a b"), std::string("a\0b", 3), std::string("é"),
+        std::string(250, 'x'), std::string("a:b")}) {
     INFO(bad);
     CHECK(absl::IsInvalidArgument(ValidateTopicName(bad)));
   }
@@ -40,7 +42,9 @@ TEST_CASE("topic config text round-trips and names the bad field", "[topic]") {
   TopicConfig kafka;
   CHECK(ApplyTopicConfigAssignment(&kafka, "segment.bytes=8192").ok());
   CHECK(ApplyTopicConfigAssignment(&kafka, "cleanup.policy=compact").ok());
-  CHECK(ApplyTopicConfigAssignment(&kafka, "message.timestamp.type=LogAppendTime").ok());
+  CHECK(
+      ApplyTopicConfigAssignment(&kafka, "message.timestamp.type=LogAppendTime")
+          .ok());
   CHECK(kafka.segment_bytes == 8192);
   CHECK(kafka.cleanup_policy == CleanupPolicy::kCompact);
   CHECK(kafka.timestamp_type == TimestampType::kLogAppendTime);
@@ -51,8 +55,10 @@ TEST_CASE("topic config text round-trips and names the bad field", "[topic]") {
   auto bad_value = ApplyTopicConfigAssignment(&kafka, "segment_bytes=-4");
   CHECK(absl::IsInvalidArgument(bad_value));
   CHECK(bad_value.message().find("segment_bytes") != absl::string_view::npos);
-  CHECK(absl::IsInvalidArgument(ApplyTopicConfigAssignment(&kafka, "noequals")));
-  CHECK(absl::IsInvalidArgument(ApplyTopicConfigAssignment(&kafka, "durability=maybe")));
+  CHECK(
+      absl::IsInvalidArgument(ApplyTopicConfigAssignment(&kafka, "noequals")));
+  CHECK(absl::IsInvalidArgument(
+      ApplyTopicConfigAssignment(&kafka, "durability=maybe")));
 
   TopicConfig invalid;
   invalid.segment_bytes = 100;

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "evlog/consumer.h"
 #include "partition/log_reader.h"
+#include "progress.h"
 #include "record_format.h"
 
 namespace evlog::cli {
@@ -37,14 +38,15 @@ constexpr auto kFollowPollInterval = std::chrono::milliseconds(200);
 struct Cursor {
   PartitionId partition;
   Offset next;
-  Offset stop;          // without --follow: the end offset when we started
-  bool started = false; // `next` resolved from --from
+  Offset stop;           // without --follow: the end offset when we started
+  bool started = false;  // `next` resolved from --from
   bool done = false;
 };
 
 // Resolves --from for one partition: beginning | end | OFFSET | -N (N before
 // the end) | @TIMESTAMP_MS. Offsets are clamped into [start, end].
-absl::StatusOr<Offset> ResolveFrom(const PartitionLog& log, const std::string& from) {
+absl::StatusOr<Offset> ResolveFrom(const PartitionLog& log,
+                                   const std::string& from) {
   Offset start = log.start_offset(), end = log.end_offset();
   int64_t n;
   if (from == "beginning" || from == "earliest") return start;
@@ -56,8 +58,9 @@ absl::StatusOr<Offset> ResolveFrom(const PartitionLog& log, const std::string& f
     return log.OffsetForTimestamp(n);
   }
   if (!absl::SimpleAtoi(from, &n)) {
-    return UsageError(absl::StrCat(
-        "--from ", from, ": want beginning, end, an offset, -N or @TIMESTAMP_MS"));
+    return UsageError(
+        absl::StrCat("--from ", from,
+                     ": want beginning, end, an offset, -N or @TIMESTAMP_MS"));
   }
   Offset o = n < 0 ? end + n : Offset(n);
   return std::clamp(o, start, end);
@@ -66,7 +69,8 @@ absl::StatusOr<Offset> ResolveFrom(const PartitionLog& log, const std::string& f
 // --group: a real group member on a store opened for writing (commits need
 // it). Commits exactly what was printed (auto-commit is off), after every
 // batch and at the end.
-absl::Status ConsumeInGroup(const Args& args, const std::string& dir, const std::string& topic,
+absl::Status ConsumeInGroup(const Args& args, const std::string& dir,
+                            const std::string& topic,
                             const RecordFormat& format, Io& io) {
   const std::string from = args.Get("from").value_or("beginning");
   ConsumerOptions options;
@@ -78,8 +82,10 @@ absl::Status ConsumeInGroup(const Args& args, const std::string& dir, const std:
   } else if (from == "end" || from == "latest") {
     options.auto_offset_reset = AutoOffsetReset::kLatest;
   } else {
-    return UsageError("with --group, --from is beginning or end (where to start when the "
-                      "group has no committed offset); move a group with `evlog group reset`");
+    return UsageError(
+        "with --group, --from is beginning or end (where to start when the "
+        "group has no committed offset); move a group with `evlog group "
+        "reset`");
   }
   auto count = args.GetInt("count");
   if (!count.ok()) return count.status();
@@ -91,11 +97,14 @@ absl::Status ConsumeInGroup(const Args& args, const std::string& dir, const std:
   auto consumer = (*store)->NewConsumer(options);
   if (!consumer.ok()) return consumer.status();
   if (only->has_value()) {
-    std::vector<TopicPartition> parts = {{topic, PartitionId(static_cast<int32_t>(**only))}};
+    std::vector<TopicPartition> parts = {
+        {topic, PartitionId(static_cast<int32_t>(**only))}};
     if (auto st = (*consumer)->Assign(parts); !st.ok()) return st;
   } else {
     std::vector<std::string> topics = {topic};
-    if (auto st = (*consumer)->Subscribe(topics); !st.ok()) return st;
+    absl::Status st = args.Has("pattern") ? (*consumer)->SubscribePattern(topic)
+                                          : (*consumer)->Subscribe(topics);
+    if (!st.ok()) return st;
   }
   if (follow) {
     g_interrupted.store(false);
@@ -114,11 +123,13 @@ absl::Status ConsumeInGroup(const Args& args, const std::string& dir, const std:
   PollResult batch;
   std::string buf;
   while (!g_interrupted.load() && printed != limit) {
-    if (auto st = (*consumer)->Poll(std::chrono::milliseconds(200), &batch); !st.ok()) return st;
+    if (auto st = (*consumer)->Poll(std::chrono::milliseconds(200), &batch);
+        !st.ok())
+      return st;
     for (const ConsumerRecord& r : batch) {
       buf.clear();
       if (args.json()) {
-        buf = RecordJson(r.topic, r.partition, r.record);
+        buf = Dump(RecordJson(r.topic, r.partition, r.record));
         buf += '\n';
       } else {
         format.Append(r.topic, r.partition, r.record, &buf);
@@ -132,7 +143,11 @@ absl::Status ConsumeInGroup(const Args& args, const std::string& dir, const std:
     if (follow || !batch.empty()) continue;
     // Without --follow: stop once every assigned partition is caught up.
     std::vector<TopicPartition> assigned = (*consumer)->Assignment();
-    if (assigned.empty()) continue;  // the rebalance has not given us any yet
+    if (assigned.empty()) {
+      // A pattern that matches no topic has nothing to catch up with.
+      if ((*consumer)->Subscription().empty()) break;
+      continue;  // the rebalance has not given us any yet
+    }
     auto ends = (*consumer)->EndOffsets(assigned);
     if (!ends.ok()) return ends.status();
     bool caught_up = true;
@@ -152,7 +167,8 @@ absl::Status ConsumeInGroup(const Args& args, const std::string& dir, const std:
 
 absl::Status RunConsume(const Args& args, Io& io) {
   constexpr char kUsage[] =
-      "consume TOPIC --dir DIR [--from beginning|end|OFFSET|-N|@TS_MS] [--partition P] "
+      "consume TOPIC --dir DIR [--from beginning|end|OFFSET|-N|@TS_MS] "
+      "[--partition P] "
       "[--count N] [--follow] [--group G] [--format FMT | --json]";
   if (auto s = args.ExpectPositional(1, kUsage); !s.ok()) return s;
   const std::string& topic_name = args.positional()[0];
@@ -162,11 +178,16 @@ absl::Status RunConsume(const Args& args, Io& io) {
   if (!only.ok()) return only.status();
   const std::string from = args.Get("from").value_or("beginning");
   const bool follow = args.Has("follow");
-  auto format = RecordFormat::Parse(args.Get("format").value_or(kDefaultRecordFormat));
+  auto format =
+      RecordFormat::Parse(args.Get("format").value_or(kDefaultRecordFormat));
   if (!format.ok()) return format.status();
   auto dir = args.Dir();
   if (!dir.ok()) return dir.status();
-  if (args.Has("group")) return ConsumeInGroup(args, *dir, topic_name, *format, io);
+  if (args.Has("group"))
+    return ConsumeInGroup(args, *dir, topic_name, *format, io);
+  if (args.Has("pattern")) {
+    return UsageError("--pattern subscribes a group: it needs --group G");
+  }
 
   std::unique_ptr<StoreImpl> store;
   std::shared_ptr<Topic> topic;
@@ -188,15 +209,16 @@ absl::Status RunConsume(const Args& args, Io& io) {
     if (only->has_value()) {
       if (!cursors.empty()) return absl::OkStatus();
       if (**only < 0 || **only >= topic->partition_count()) {
-        return absl::OutOfRangeError(absl::StrCat("topic ", topic_name, " has no partition ",
-                                                  **only));
+        return absl::OutOfRangeError(
+            absl::StrCat("topic ", topic_name, " has no partition ", **only));
       }
       Cursor c;
       c.partition = PartitionId(static_cast<int32_t>(**only));
       cursors.push_back(c);
       return absl::OkStatus();
     }
-    for (int32_t p = static_cast<int32_t>(cursors.size()); p < topic->partition_count(); ++p) {
+    for (int32_t p = static_cast<int32_t>(cursors.size());
+         p < topic->partition_count(); ++p) {
       Cursor c;
       c.partition = PartitionId(p);
       cursors.push_back(c);
@@ -220,6 +242,11 @@ absl::Status RunConsume(const Args& args, Io& io) {
   }
   const int64_t limit = count->value_or(-1);
   int64_t printed = 0;
+  int64_t total = 0;  // known without --follow: up to the end offsets now
+  for (const Cursor& c : cursors)
+    total += std::max<int64_t>(0, c.stop - c.next);
+  if (limit >= 0) total = std::min(total, limit);
+  Progress progress_line(io.progress_out(), "records", follow ? 0 : total);
   std::string buf;
   while (!g_interrupted.load()) {
     bool progress = false;
@@ -242,12 +269,13 @@ absl::Status RunConsume(const Args& args, Io& io) {
         }
         buf.clear();
         if (args.json()) {
-          buf = RecordJson(topic_name, c.partition, r);
+          buf = Dump(RecordJson(topic_name, c.partition, r));
           buf += '\n';
         } else {
           format->Append(topic_name, c.partition, r, &buf);
         }
         io.out->write(buf.data(), static_cast<std::streamsize>(buf.size()));
+        progress_line.Add(1, static_cast<int64_t>(buf.size()));
         progress = true;
         if (++printed == limit) {
           io.out->flush();

@@ -1,7 +1,10 @@
-// tools/evlog/dispatch.cc: the command table, help text and exit codes.
+// tools/evlog/dispatch.cc: the command table, parsed with CLI11
+// (subcommands, per-command --help, short flags, one error style), and the
+// exit codes.
 
 #include <ostream>
 
+#include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "cli.h"
 #include "evlog/version.h"
@@ -11,8 +14,11 @@ namespace evlog::cli {
 
 namespace {
 
+using Kind = FlagSpec::Kind;
+
 struct Command {
   std::vector<std::string_view> words;  // "topic", "create"
+  std::string_view positional;          // "NAME", "TOPIC"; empty: none
   std::vector<FlagSpec> flags;
   absl::Status (*run)(const Args&, Io&);
   std::string_view help;
@@ -20,118 +26,275 @@ struct Command {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
-      {{"topics"}, {}, RunTopics, "list topics"},
+      {{"topics"}, "", {}, RunTopics, "List topics."},
       {{"topic", "create"},
-       {{"partitions", true}, {"config", true}},
+       "NAME",
+       {{"partitions", Kind::kInt, "number of partitions (required)"},
+        {"config", Kind::kValue,
+         "topic config KEY=VALUE (Kafka names such as retention.ms work), "
+         "repeatable",
+         'c'}},
        RunTopicCreate,
-       "NAME --partitions N [--config k=v ...]   create a topic"},
-      {{"topic", "describe"}, {}, RunTopicDescribe, "NAME   config and per-partition state"},
-      {{"topic", "delete"}, {}, RunTopicDelete, "NAME   delete a topic and its data"},
+       "Create a topic."},
+      {{"topic", "describe"},
+       "NAME",
+       {},
+       RunTopicDescribe,
+       "A topic's config and per-partition state."},
+      {{"topic", "delete"},
+       "NAME",
+       {},
+       RunTopicDelete,
+       "Delete a topic and its data."},
       {{"topic", "alter"},
-       {{"partitions", true}},
+       "NAME",
+       {{"partitions", Kind::kInt, "add partitions up to this count"},
+        {"config", Kind::kValue,
+         "set a config KEY=VALUE (Kafka's incrementalAlterConfigs SET), "
+         "repeatable",
+         'c'},
+        {"delete-config", Kind::kValue,
+         "reset a config KEY to the default (Kafka's DELETE), repeatable"}},
        RunTopicAlter,
-       "NAME --partitions N   add partitions"},
+       "Add partitions and/or change a topic's config."},
+      {{"topic", "partitions"},
+       "NAME",
+       {},
+       RunTopicPartitions,
+       "List a topic's partitions with their offsets."},
+      {{"topic", "delete-records"},
+       "NAME",
+       {{"before", Kind::kValue,
+         "delete the records below OFFSET, or below the end with 'end' "
+         "(required)"},
+        {"partition", Kind::kInt, "only this partition (default: all)", 'p'}},
+       RunTopicDeleteRecords,
+       "Advance the log start (Kafka's deleteRecords; whole segments)."},
       {{"produce"},
-       {{"key-separator", true}, {"partition", true}, {"header", true}, {"sync", false},
-        {"acks", false}},
+       "TOPIC",
+       {{"key-separator", Kind::kValue,
+         "split each line into key SEP value at the first SEP", 'k'},
+        {"partition", Kind::kInt, "send to this partition", 'p'},
+        {"header", Kind::kValue, "header KEY=VALUE, repeatable", 'H'},
+        {"sync", Kind::kSwitch, "sync to disk before exiting"},
+        {"acks", Kind::kSwitch, "print partition and offset of each record"}},
        RunProduce,
-       "TOPIC [--key-separator SEP] [--partition P] [--header k=v ...] [--sync] [--acks]\n"
-       "        append one record per line of standard input"},
+       "Append one record per line of standard input."},
       {{"consume"},
-       {{"from", true}, {"partition", true}, {"count", true}, {"follow", false},
-        {"group", true}, {"format", true}},
+       "TOPIC",
+       {{"from", Kind::kValue,
+         "beginning|end|OFFSET|-N (N before the end)|@TIMESTAMP_MS"},
+        {"partition", Kind::kInt, "only this partition", 'p'},
+        {"count", Kind::kInt, "stop after N records", 'n'},
+        {"follow", Kind::kSwitch, "keep waiting for new records", 'f'},
+        {"group", Kind::kValue, "consume as a member of this group", 'g'},
+        {"pattern", Kind::kSwitch,
+         "with --group: TOPIC is a regex over topic names (whole-name match)"},
+        {"format", Kind::kValue,
+         "record format: %t topic %p partition %o offset %T timestamp %k key "
+         "%s value %h headers %K key size %S value size"}},
        RunConsume,
-       "TOPIC [--from beginning|end|OFFSET|-N|@TS_MS] [--partition P] [--count N]\n"
-       "        [--follow] [--group G] [--format FMT]   print records (FMT: %t %p %o %T %k %s %h %K %S)"},
-      {{"groups"}, {}, RunGroups, "list consumer groups with their lag"},
-      {{"group", "describe"}, {}, RunGroupDescribe,
-       "GROUP   committed offset, end offset and lag per partition"},
+       "Print records."},
+      {{"groups"}, "", {}, RunGroups, "List consumer groups with their lag."},
+      {{"group", "describe"},
+       "GROUP",
+       {},
+       RunGroupDescribe,
+       "Committed offset, end offset and lag per partition."},
       {{"group", "reset"},
-       {{"topic", true}, {"to-earliest", false}, {"to-latest", false}, {"to-offset", true},
-        {"to-datetime", true}, {"shift-by", true}, {"dry-run", false}, {"execute", false}},
+       "GROUP",
+       {{"topic", Kind::kValue, "the topic (required)", 't'},
+        {"to-earliest", Kind::kSwitch, "to the log start"},
+        {"to-latest", Kind::kSwitch, "to the log end"},
+        {"to-offset", Kind::kInt, "to this offset"},
+        {"to-datetime", Kind::kInt, "to the first record at or after MS"},
+        {"shift-by", Kind::kInt, "move by N (may be negative)"},
+        {"dry-run", Kind::kSwitch, "show the new offsets only (default)"},
+        {"execute", Kind::kSwitch, "commit the new offsets"}},
        RunGroupReset,
-       "GROUP --topic T (--to-earliest|--to-latest|--to-offset N|--to-datetime MS|\n"
-       "        --shift-by N) [--dry-run|--execute]   move committed offsets (default dry run)"},
-      {{"group", "delete"}, {}, RunGroupDelete, "GROUP   forget a group and its offsets"},
+       "Move a group's committed offsets (default: dry run)."},
+      {{"group", "delete"},
+       "GROUP",
+       {},
+       RunGroupDelete,
+       "Forget a group and its offsets."},
       {{"dump"},
-       {{"print-payload", false}},
+       "PATH",
+       {{"print-payload", Kind::kSwitch, "print keys, values and headers"}},
        RunDump,
-       "PATH [--print-payload]   a segment, index file or partition directory, frame by frame"},
-      {{"verify"}, {{"repair", false}}, RunVerify,
-       "[--repair]   check every file; --repair lets recovery fix what it can"},
-      {{"stats"}, {}, RunStats, "records, bytes and segments per partition"},
+       "A segment, index file or partition directory, frame by frame."},
+      {{"verify"},
+       "",
+       {{"repair", Kind::kSwitch, "let recovery fix what it can"}},
+       RunVerify,
+       "Check every file of the store."},
+      {{"stats"},
+       "",
+       {},
+       RunStats,
+       "Records, bytes and segments per partition."},
   };
   return kCommands;
 }
 
-void PrintHelp(std::ostream& out) {
-  out << "evlog " << kVersionString
-      << " -- inspect and administer an evlog store (Kafka's log semantics, in process)\n\n"
-         "usage: evlog COMMAND [ARGS] --dir DIR [--json]\n\n";
-  for (const Command& c : Commands()) {
-    std::string words;
-    for (std::string_view w : c.words) {
-      absl::StrAppend(&words, words.empty() ? "" : " ", ToAbsl(w));
-    }
-    out << "  " << words << " " << c.help << "\n";
+constexpr char kFooter[] =
+    "--dir DIR defaults to $EVLOG_DIR. Tables by default, JSON with --json.\n"
+    "Reading commands (topics, topic describe|partitions, consume, dump, "
+    "verify, stats)\nwork on a store an application holds open; writing "
+    "commands need it to themselves.\nLong-running commands show progress on "
+    "standard error when it is a terminal.\nExit status: 0 success, 1 failure "
+    "(one line on stderr), 2 usage error.";
+
+// Where CLI11 stores one command's arguments.
+struct Parsed {
+  const Command* command = nullptr;
+  CLI::App* app = nullptr;
+  std::vector<std::string> positional;
+  std::vector<std::vector<std::string>> values;  // per flag, in order given
+  std::vector<int> counts;                       // per switch
+  std::string dir;
+  bool json = false;
+};
+
+std::string OneLine(std::string msg) {
+  for (char& ch : msg) {
+    if (ch == '\n') ch = ' ';
   }
-  out << "\n--dir DIR defaults to $EVLOG_DIR. Tables by default, JSON with --json.\n"
-         "Reading commands (topics, topic describe, consume, dump, verify, stats) work on a\n"
-         "store an application holds open; writing commands need it to themselves.\n"
-         "Exit status: 0 success, 1 failure (one line on stderr), 2 usage error.\n";
+  while (!msg.empty() && msg.back() == ' ') msg.pop_back();
+  return msg;
+}
+
+void AddCommand(CLI::App& root, const Command& c, Parsed& p) {
+  CLI::App* parent = &root;
+  for (size_t i = 0; i + 1 < c.words.size(); ++i) {
+    std::string word(c.words[i]);
+    CLI::App* group = nullptr;
+    for (CLI::App* sub : parent->get_subcommands({})) {
+      if (sub->get_name() == word) group = sub;
+    }
+    if (group == nullptr) {
+      group = parent->add_subcommand(word, absl::StrCat(word, " commands"));
+      group->require_subcommand(1);
+    }
+    parent = group;
+  }
+  CLI::App* app =
+      parent->add_subcommand(std::string(c.words.back()), std::string(c.help));
+  p.command = &c;
+  p.app = app;
+  if (!c.positional.empty()) {
+    app->add_option(std::string(c.positional), p.positional)
+        ->required()
+        ->expected(1);
+  }
+  p.values.resize(c.flags.size());
+  p.counts.resize(c.flags.size());
+  for (size_t i = 0; i < c.flags.size(); ++i) {
+    const FlagSpec& f = c.flags[i];
+    std::string names = absl::StrCat("--", ToAbsl(f.name));
+    if (f.short_name != 0)
+      names = absl::StrCat("-", std::string(1, f.short_name), ",", names);
+    if (f.kind == Kind::kSwitch) {
+      app->add_flag(names, p.counts[i], std::string(f.help));
+    } else {
+      CLI::Option* o = app->add_option(names, p.values[i], std::string(f.help))
+                           ->allow_extra_args(false)
+                           ->take_all();
+      if (f.kind == Kind::kInt) {
+        o->check(CLI::TypeValidator<int64_t>())->type_name("INT");
+      } else {
+        o->type_name("VALUE");
+      }
+    }
+  }
+  app->add_option("-d,--dir", p.dir,
+                  "the store directory (default $EVLOG_DIR)");
+  app->add_flag("-j,--json", p.json, "JSON output");
+  app->footer(kFooter);
+}
+
+Args ToArgs(const Parsed& p) {
+  std::vector<std::pair<std::string, std::string>> flags;
+  for (size_t i = 0; i < p.command->flags.size(); ++i) {
+    std::string name(p.command->flags[i].name);
+    for (const std::string& v : p.values[i]) flags.emplace_back(name, v);
+    if (p.counts[i] > 0) flags.emplace_back(name, "");
+  }
+  if (!p.dir.empty()) flags.emplace_back("dir", p.dir);
+  if (p.json) flags.emplace_back("json", "");
+  return Args(p.positional, std::move(flags));
 }
 
 }  // namespace
 
 int Main(const std::vector<std::string>& argv, Io& io) {
-  // Command words are the first words that are not flags (nor the value of
-  // --dir, the one global flag with a value).
-  std::vector<std::string> words, rest;
-  bool help = false;
-  for (size_t i = 0; i < argv.size(); ++i) {
-    const std::string& a = argv[i];
-    if (a == "--help" || a == "-h" || a == "help") {
-      help = true;
-    } else if (a == "--version" || a == "version") {
-      *io.out << "evlog " << kVersionString << '\n';
-      return 0;
-    } else if (!a.starts_with("-") &&
-               (words.empty() || (words.size() == 1 && (words[0] == "topic" ||
-                                                        words[0] == "group")))) {
-      words.push_back(a);
-    } else {
-      rest.push_back(a);
-      if (a == "--dir" && i + 1 < argv.size()) rest.push_back(argv[++i]);
-    }
+  CLI::App root(absl::StrCat("evlog ", ToAbsl(kVersionString),
+                             " -- inspect and administer an evlog store "
+                             "(Kafka's log semantics, in process)"),
+                "evlog");
+  root.set_version_flag("--version",
+                        absl::StrCat("evlog ", ToAbsl(kVersionString)));
+  root.require_subcommand(1);
+  const std::vector<Command>& commands = Commands();
+  // The root's help lists every command, nested ones included.
+  std::string list = "Commands (evlog COMMAND --help for each one's flags):\n";
+  for (const Command& c : commands) {
+    std::string usage;
+    for (std::string_view w : c.words) absl::StrAppend(&usage, ToAbsl(w), " ");
+    absl::StrAppend(&usage, ToAbsl(c.positional));
+    absl::StrAppend(&list, "  ", usage,
+                    std::string(usage.size() < 28 ? 28 - usage.size() : 1, ' '),
+                    ToAbsl(c.help), "\n");
   }
-  if (help || words.empty()) {
-    PrintHelp(help ? *io.out : *io.err);
-    return help ? 0 : 2;
+  root.footer(absl::StrCat(list, "\n", kFooter));
+  std::vector<Parsed> parsed(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i)
+    AddCommand(root, commands[i], parsed[i]);
+
+  std::vector<std::string> args = argv;
+  if (!args.empty() && args[0] == "help") args[0] = "--help";
+  if (!args.empty() && args[0] == "version") args[0] = "--version";
+  if (args.empty()) {
+    *io.err << root.help();
+    return 2;
   }
-  for (const Command& c : Commands()) {
-    if (c.words.size() != words.size()) continue;
-    bool match = true;
-    for (size_t i = 0; i < words.size(); ++i) match = match && c.words[i] == words[i];
-    if (!match) continue;
-    absl::Status s;
-    auto args = Args::Parse(rest, c.flags);
-    if (!args.ok()) {
-      s = args.status();
-    } else {
-      s = c.run(*args, io);
-    }
+  auto known = [&](const std::string& word) {
+    for (CLI::App* sub : root.get_subcommands({}))
+      if (sub->get_name() == word) return true;
+    return false;
+  };
+  if (!args[0].starts_with("-") && !known(args[0])) {
+    *io.err << "evlog: unknown command \"" << args[0]
+            << "\" (see evlog --help)\n";
+    return 2;
+  }
+  // CLI11 wants the arguments last-first.
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    root.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    *io.out << root.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    *io.out << root.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::CallForVersion&) {
+    *io.out << "evlog " << kVersionString << '\n';
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    *io.err << "evlog: " << OneLine(e.what()) << " (see evlog "
+            << (args[0].starts_with("-") ? "" : args[0] + " ") << "--help)\n";
+    return 2;
+  }
+  for (const Parsed& p : parsed) {
+    if (!p.app->parsed()) continue;
+    absl::Status s = p.command->run(ToArgs(p), io);
     if (s.ok()) return 0;
     io.out->flush();
-    std::string msg(s.message());
-    for (char& ch : msg) {
-      if (ch == '\n') ch = ' ';
-    }
-    *io.err << "evlog: " << msg << '\n';
+    *io.err << "evlog: " << OneLine(std::string(s.message())) << '\n';
     return IsUsageError(s) ? 2 : 1;
   }
-  std::string words_str;
-  for (const std::string& w : words) absl::StrAppend(&words_str, words_str.empty() ? "" : " ", w);
-  *io.err << "evlog: unknown command \"" << words_str << "\" (see evlog --help)\n";
+  *io.err << root.help();
   return 2;
 }
 

@@ -27,16 +27,16 @@ int64_t TotalLag(const GroupDescription& d) {
 
 // What a reset would set each partition of `topic` to, computed read-only
 // the way Store::ResetGroupOffsets does (clamped to [start, end]).
-absl::StatusOr<std::vector<TopicPartitionOffset>> PlanReset(StoreImpl& store,
-                                                            const std::string& group,
-                                                            const std::string& topic_name,
-                                                            const OffsetReset& reset) {
+absl::StatusOr<std::vector<TopicPartitionOffset>> PlanReset(
+    StoreImpl& store, const std::string& group, const std::string& topic_name,
+    const OffsetReset& reset) {
   auto topic = store.FindTopic(topic_name);
   if (!topic.ok()) return topic.status();
   std::map<int32_t, Offset> committed;
   if (auto d = store.DescribeGroup(group); d.ok()) {
     for (const auto& p : d->partitions) {
-      if (p.tp.topic == topic_name && p.committed) committed[p.tp.partition.value()] = *p.committed;
+      if (p.tp.topic == topic_name && p.committed)
+        committed[p.tp.partition.value()] = *p.committed;
     }
   }
   std::vector<TopicPartitionOffset> plan;
@@ -44,9 +44,15 @@ absl::StatusOr<std::vector<TopicPartitionOffset>> PlanReset(StoreImpl& store,
     const PartitionLog* log = (*topic)->partition(PartitionId(p));
     Offset start = log->start_offset(), end = log->end_offset(), to;
     switch (reset.kind) {
-      case OffsetReset::Kind::kEarliest: to = start; break;
-      case OffsetReset::Kind::kLatest: to = end; break;
-      case OffsetReset::Kind::kOffset: to = Offset(reset.value); break;
+      case OffsetReset::Kind::kEarliest:
+        to = start;
+        break;
+      case OffsetReset::Kind::kLatest:
+        to = end;
+        break;
+      case OffsetReset::Kind::kOffset:
+        to = Offset(reset.value);
+        break;
       case OffsetReset::Kind::kTime: {
         auto o = log->OffsetForTimestamp(reset.value);
         if (!o.ok()) return o.status();
@@ -68,7 +74,8 @@ absl::StatusOr<OffsetReset> ResetFlag(const Args& args) {
   std::vector<OffsetReset> chosen;
   if (args.Has("to-earliest")) chosen.push_back(OffsetReset::Earliest());
   if (args.Has("to-latest")) chosen.push_back(OffsetReset::Latest());
-  for (auto [flag, make] : std::initializer_list<std::pair<const char*, OffsetReset (*)(int64_t)>>{
+  for (auto [flag, make] :
+       std::initializer_list<std::pair<const char*, OffsetReset (*)(int64_t)>>{
            {"to-offset", &OffsetReset::ToOffset},
            {"to-datetime", &OffsetReset::ToTime},
            {"shift-by", &OffsetReset::ShiftBy}}) {
@@ -77,8 +84,9 @@ absl::StatusOr<OffsetReset> ResetFlag(const Args& args) {
     if (v->has_value()) chosen.push_back(make(**v));
   }
   if (chosen.size() != 1) {
-    return UsageError("group reset wants exactly one of --to-earliest, --to-latest, "
-                      "--to-offset N, --to-datetime MS, --shift-by N");
+    return UsageError(
+        "group reset wants exactly one of --to-earliest, --to-latest, "
+        "--to-offset N, --to-datetime MS, --shift-by N");
   }
   return chosen[0];
 }
@@ -86,26 +94,28 @@ absl::StatusOr<OffsetReset> ResetFlag(const Args& args) {
 }  // namespace
 
 absl::Status RunGroups(const Args& args, Io& io) {
-  if (auto s = args.ExpectPositional(0, "groups --dir DIR [--json]"); !s.ok()) return s;
+  if (auto s = args.ExpectPositional(0, "groups --dir DIR [--json]"); !s.ok())
+    return s;
   auto dir = args.Dir();
   if (!dir.ok()) return dir.status();
   auto store = OpenForReading(*dir);
   if (!store.ok()) return store.status();
   Table table({"GROUP", "STATE", "PARTITIONS", "LAG"});
-  std::vector<std::string> json;
+  std::vector<Json> json;
   for (const std::string& g : (*store)->ListGroups()) {
     auto d = (*store)->DescribeGroup(g);
     if (!d.ok()) return d.status();
-    table.AddRow({g, d->state, absl::StrCat(d->partitions.size()), absl::StrCat(TotalLag(*d))});
-    json.push_back(JsonObject()
-                       .Str("group", g)
-                       .Str("state", d->state)
-                       .Int("partitions", static_cast<int64_t>(d->partitions.size()))
-                       .Int("lag", TotalLag(*d))
-                       .str());
+    table.AddRow({g, d->state, absl::StrCat(d->partitions.size()),
+                  absl::StrCat(TotalLag(*d))});
+    json.push_back(
+        JsonObject()
+            .Str("group", g)
+            .Str("state", d->state)
+            .Int("partitions", static_cast<int64_t>(d->partitions.size()))
+            .Int("lag", TotalLag(*d)));
   }
   if (args.json()) {
-    *io.out << JsonArray(json) << '\n';
+    *io.out << Dump(JsonArray(json)) << '\n';
   } else {
     table.Print(*io.out);
   }
@@ -113,7 +123,9 @@ absl::Status RunGroups(const Args& args, Io& io) {
 }
 
 absl::Status RunGroupDescribe(const Args& args, Io& io) {
-  if (auto s = args.ExpectPositional(1, "group describe GROUP --dir DIR [--json]"); !s.ok()) {
+  if (auto s =
+          args.ExpectPositional(1, "group describe GROUP --dir DIR [--json]");
+      !s.ok()) {
     return s;
   }
   auto dir = args.Dir();
@@ -123,17 +135,25 @@ absl::Status RunGroupDescribe(const Args& args, Io& io) {
   auto d = (*store)->DescribeGroup(args.positional()[0]);
   if (!d.ok()) return d.status();
   if (args.json()) {
-    std::vector<std::string> parts, members;
+    std::vector<Json> parts, members;
     for (const auto& p : d->partitions) {
       JsonObject o;
       o.Str("topic", p.tp.topic).Int("partition", p.tp.partition.value());
-      if (p.committed) o.Int("committed", p.committed->value()); else o.Raw("committed", "null");
+      if (p.committed)
+        o.Int("committed", p.committed->value());
+      else
+        o.Raw("committed", "null");
       o.Int("end_offset", p.end_offset.value());
-      if (p.lag) o.Int("lag", *p.lag); else o.Raw("lag", "null");
-      parts.push_back(o.Str("owner", p.owner).str());
+      if (p.lag)
+        o.Int("lag", *p.lag);
+      else
+        o.Raw("lag", "null");
+      parts.push_back(o.Str("owner", p.owner));
     }
     for (const auto& m : d->members) {
-      members.push_back(JsonObject().Str("member_id", m.member_id).Str("client_id", m.client_id).str());
+      members.push_back(JsonObject()
+                            .Str("member_id", m.member_id)
+                            .Str("client_id", m.client_id));
     }
     *io.out << JsonObject()
                    .Str("group", d->group_id)
@@ -147,16 +167,19 @@ absl::Status RunGroupDescribe(const Args& args, Io& io) {
     return absl::OkStatus();
   }
   *io.out << "Group: " << d->group_id << "  state: " << d->state
-          << "  members: " << d->members.size() << "  total lag: " << TotalLag(*d) << '\n';
+          << "  members: " << d->members.size()
+          << "  total lag: " << TotalLag(*d) << '\n';
   if (d->members.empty()) {
-    *io.out << "(members exist only inside the process whose consumers joined)\n";
+    *io.out
+        << "(members exist only inside the process whose consumers joined)\n";
   }
   *io.out << '\n';
   Table table({"TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "OWNER"});
   for (const auto& p : d->partitions) {
-    table.AddRow({p.tp.topic, absl::StrCat(p.tp.partition.value()), OptionalOffset(p.committed),
-                  absl::StrCat(p.end_offset.value()), p.lag ? absl::StrCat(*p.lag) : "-",
-                  p.owner.empty() ? "-" : p.owner});
+    table.AddRow(
+        {p.tp.topic, absl::StrCat(p.tp.partition.value()),
+         OptionalOffset(p.committed), absl::StrCat(p.end_offset.value()),
+         p.lag ? absl::StrCat(*p.lag) : "-", p.owner.empty() ? "-" : p.owner});
   }
   table.Print(*io.out);
   return absl::OkStatus();
@@ -164,7 +187,8 @@ absl::Status RunGroupDescribe(const Args& args, Io& io) {
 
 absl::Status RunGroupReset(const Args& args, Io& io) {
   constexpr char kUsage[] =
-      "group reset GROUP --topic T (--to-earliest|--to-latest|--to-offset N|--to-datetime MS|"
+      "group reset GROUP --topic T (--to-earliest|--to-latest|--to-offset "
+      "N|--to-datetime MS|"
       "--shift-by N) [--dry-run|--execute] --dir DIR";
   if (auto s = args.ExpectPositional(1, kUsage); !s.ok()) return s;
   const std::string& group = args.positional()[0];
@@ -194,31 +218,37 @@ absl::Status RunGroupReset(const Args& args, Io& io) {
     offsets = *std::move(plan);
   }
   if (args.json()) {
-    std::vector<std::string> items;
+    std::vector<Json> items;
     for (const auto& o : offsets) {
       items.push_back(JsonObject()
                           .Str("topic", o.tp.topic)
                           .Int("partition", o.tp.partition.value())
-                          .Int("offset", o.offset.value())
-                          .str());
+                          .Int("offset", o.offset.value()));
     }
-    *io.out << JsonObject().Str("group", group).Bool("executed", execute)
-                   .Raw("offsets", JsonArray(items)).str()
+    *io.out << JsonObject()
+                   .Str("group", group)
+                   .Bool("executed", execute)
+                   .Raw("offsets", JsonArray(items))
+                   .str()
             << '\n';
     return absl::OkStatus();
   }
   Table table({"TOPIC", "PARTITION", "NEW_OFFSET"});
   for (const auto& o : offsets) {
-    table.AddRow({o.tp.topic, absl::StrCat(o.tp.partition.value()), absl::StrCat(o.offset.value())});
+    table.AddRow({o.tp.topic, absl::StrCat(o.tp.partition.value()),
+                  absl::StrCat(o.offset.value())});
   }
   table.Print(*io.out);
   *io.out << (execute ? "committed for group " + group + "\n"
-                      : "dry run: nothing changed (add --execute to commit these offsets)\n");
+                      : "dry run: nothing changed (add --execute to commit "
+                        "these offsets)\n");
   return absl::OkStatus();
 }
 
 absl::Status RunGroupDelete(const Args& args, Io& io) {
-  if (auto s = args.ExpectPositional(1, "group delete GROUP --dir DIR"); !s.ok()) return s;
+  if (auto s = args.ExpectPositional(1, "group delete GROUP --dir DIR");
+      !s.ok())
+    return s;
   auto dir = args.Dir();
   if (!dir.ok()) return dir.status();
   auto store = OpenForWriting(*dir, /*create=*/false);

@@ -1,11 +1,13 @@
-// tools/evlog/output.cc: tables, JSON and time formatting.
+// tools/evlog/output.cc: tables, JSON (on nlohmann::json) and time formatting.
 
 #include <algorithm>
 #include <ctime>
 #include <ostream>
 
+#include "absl/strings/escaping.h"
 #include "cli.h"
 #include "fmt/format.h"
+#include "util/string_view.h"
 
 namespace evlog::cli {
 
@@ -30,76 +32,59 @@ void Table::Print(std::ostream& out) const {
   for (const auto& row : rows_) print(row);
 }
 
-std::string JsonQuote(std::string_view s) {
-  std::string q = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': q += "\\\""; break;
-      case '\\': q += "\\\\"; break;
-      case '\n': q += "\\n"; break;
-      case '\r': q += "\\r"; break;
-      case '\t': q += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          q += fmt::format("\\u{:04x}", c);
-        } else {
-          q += static_cast<char>(c);
-        }
-    }
-  }
-  return q + "\"";
-}
-
-void JsonObject::Key(std::string_view key) {
-  if (!body_.empty()) body_ += ',';
-  body_ += JsonQuote(key);
-  body_ += ':';
+std::string Dump(const Json& json) {
+  // Bytes fields are checked (JsonObject::Bytes); replace is a safety net
+  // for text that should have been valid UTF-8.
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 JsonObject& JsonObject::Str(std::string_view key, std::string_view value) {
-  Key(key);
-  body_ += JsonQuote(value);
+  j_[std::string(key)] = std::string(value);
   return *this;
 }
 
-JsonObject& JsonObject::OptStr(std::string_view key,
-                               std::optional<std::string_view> value) {
-  Key(key);
-  body_ += value ? JsonQuote(*value) : "null";
+JsonObject& JsonObject::Bytes(std::string_view key,
+                              std::optional<std::string_view> value) {
+  std::string k(key);
+  if (!value) {
+    j_[k] = nullptr;
+    return *this;
+  }
+  Json text = std::string(*value);
+  try {
+    (void)text.dump();  // strict: throws on bytes that are not UTF-8
+    j_[k] = std::move(text);
+  } catch (const Json::type_error&) {
+    j_[k] = absl::Base64Escape(ToAbsl(*value));
+    j_[k + "_encoding"] = "base64";
+  }
   return *this;
 }
 
 JsonObject& JsonObject::Int(std::string_view key, int64_t value) {
-  Key(key);
-  body_ += std::to_string(value);
+  j_[std::string(key)] = value;
   return *this;
 }
 
 JsonObject& JsonObject::Num(std::string_view key, double value) {
-  Key(key);
-  body_ += fmt::format("{}", value);
+  j_[std::string(key)] = value;
   return *this;
 }
 
 JsonObject& JsonObject::Bool(std::string_view key, bool value) {
-  Key(key);
-  body_ += value ? "true" : "false";
+  j_[std::string(key)] = value;
   return *this;
 }
 
-JsonObject& JsonObject::Raw(std::string_view key, std::string_view json) {
-  Key(key);
-  body_ += json;
+JsonObject& JsonObject::Raw(std::string_view key, Json value) {
+  j_[std::string(key)] = std::move(value);
   return *this;
 }
 
-std::string JsonArray(const std::vector<std::string>& items) {
-  std::string a = "[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) a += ',';
-    a += items[i];
-  }
-  return a + "]";
+Json JsonArray(std::vector<Json> items) {
+  Json a = Json::array();
+  for (Json& item : items) a.push_back(std::move(item));
+  return a;
 }
 
 std::string FormatTime(int64_t ms) {

@@ -17,23 +17,27 @@ absl::Status RunProduce(const Args& args, Io& io) {
   if (auto s = args.ExpectPositional(1, kUsage); !s.ok()) return s;
   const std::string& topic = args.positional()[0];
   std::optional<std::string> separator = args.Get("key-separator");
-  if (separator && separator->empty()) return UsageError("--key-separator is empty");
+  if (separator && separator->empty())
+    return UsageError("--key-separator is empty");
   SendOptions send_options;
   auto partition = args.GetInt("partition");
   if (!partition.ok()) return partition.status();
-  if (partition->has_value()) send_options.partition = PartitionId(static_cast<int32_t>(**partition));
+  if (partition->has_value())
+    send_options.partition = PartitionId(static_cast<int32_t>(**partition));
 
   // Header strings own the bytes the HeaderViews point to.
   std::vector<std::string> header_args = args.GetAll("header");
   std::vector<HeaderView> headers;
   for (const std::string& h : header_args) {
     size_t eq = h.find('=');
-    if (eq == 0) return UsageError(absl::StrCat("--header \"", h, "\" has an empty key"));
+    if (eq == 0)
+      return UsageError(absl::StrCat("--header \"", h, "\" has an empty key"));
     // "k=v" -> value v; "k" -> a null value (Kafka allows both).
     if (eq == std::string::npos) {
       headers.push_back({h, std::nullopt});
     } else {
-      headers.push_back({std::string_view(h).substr(0, eq), std::string_view(h).substr(eq + 1)});
+      headers.push_back({std::string_view(h).substr(0, eq),
+                         std::string_view(h).substr(eq + 1)});
     }
   }
   const bool sync = args.Has("sync");
@@ -62,8 +66,9 @@ absl::Status RunProduce(const Args& args, Io& io) {
     }
     auto sent = (*producer)->Send(topic, record, send_options);
     if (!sent.ok()) {
-      return absl::Status(sent.status().code(),
-                          absl::StrCat("record ", count + 1, ": ", sent.status().message()));
+      return absl::Status(
+          sent.status().code(),
+          absl::StrCat("record ", count + 1, ": ", sent.status().message()));
     }
     if (sync) {
       if (auto s = (*producer)->Flush(); !s.ok()) return s;
@@ -78,7 +83,8 @@ absl::Status RunProduce(const Args& args, Io& io) {
                        .str()
                 << '\n';
       } else {
-        *io.out << sent->partition.value() << '\t' << sent->offset.value() << '\n';
+        *io.out << sent->partition.value() << '\t' << sent->offset.value()
+                << '\n';
       }
       io.out->flush();
     }

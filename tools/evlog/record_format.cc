@@ -25,10 +25,12 @@ absl::StatusOr<RecordFormat> RecordFormat::Parse(std::string_view format) {
       continue;
     }
     if (c == '%') {
-      if (i + 1 == format.size()) return UsageError("--format ends with a lone %");
+      if (i + 1 == format.size())
+        return UsageError("--format ends with a lone %");
       char p = format[++i];
       if (std::string_view("tpoTkshKS%").find(p) == std::string_view::npos) {
-        return UsageError(absl::StrCat("--format: unknown placeholder %", std::string(1, p),
+        return UsageError(absl::StrCat("--format: unknown placeholder %",
+                                       std::string(1, p),
                                        " (use %t %p %o %T %k %s %h %K %S %%)"));
       }
       f.format_ += '%';
@@ -42,23 +44,39 @@ absl::StatusOr<RecordFormat> RecordFormat::Parse(std::string_view format) {
   return f;
 }
 
-void RecordFormat::Append(std::string_view topic, PartitionId partition, const RecordView& r,
-                          std::string* out) const {
+void RecordFormat::Append(std::string_view topic, PartitionId partition,
+                          const RecordView& r, std::string* out) const {
   for (size_t i = 0; i < format_.size(); ++i) {
     if (format_[i] != '%') {
       *out += format_[i];
       continue;
     }
     switch (format_[++i]) {
-      case 't': out->append(topic); break;
-      case 'p': absl::StrAppend(out, partition.value()); break;
-      case 'o': absl::StrAppend(out, r.offset().value()); break;
-      case 'T': absl::StrAppend(out, r.timestamp_ms()); break;
-      case 'k': if (r.key()) out->append(*r.key()); break;
-      case 's': if (r.value()) out->append(*r.value()); break;
-      case 'K': absl::StrAppend(out, r.key() ? static_cast<int64_t>(r.key()->size()) : -1); break;
+      case 't':
+        out->append(topic);
+        break;
+      case 'p':
+        absl::StrAppend(out, partition.value());
+        break;
+      case 'o':
+        absl::StrAppend(out, r.offset().value());
+        break;
+      case 'T':
+        absl::StrAppend(out, r.timestamp_ms());
+        break;
+      case 'k':
+        if (r.key()) out->append(*r.key());
+        break;
+      case 's':
+        if (r.value()) out->append(*r.value());
+        break;
+      case 'K':
+        absl::StrAppend(out,
+                        r.key() ? static_cast<int64_t>(r.key()->size()) : -1);
+        break;
       case 'S':
-        absl::StrAppend(out, r.value() ? static_cast<int64_t>(r.value()->size()) : -1);
+        absl::StrAppend(
+            out, r.value() ? static_cast<int64_t>(r.value()->size()) : -1);
         break;
       case 'h': {
         bool first = true;
@@ -73,25 +91,28 @@ void RecordFormat::Append(std::string_view topic, PartitionId partition, const R
         }
         break;
       }
-      default: *out += '%'; break;
+      default:
+        *out += '%';
+        break;
     }
   }
 }
 
-std::string RecordJson(std::string_view topic, PartitionId partition, const RecordView& r) {
-  std::vector<std::string> headers;
+Json RecordJson(std::string_view topic, PartitionId partition,
+                const RecordView& r) {
+  std::vector<Json> headers;
   for (const HeaderView& h : r.headers()) {
-    headers.push_back(JsonObject().Str("key", h.key).OptStr("value", h.value).str());
+    headers.push_back(JsonObject().Bytes("key", h.key).Bytes("value", h.value));
   }
   return JsonObject()
       .Str("topic", topic)
       .Int("partition", partition.value())
       .Int("offset", r.offset().value())
       .Int("timestamp", r.timestamp_ms())
-      .OptStr("key", r.key())
-      .OptStr("value", r.value())
+      .Bytes("key", r.key())
+      .Bytes("value", r.value())
       .Raw("headers", JsonArray(headers))
-      .str();
+      .json();
 }
 
 }  // namespace evlog::cli

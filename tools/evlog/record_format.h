@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "cli.h"
 #include "evlog/record.h"
 
 namespace evlog::cli {
@@ -28,16 +29,19 @@ class RecordFormat {
   // Usage error for an unknown placeholder.
   static absl::StatusOr<RecordFormat> Parse(std::string_view format);
   // Appends the formatted record to *out.
-  void Append(std::string_view topic, PartitionId partition, const RecordView& r,
-              std::string* out) const;
+  void Append(std::string_view topic, PartitionId partition,
+              const RecordView& r, std::string* out) const;
 
  private:
   std::string format_;  // unescaped; placeholders kept as %x
 };
 
-// One JSON object (no newline): topic, partition, offset, timestamp, key,
-// value, headers ([{"key":..,"value":..}]).
-std::string RecordJson(std::string_view topic, PartitionId partition, const RecordView& r);
+// One JSON object: topic, partition, offset, timestamp, key, value, headers
+// ([{"key":..,"value":..}]). Keys, values and headers that are not valid
+// UTF-8 are written in base64 with a sibling "<field>_encoding": "base64"
+// (JsonObject::Bytes).
+Json RecordJson(std::string_view topic, PartitionId partition,
+                const RecordView& r);
 
 }  // namespace evlog::cli
 

@@ -10,7 +10,8 @@
 
 namespace evlog::cli {
 
-absl::StatusOr<std::unique_ptr<StoreImpl>> OpenForReading(const std::string& dir) {
+absl::StatusOr<std::unique_ptr<StoreImpl>> OpenForReading(
+    const std::string& dir) {
   StoreOptions options;
   options.read_only = true;
   options.create_if_missing = false;
@@ -18,8 +19,8 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> OpenForReading(const std::string& dir
   return StoreImpl::Open(dir, options, nullptr);
 }
 
-absl::StatusOr<std::unique_ptr<StoreImpl>> OpenForWriting(const std::string& dir,
-                                                          bool create) {
+absl::StatusOr<std::unique_ptr<StoreImpl>> OpenForWriting(
+    const std::string& dir, bool create) {
   StoreOptions options;
   options.create_if_missing = create;
   options.maintenance_interval_ms = 0;  // short-lived: Close() flushes
@@ -27,7 +28,8 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> OpenForWriting(const std::string& dir
   if (absl::IsUnavailable(store.status())) {
     return absl::UnavailableError(absl::StrCat(
         "store ", dir, " is in use by another process (it holds ", dir,
-        "/LOCK); stop it first -- only reading commands work on a store in use"));
+        "/LOCK); stop it first -- only reading commands work on a store in "
+        "use"));
   }
   return store;
 }

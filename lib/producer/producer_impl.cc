@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "format/batch_codec.h"
 #include "format/coding.h"
 #include "store/store_impl.h"
 #include "topic/topic.h"
@@ -56,8 +57,10 @@ absl::StatusOr<PartitionId> ProducerImpl::Choose(
   // Sticky spread for records without a key, per sending thread: threads
   // share no counter, and start at different partitions so that
   // concurrent senders do not queue on one partition's lock.
-  thread_local absl::flat_hash_map<const Topic*, uint64_t> sends;
-  auto [it, fresh] = sends.try_emplace(&topic, 0);
+  // Keyed by the topic's process-unique serial: a new topic at a freed
+  // topic's address starts its own count.
+  thread_local absl::flat_hash_map<uint64_t, uint64_t> sends;
+  auto [it, fresh] = sends.try_emplace(topic.serial(), 0);
   if (fresh) {
     it->second = std::hash<std::thread::id>()(std::this_thread::get_id()) %
                  1024 * static_cast<uint64_t>(options_.sticky_records);
@@ -77,7 +80,8 @@ absl::StatusOr<BatchSendResult> ProducerImpl::SendBatch(
   if (records.empty()) return absl::InvalidArgumentError("empty batch");
   BatchSendResult result;
   absl::Status s =
-      store_->WithTopic(topic_name, [&](Topic& topic) -> absl::Status {
+      store_->WithTopic(topic_name, [&](const std::shared_ptr<Topic>& t) {
+        Topic& topic = *t;
         auto p = Choose(topic, records, options);
         if (!p.ok()) return p.status();
         PartitionLog* log = topic.partition(*p);
@@ -104,16 +108,73 @@ absl::StatusOr<SendResult> ProducerImpl::Send(std::string_view topic,
   return SendResult{r->partition, r->base_offset, r->timestamp_ms};
 }
 
-absl::Status ProducerImpl::Flush() {
+absl::Status ProducerImpl::Validate(const ProducerOptions& options) {
+  if (options.sticky_records < 1) {
+    return absl::InvalidArgumentError(
+        "ProducerOptions::sticky_records must be >= 1");
+  }
+  if (options.linger_ms < 0) {
+    return absl::InvalidArgumentError(
+        "ProducerOptions::linger_ms must be >= 0");
+  }
+  if (options.batch_size < 1) {
+    return absl::InvalidArgumentError(
+        "ProducerOptions::batch_size must be >= 1");
+  }
+  if (options.buffer_memory < 1) {
+    return absl::InvalidArgumentError(
+        "ProducerOptions::buffer_memory must be >= 1");
+  }
+  if (options.max_block_ms < 0) {
+    return absl::InvalidArgumentError(
+        "ProducerOptions::max_block_ms must be >= 0");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ProducerImpl::SendAsync(std::string_view topic_name,
+                                     const Record& record,
+                                     SendCallback callback,
+                                     const SendOptions& options) {
   if (closed_.load(std::memory_order_acquire)) {
     return absl::FailedPreconditionError("producer is closed");
   }
+  if (options.expected_end_offset) {
+    return absl::InvalidArgumentError(
+        "SendOptions::expected_end_offset is not supported by SendAsync "
+        "(conditional appends are synchronous: use Send)");
+  }
+  return store_->WithTopic(
+      topic_name, [&](const std::shared_ptr<Topic>& topic) -> absl::Status {
+        auto p = Choose(*topic, {&record, 1}, options);
+        if (!p.ok()) return p.status();
+        const size_t size = format::EncodedRecordSize(record);
+        if (size > topic->config().max_record_bytes) {
+          return absl::ResourceExhaustedError(absl::StrCat(
+              "record of ", size, " encoded bytes exceeds max_record_bytes (",
+              topic->config().max_record_bytes, ") of topic ", topic->name()));
+        }
+        Record copy = record;
+        if (copy.timestamp_ms == kNoTimestamp) {
+          copy.timestamp_ms = store_->env()->clock()->NowMs();
+        }
+        return sender_.Enqueue(topic, *p, copy, size, std::move(callback));
+      });
+}
+
+absl::Status ProducerImpl::Flush() {
+  if (sender_.OnSenderThread()) return sender_.Flush();  // the error
+  if (closed_.load(std::memory_order_acquire)) {
+    return absl::FailedPreconditionError("producer is closed");
+  }
+  if (absl::Status s = sender_.Flush(); !s.ok()) return s;
   return store_->Flush();
 }
 
 absl::Status ProducerImpl::Close() {
+  if (sender_.OnSenderThread()) return sender_.Close();  // the error
   closed_.store(true, std::memory_order_release);
-  return absl::OkStatus();
+  return sender_.Close();
 }
 
 }  // namespace evlog

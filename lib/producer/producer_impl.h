@@ -3,6 +3,9 @@
 // A send finds the topic under the store's reader lock, chooses the
 // partition (producer/partitioner.h) and appends to that partition's log; the
 // only exclusive lock on the path is the partition's own append mutex.
+// SendAsync chooses the partition the same way, then queues a copy of the
+// record for the sender thread (producer/async_sender.h), created by the
+// first SendAsync.
 //
 // Thread safety: thread-safe.
 
@@ -10,8 +13,10 @@
 #define EVLOG_PRODUCER_PRODUCER_IMPL_H_
 
 #include <atomic>
+#include <memory>
 
 #include "evlog/producer.h"
+#include "producer/async_sender.h"
 
 namespace evlog {
 
@@ -22,24 +27,33 @@ class ProducerImpl final : public Producer {
  public:
   // `store` must outlive the producer.
   ProducerImpl(StoreImpl* store, const ProducerOptions& options)
-      : store_(store), options_(options) {}
+      : store_(store), options_(options), sender_(options) {}
+  ~ProducerImpl() override { Close().IgnoreError(); }
+
+  // OK, or kInvalidArgument naming the first invalid field.
+  static absl::Status Validate(const ProducerOptions& options);
 
   absl::StatusOr<SendResult> Send(std::string_view topic, const Record& record,
                                   const SendOptions& options) override;
-  absl::StatusOr<BatchSendResult> SendBatch(std::string_view topic,
-                                            std::span<const Record> records,
-                                            const SendOptions& options) override;
+  absl::StatusOr<BatchSendResult> SendBatch(
+      std::string_view topic, std::span<const Record> records,
+      const SendOptions& options) override;
+  absl::Status SendAsync(std::string_view topic, const Record& record,
+                         SendCallback callback,
+                         const SendOptions& options) override;
   absl::Status Flush() override;
   absl::Status Close() override;
 
  private:
   // Picks the partition for `records` (all must agree; see producer.h).
-  absl::StatusOr<PartitionId> Choose(Topic& topic, std::span<const Record> records,
+  absl::StatusOr<PartitionId> Choose(Topic& topic,
+                                     std::span<const Record> records,
                                      const SendOptions& options) const;
 
   StoreImpl* const store_;
   const ProducerOptions options_;
   std::atomic<bool> closed_{false};
+  AsyncSender sender_;
 };
 
 }  // namespace evlog

@@ -497,7 +497,8 @@ thread_local LastTopic last_topic;
 }  // namespace
 
 absl::Status StoreImpl::WithTopic(
-    std::string_view name, absl::FunctionRef<absl::Status(Topic&)> fn) const {
+    std::string_view name,
+    absl::FunctionRef<absl::Status(const std::shared_ptr<Topic>&)> fn) const {
   if (closed())
     return absl::FailedPreconditionError(
         absl::StrCat("store ", dir_, " is closed"));
@@ -524,16 +525,13 @@ absl::Status StoreImpl::WithTopic(
     last.name.assign(name);
     last.topic = topic;
   }
-  return fn(*topic);
+  return fn(topic);
 }
 
 absl::StatusOr<std::unique_ptr<Producer>> StoreImpl::NewProducer(
     const ProducerOptions& options) {
   if (absl::Status s = CheckWritable(); !s.ok()) return s;
-  if (options.sticky_records < 1) {
-    return absl::InvalidArgumentError(
-        "ProducerOptions::sticky_records must be >= 1");
-  }
+  if (absl::Status s = ProducerImpl::Validate(options); !s.ok()) return s;
   return std::unique_ptr<Producer>(new ProducerImpl(this, options));
 }
 

@@ -76,8 +76,9 @@ class StoreImpl final : public Store {
   // store is closed. The send path: each thread remembers the last topic it
   // used, valid while topics_generation_ has not moved, so a producer
   // sending to one topic takes no store-wide lock and hashes no name.
-  absl::Status WithTopic(std::string_view name,
-                         absl::FunctionRef<absl::Status(Topic&)> fn) const;
+  absl::Status WithTopic(
+      std::string_view name,
+      absl::FunctionRef<absl::Status(const std::shared_ptr<Topic>&)> fn) const;
 
   // The topic, kept alive by the returned pointer even if deleted later.
   absl::StatusOr<std::shared_ptr<Topic>> FindTopic(std::string_view name) const;

@@ -33,6 +33,9 @@ class Topic {
 
   const std::string& name() const { return name_; }
   uint64_t id() const { return id_; }
+  // Unique among the Topic objects of this process (ids are unique only in
+  // a store, addresses are reused): for per-thread caches keyed by topic.
+  uint64_t serial() const { return serial_; }
   const TopicConfig& config() const { return config_; }
   // Directory holding one sub-directory per partition ("0", "1", ...).
   const std::string& dir() const { return dir_; }
@@ -68,7 +71,13 @@ class Topic {
   };
 
   const std::string name_;
+  static uint64_t NextSerial() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
+
   const uint64_t id_;
+  const uint64_t serial_ = NextSerial();
   const TopicConfig config_;
   const std::string dir_;
   // Chunks are written before count_ is published and never change after.

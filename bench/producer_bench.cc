@@ -104,8 +104,7 @@ struct SyncedStore {
     o.default_topic_config.segment_bytes = 64ull << 20;
     o.default_topic_config.durability = Durability::kEveryAppend;
     auto s = Store::Open(dir.path() + "/store", o);
-    absl::Status created =
-        s.ok() ? (*s)->CreateTopic("sync", 1) : s.status();
+    absl::Status created = s.ok() ? (*s)->CreateTopic("sync", 1) : s.status();
     if (!created.ok()) {
       state.SkipWithError(std::string(created.message()).c_str());
       return false;

@@ -5,7 +5,9 @@
 //     "interval" and "every", one per Durability, 3 partitions each, small
 //     segments so that rolls are frequent), then produces forever from
 //     kProducerThreads threads -- single sends and atomic batches to random
-//     partitions -- while a consumer of group "g" reads every partition,
+//     partitions -- and one more thread with SendAsync (acked from the
+//     producer's sender thread, in the callback, once the record's outcome
+//     is known), while a consumer of group "g" reads every partition,
 //     checks each record and commits its positions. Every acknowledgement
 //     is written to <ack fd> as one fixed-size Ack (a single write(2) of
 //     fewer than PIPE_BUF bytes, so acks from several threads never mix),
@@ -42,7 +44,8 @@ namespace {
 constexpr int kProducerThreads = 3;
 
 [[noreturn]] void Die(const std::string& what, const absl::Status& s) {
-  std::fprintf(stderr, "evlog_crash_child: %s: %s\n", what.c_str(), s.ToString().c_str());
+  std::fprintf(stderr, "evlog_crash_child: %s: %s\n", what.c_str(),
+               s.ToString().c_str());
   std::fflush(stderr);
   std::_Exit(2);
 }
@@ -75,8 +78,9 @@ void Produce(Store* store, uint64_t seed, uint64_t run, int thread, int fd) {
     uint64_t base_id = CrashUid(run, thread, seq);
     seq += count;
     for (int i = 0; i < count; ++i) {
-      sends.push_back(std::make_unique<OwnedSend>(
-          Uid{base_id + i, static_cast<uint32_t>(i), static_cast<uint32_t>(count)}));
+      sends.push_back(
+          std::make_unique<OwnedSend>(Uid{base_id + i, static_cast<uint32_t>(i),
+                                          static_cast<uint32_t>(count)}));
       records.push_back(sends.back()->AsRecord());
     }
     SendOptions so{.partition = PartitionId(partition)};
@@ -103,6 +107,38 @@ void Produce(Store* store, uint64_t seed, uint64_t run, int thread, int fd) {
   }
 }
 
+// Asynchronous sends: the callback writes the ack, so a record is
+// acknowledged exactly when SendAsync's contract says it is.
+void ProduceAsync(Store* store, uint64_t seed, uint64_t run, int fd) {
+  const int thread = kProducerThreads;  // its uids' thread field
+  auto producer = store->NewProducer(
+      {.linger_ms = 1, .batch_size = 8 << 10, .buffer_memory = 256 << 10});
+  if (!producer.ok()) Die("NewProducer", producer.status());
+  std::mt19937_64 rng(seed * 1000003 + run * 31 + thread);
+  for (uint64_t seq = 0;; ++seq) {
+    const int topic = static_cast<int>(rng() % kCrashTopics.size());
+    const int partition = static_cast<int>(rng() % kCrashPartitions);
+    const uint64_t uid = CrashUid(run, thread, seq);
+    OwnedSend send(Uid{uid, 0, 1});
+    const std::string& name = kCrashTopics[topic];
+    absl::Status queued = (*producer)->SendAsync(
+        name, send.AsRecord(),
+        [=](const absl::StatusOr<SendResult>& sent) {
+          if (!sent.ok()) Die("SendAsync callback " + name, sent.status());
+          WriteAck(fd, Ack{.kind = Ack::kRecord,
+                           .topic = static_cast<uint8_t>(topic),
+                           .partition = static_cast<uint16_t>(partition),
+                           .offset = sent->offset.value(),
+                           .uid = uid});
+        },
+        {.partition = PartitionId(partition)});
+    if (!queued.ok()) Die("SendAsync " + name, queued);
+    if (rng() % 500 == 0) {
+      if (absl::Status s = (*producer)->Flush(); !s.ok()) Die("Flush", s);
+    }
+  }
+}
+
 void Consume(Store* store, int fd) {
   ConsumerOptions o;
   o.group_id = kCrashGroup;
@@ -113,12 +149,14 @@ void Consume(Store* store, int fd) {
   if (!c.ok()) Die("NewConsumer", c.status());
   std::vector<TopicPartition> all;
   for (const std::string& t : kCrashTopics) {
-    for (int p = 0; p < kCrashPartitions; ++p) all.push_back({t, PartitionId(p)});
+    for (int p = 0; p < kCrashPartitions; ++p)
+      all.push_back({t, PartitionId(p)});
   }
   if (absl::Status s = (*c)->Assign(all); !s.ok()) Die("Assign", s);
   PollResult batch;
   while (true) {
-    if (absl::Status s = (*c)->Poll(std::chrono::milliseconds(2), &batch); !s.ok()) {
+    if (absl::Status s = (*c)->Poll(std::chrono::milliseconds(2), &batch);
+        !s.ok()) {
       Die("Poll", s);
     }
     if (batch.empty()) continue;
@@ -127,12 +165,14 @@ void Consume(Store* store, int fd) {
       if (r.record.key()) rr.key = std::string(*r.record.key());
       if (r.record.value()) rr.value = std::string(*r.record.value());
       for (const HeaderView& h : r.record.headers()) {
-        rr.headers.emplace_back(std::string(h.key), h.value ? std::optional<std::string>(
-                                                                  std::string(*h.value))
-                                                            : std::nullopt);
+        rr.headers.emplace_back(
+            std::string(h.key),
+            h.value ? std::optional<std::string>(std::string(*h.value))
+                    : std::nullopt);
       }
       if (!CheckRecord(rr)) {
-        WriteAck(fd, Ack{.kind = Ack::kCorruptSeen, .offset = r.record.offset().value()});
+        WriteAck(fd, Ack{.kind = Ack::kCorruptSeen,
+                         .offset = r.record.offset().value()});
       }
     }
     std::vector<TopicPartitionOffset> commit;
@@ -141,14 +181,16 @@ void Consume(Store* store, int fd) {
       if (!pos.ok()) Die("Position", pos.status());
       commit.push_back({tp, *pos});
     }
-    if (absl::Status s = (*c)->CommitSync(commit); !s.ok()) Die("CommitSync", s);
+    if (absl::Status s = (*c)->CommitSync(commit); !s.ok())
+      Die("CommitSync", s);
     for (const TopicPartitionOffset& tpo : commit) {
       int topic = 0;
       while (kCrashTopics[topic] != tpo.tp.topic) ++topic;
-      WriteAck(fd, Ack{.kind = Ack::kCommit,
-                       .topic = static_cast<uint8_t>(topic),
-                       .partition = static_cast<uint16_t>(tpo.tp.partition.value()),
-                       .offset = tpo.offset.value()});
+      WriteAck(fd,
+               Ack{.kind = Ack::kCommit,
+                   .topic = static_cast<uint8_t>(topic),
+                   .partition = static_cast<uint16_t>(tpo.tp.partition.value()),
+                   .offset = tpo.offset.value()});
     }
   }
 }
@@ -159,9 +201,11 @@ int ProduceMain(const std::string& dir, uint64_t seed, uint64_t run, int fd) {
   if (!store.ok()) Die("Store::Open " + dir, store.status());
   std::vector<std::string> have = (*store)->ListTopics();
   for (size_t i = 0; i < kCrashTopics.size(); ++i) {
-    if (std::find(have.begin(), have.end(), kCrashTopics[i]) != have.end()) continue;
-    absl::Status s = (*store)->CreateTopic(kCrashTopics[i], kCrashPartitions,
-                                           CrashTopicConfig(static_cast<int>(i)));
+    if (std::find(have.begin(), have.end(), kCrashTopics[i]) != have.end())
+      continue;
+    absl::Status s =
+        (*store)->CreateTopic(kCrashTopics[i], kCrashPartitions,
+                              CrashTopicConfig(static_cast<int>(i)));
     if (!s.ok()) Die("CreateTopic", s);
   }
   WriteAck(fd, Ack{.kind = Ack::kReady});
@@ -169,6 +213,7 @@ int ProduceMain(const std::string& dir, uint64_t seed, uint64_t run, int fd) {
   for (int t = 0; t < kProducerThreads; ++t) {
     threads.emplace_back(Produce, store->get(), seed, run, t, fd);
   }
+  threads.emplace_back(ProduceAsync, store->get(), seed, run, fd);
   threads.emplace_back(Consume, store->get(), fd);
   for (auto& t : threads) t.join();  // never: the parent kills us
   return 0;

@@ -1,4 +1,6 @@
 // A seeded store workload for campaigns 2 and 3: sends, atomic batches,
+// asynchronous sends (a window of SendAsync completed by Flush or by
+// closing the producer; the sender thread's syncs are crash points too),
 // flushes, maintenance (interval syncs, age rolls), group commits, topic
 // create/delete/add-partitions and clean reopens, on topics of every
 // durability mode with 4 KiB segments (a roll every few records). It keeps
@@ -20,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "evlog/producer.h"
 #include "evlog/store.h"
 #include "reliability/workload_model.h"
@@ -27,6 +30,7 @@
 namespace evlog::reliability {
 
 inline constexpr char kCommitTopic[] = "c";
+inline constexpr int64_t kForeverMs = 3600 * 1000;
 
 inline TopicConfig WorkloadTopicConfig(Durability d) {
   TopicConfig c;
@@ -60,6 +64,7 @@ class Workload {
   const StoreModel& model() const { return model_; }
   int64_t records_written() const { return written_; }
   int64_t records_acked() const { return acked_; }
+  int64_t async_records_acked() const { return async_acked_; }
   int64_t failed_calls() const { return failed_; }
   // Problems found while running (an acknowledged offset that moved, a
   // reopen that showed something neither old nor new, ...).
@@ -77,8 +82,10 @@ class Workload {
       return;
     }
     uint64_t r = rng_() % 100;
-    if (r < 55) {
+    if (r < 47) {
       SendOne();
+    } else if (r < 55) {
+      SendAsync();
     } else if (r < 68) {
       SendBatch();
     } else if (r < 73) {
@@ -129,7 +136,9 @@ class Workload {
       return;
     }
     store_ = *std::move(s);
-    auto p = store_->NewProducer();
+    // Async batches are cut only by Flush/Close (and batch_size), never
+    // by the real clock, so a seed replays the same sync points.
+    auto p = store_->NewProducer({.linger_ms = kForeverMs});
     if (!p.ok()) {
       Failed();
       Close();
@@ -150,7 +159,8 @@ class Workload {
     }
     std::map<std::string, int32_t> have;
     for (const auto& [n, t] : model_.topics) have[n] = t.partitions;
-    if (got != have) Problem("reopen shows a topic set that is neither old nor new");
+    if (got != have)
+      Problem("reopen shows a topic set that is neither old nor new");
     Reconcile();
     // Initial topics (idempotent).
     const std::pair<const char*, Durability> initial[] = {
@@ -159,7 +169,8 @@ class Workload {
         {"every", Durability::kEveryAppend},
         {kCommitTopic, Durability::kEveryAppend}};
     for (const auto& [name, d] : initial) {
-      if (!model_.topics.count(name) && !model_.topics_if_done) DoCreate(name, 2, d);
+      if (!model_.topics.count(name) && !model_.topics_if_done)
+        DoCreate(name, 2, d);
     }
   }
 
@@ -193,8 +204,8 @@ class Workload {
     uint64_t base = (seed_ << 32) + next_id_;
     next_id_ += count;
     for (int i = 0; i < count; ++i) {
-      sends.push_back(std::make_unique<OwnedSend>(
-          Uid{base + i, static_cast<uint32_t>(i), static_cast<uint32_t>(count)}));
+      sends.push_back(std::make_unique<OwnedSend>(Uid{
+          base + i, static_cast<uint32_t>(i), static_cast<uint32_t>(count)}));
       records.push_back(sends.back()->AsRecord());
       pm.ids.push_back(base + i);  // in flight
     }
@@ -203,10 +214,12 @@ class Workload {
     absl::StatusOr<int64_t> offset;
     if (count == 1) {
       auto sent = producer_->Send(name, records[0], so);
-      offset = sent.ok() ? absl::StatusOr<int64_t>(sent->offset.value()) : sent.status();
+      offset = sent.ok() ? absl::StatusOr<int64_t>(sent->offset.value())
+                         : sent.status();
     } else {
       auto sent = producer_->SendBatch(name, records, so);
-      offset = sent.ok() ? absl::StatusOr<int64_t>(sent->base_offset.value()) : sent.status();
+      offset = sent.ok() ? absl::StatusOr<int64_t>(sent->base_offset.value())
+                         : sent.status();
     }
     if (!offset.ok()) {
       Failed();
@@ -215,7 +228,8 @@ class Workload {
     if (*offset != pm.acked_end ||
         pm.ids.size() != static_cast<size_t>(pm.acked_end + count)) {
       Problem(name + "-" + std::to_string(p) + ": acknowledged at offset " +
-              std::to_string(*offset) + ", expected " + std::to_string(pm.acked_end));
+              std::to_string(*offset) + ", expected " +
+              std::to_string(pm.acked_end));
       pm.ids.resize(static_cast<size_t>(*offset));
       for (int i = 0; i < count; ++i) pm.ids.push_back(base + i);
     }
@@ -223,6 +237,80 @@ class Workload {
     acked_ += count;
   }
   void SendOne() { Send(1); }
+
+  // 1..8 SendAsync calls to one partition, then Flush or Close of the
+  // producer (which must complete them). While the sender thread appends,
+  // this thread waits in Flush/Close, so the sync hook (run on the sender
+  // thread) sees a model nobody changes. The callbacks fill `results`;
+  // Flush/Close returning orders their writes before the reads below.
+  void SendAsync() {
+    std::string name;
+    int32_t p;
+    if (!Pick(&name, &p)) return;
+    const int count = 1 + static_cast<int>(rng_() % 8);
+    PartModel& pm = model_.topics[name].parts[p];
+    std::vector<std::unique_ptr<OwnedSend>> sends;
+    uint64_t base = (seed_ << 32) + next_id_;
+    next_id_ += count;
+    for (int i = 0; i < count; ++i) {
+      sends.push_back(std::make_unique<OwnedSend>(Uid{base + i, 0, 1}));
+      pm.ids.push_back(base + i);  // in flight
+    }
+    written_ += count;
+    std::vector<std::optional<absl::StatusOr<SendResult>>> results(count);
+    int queued = 0;
+    for (int i = 0; i < count; ++i) {
+      absl::Status s = producer_->SendAsync(
+          name, sends[i]->AsRecord(),
+          [&results, i](const absl::StatusOr<SendResult>& r) {
+            results[i] = r;
+          },
+          {.partition = PartitionId(p)});
+      if (!s.ok()) break;  // later ones are not sent either
+      ++queued;
+    }
+    const bool close = rng_() % 4 == 0;
+    absl::Status done = close ? producer_->Close() : producer_->Flush();
+    if (!done.ok()) Failed();
+    absl::Cleanup renew = [&] {
+      if (!close) return;
+      auto np = store_->NewProducer({.linger_ms = kForeverMs});
+      if (np.ok()) {
+        producer_ = *std::move(np);
+      } else {
+        Failed();
+        Close();  // the next Step reopens
+      }
+    };
+    const int64_t first = pm.acked_end;
+    for (int i = 0; i < count; ++i) {
+      if (i >= queued) {
+        Failed();
+        return;  // Reconcile decides what landed
+      }
+      if (!results[i]) {
+        Problem(name + "-" + std::to_string(p) +
+                ": an async send's callback did not run before " +
+                (close ? "Close" : "Flush") + " returned");
+        return;
+      }
+      if (!results[i]->ok()) {
+        Failed();
+        return;  // a later record may have landed: Reconcile adopts it
+      }
+      const int64_t offset = (*results[i])->offset.value();
+      if (offset != first + i) {
+        Problem(name + "-" + std::to_string(p) +
+                ": async send acknowledged at offset " +
+                std::to_string(offset) + ", expected " +
+                std::to_string(first + i));
+        return;
+      }
+      pm.acked_end = offset + 1;
+      ++acked_;
+      ++async_acked_;
+    }
+  }
   void SendBatch() { Send(2 + static_cast<int>(rng_() % 5)); }
 
   void Flush() {
@@ -257,12 +345,16 @@ class Workload {
         return;
       }
     }
-    int32_t p = static_cast<int32_t>(rng_() % model_.topics[kCommitTopic].partitions);
+    int32_t p =
+        static_cast<int32_t>(rng_() % model_.topics[kCommitTopic].partitions);
     const PartModel& pm = model_.topics[kCommitTopic].parts[p];
-    int64_t offset = pm.acked_end == 0 ? 0 : static_cast<int64_t>(rng_() % (pm.acked_end + 1));
+    int64_t offset = pm.acked_end == 0
+                         ? 0
+                         : static_cast<int64_t>(rng_() % (pm.acked_end + 1));
     CommitModel& cm = model_.commits[{kCommitTopic, p}];
     cm.maybe.push_back(offset);
-    absl::Status s = consumer_->CommitSync({{{kCommitTopic, PartitionId(p)}, Offset(offset)}});
+    absl::Status s = consumer_->CommitSync(
+        {{{kCommitTopic, PartitionId(p)}, Offset(offset)}});
     if (s.ok()) {
       cm.committed = offset;
       cm.maybe.clear();
@@ -271,7 +363,8 @@ class Workload {
     }
   }
 
-  void ApplyTopicSet(const std::map<std::string, std::pair<uint64_t, int32_t>>& set) {
+  void ApplyTopicSet(
+      const std::map<std::string, std::pair<uint64_t, int32_t>>& set) {
     for (auto it = model_.topics.begin(); it != model_.topics.end();) {
       auto s = set.find(it->first);
       if (s == set.end() || s->second.first != it->second.incarnation) {
@@ -292,7 +385,8 @@ class Workload {
     auto after = TopicSet(model_);
     after[name] = {++incarnations_, partitions};
     model_.topics_if_done = after;
-    absl::Status s = store_->CreateTopic(name, partitions, WorkloadTopicConfig(d));
+    absl::Status s =
+        store_->CreateTopic(name, partitions, WorkloadTopicConfig(d));
     if (!s.ok()) {
       Failed();
       return;  // decided at the next open
@@ -355,29 +449,36 @@ class Workload {
     for (auto& [name, t] : model_.topics) {
       auto d = store_->DescribeTopic(name);
       if (!d.ok()) continue;
-      for (int32_t p = 0; p < t.partitions && p < static_cast<int32_t>(d->partitions.size());
+      for (int32_t p = 0;
+           p < t.partitions && p < static_cast<int32_t>(d->partitions.size());
            ++p) {
         PartModel& pm = t.parts[p];
         const PartitionDescription& pd = d->partitions[p];
         int64_t end = pd.end_offset.value();
         if (end < pm.acked_end) {
-          Problem(name + "-" + std::to_string(p) + ": end offset " + std::to_string(end) +
-                  " below the acknowledged " + std::to_string(pm.acked_end));
+          Problem(name + "-" + std::to_string(p) + ": end offset " +
+                  std::to_string(end) + " below the acknowledged " +
+                  std::to_string(pm.acked_end));
           continue;
         }
         if (end > pm.acked_end) {
           auto records = ReadPartition(*store_, name, p);
           if (!records.ok()) continue;
-          std::vector<uint64_t> ids(pm.ids.begin(), pm.ids.begin() + pm.acked_end);
-          for (int64_t i = pm.acked_end; i < static_cast<int64_t>(records->size()); ++i) {
+          std::vector<uint64_t> ids(pm.ids.begin(),
+                                    pm.ids.begin() + pm.acked_end);
+          for (int64_t i = pm.acked_end;
+               i < static_cast<int64_t>(records->size()); ++i) {
             auto uid = CheckRecord((*records)[i]);
             if (!uid) {
-              Problem(name + "-" + std::to_string(p) + ": corrupt record in the live store");
+              Problem(name + "-" + std::to_string(p) +
+                      ": corrupt record in the live store");
               break;
             }
-            if (std::find(pm.ids.begin() + pm.acked_end, pm.ids.end(), uid->id) == pm.ids.end()) {
-              Problem(name + "-" + std::to_string(p) + ": record " + std::to_string(uid->id) +
-                      " at offset " + std::to_string(i) + " was never sent there");
+            if (std::find(pm.ids.begin() + pm.acked_end, pm.ids.end(),
+                          uid->id) == pm.ids.end()) {
+              Problem(name + "-" + std::to_string(p) + ": record " +
+                      std::to_string(uid->id) + " at offset " +
+                      std::to_string(i) + " was never sent there");
             }
             ids.push_back(uid->id);
           }
@@ -386,8 +487,9 @@ class Workload {
         } else {
           pm.ids.resize(static_cast<size_t>(pm.acked_end));
         }
-        pm.durable_end = std::max(pm.durable_end,
-                                  std::min(pd.durable_end_offset.value(), pm.acked_end));
+        pm.durable_end =
+            std::max(pm.durable_end,
+                     std::min(pd.durable_end_offset.value(), pm.acked_end));
       }
     }
   }
@@ -402,7 +504,7 @@ class Workload {
   StoreModel model_;
   uint64_t next_id_ = 0;
   uint64_t incarnations_ = 0;
-  int64_t written_ = 0, acked_ = 0, failed_ = 0;
+  int64_t written_ = 0, acked_ = 0, async_acked_ = 0, failed_ = 0;
   std::vector<std::string> problems_;
 };
 

@@ -44,8 +44,7 @@ namespace {
 constexpr int kProducerThreads = 3;
 
 [[noreturn]] void Die(const std::string& what, const absl::Status& s) {
-  std::fprintf(stderr, "evlog_crash_child: %s: %s\n", what.c_str(),
-               s.ToString().c_str());
+  std::fprintf(stderr, "evlog_crash_child: %s: %s\n", what.c_str(), s.ToString().c_str());
   std::fflush(stderr);
   std::_Exit(2);
 }
@@ -78,9 +77,8 @@ void Produce(Store* store, uint64_t seed, uint64_t run, int thread, int fd) {
     uint64_t base_id = CrashUid(run, thread, seq);
     seq += count;
     for (int i = 0; i < count; ++i) {
-      sends.push_back(
-          std::make_unique<OwnedSend>(Uid{base_id + i, static_cast<uint32_t>(i),
-                                          static_cast<uint32_t>(count)}));
+      sends.push_back(std::make_unique<OwnedSend>(
+          Uid{base_id + i, static_cast<uint32_t>(i), static_cast<uint32_t>(count)}));
       records.push_back(sends.back()->AsRecord());
     }
     SendOptions so{.partition = PartitionId(partition)};
@@ -149,14 +147,12 @@ void Consume(Store* store, int fd) {
   if (!c.ok()) Die("NewConsumer", c.status());
   std::vector<TopicPartition> all;
   for (const std::string& t : kCrashTopics) {
-    for (int p = 0; p < kCrashPartitions; ++p)
-      all.push_back({t, PartitionId(p)});
+    for (int p = 0; p < kCrashPartitions; ++p) all.push_back({t, PartitionId(p)});
   }
   if (absl::Status s = (*c)->Assign(all); !s.ok()) Die("Assign", s);
   PollResult batch;
   while (true) {
-    if (absl::Status s = (*c)->Poll(std::chrono::milliseconds(2), &batch);
-        !s.ok()) {
+    if (absl::Status s = (*c)->Poll(std::chrono::milliseconds(2), &batch); !s.ok()) {
       Die("Poll", s);
     }
     if (batch.empty()) continue;
@@ -165,14 +161,12 @@ void Consume(Store* store, int fd) {
       if (r.record.key()) rr.key = std::string(*r.record.key());
       if (r.record.value()) rr.value = std::string(*r.record.value());
       for (const HeaderView& h : r.record.headers()) {
-        rr.headers.emplace_back(
-            std::string(h.key),
-            h.value ? std::optional<std::string>(std::string(*h.value))
-                    : std::nullopt);
+        rr.headers.emplace_back(std::string(h.key), h.value ? std::optional<std::string>(
+                                                                  std::string(*h.value))
+                                                            : std::nullopt);
       }
       if (!CheckRecord(rr)) {
-        WriteAck(fd, Ack{.kind = Ack::kCorruptSeen,
-                         .offset = r.record.offset().value()});
+        WriteAck(fd, Ack{.kind = Ack::kCorruptSeen, .offset = r.record.offset().value()});
       }
     }
     std::vector<TopicPartitionOffset> commit;
@@ -181,16 +175,14 @@ void Consume(Store* store, int fd) {
       if (!pos.ok()) Die("Position", pos.status());
       commit.push_back({tp, *pos});
     }
-    if (absl::Status s = (*c)->CommitSync(commit); !s.ok())
-      Die("CommitSync", s);
+    if (absl::Status s = (*c)->CommitSync(commit); !s.ok()) Die("CommitSync", s);
     for (const TopicPartitionOffset& tpo : commit) {
       int topic = 0;
       while (kCrashTopics[topic] != tpo.tp.topic) ++topic;
-      WriteAck(fd,
-               Ack{.kind = Ack::kCommit,
-                   .topic = static_cast<uint8_t>(topic),
-                   .partition = static_cast<uint16_t>(tpo.tp.partition.value()),
-                   .offset = tpo.offset.value()});
+      WriteAck(fd, Ack{.kind = Ack::kCommit,
+                       .topic = static_cast<uint8_t>(topic),
+                       .partition = static_cast<uint16_t>(tpo.tp.partition.value()),
+                       .offset = tpo.offset.value()});
     }
   }
 }
@@ -201,11 +193,9 @@ int ProduceMain(const std::string& dir, uint64_t seed, uint64_t run, int fd) {
   if (!store.ok()) Die("Store::Open " + dir, store.status());
   std::vector<std::string> have = (*store)->ListTopics();
   for (size_t i = 0; i < kCrashTopics.size(); ++i) {
-    if (std::find(have.begin(), have.end(), kCrashTopics[i]) != have.end())
-      continue;
-    absl::Status s =
-        (*store)->CreateTopic(kCrashTopics[i], kCrashPartitions,
-                              CrashTopicConfig(static_cast<int>(i)));
+    if (std::find(have.begin(), have.end(), kCrashTopics[i]) != have.end()) continue;
+    absl::Status s = (*store)->CreateTopic(kCrashTopics[i], kCrashPartitions,
+                                           CrashTopicConfig(static_cast<int>(i)));
     if (!s.ok()) Die("CreateTopic", s);
   }
   WriteAck(fd, Ack{.kind = Ack::kReady});

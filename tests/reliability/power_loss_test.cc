@@ -7,8 +7,7 @@
 // unsynced directory changes forgotten -- or, one in five, a process crash.
 // The workload itself also dies now and then (one operation in 16) and goes
 // on from a process-crash image, so later images test what a recovered
-// store promised. Each image is opened as a store and checked
-// (workload_model.h):
+// store promised. Each image is opened as a store and checked (workload_model.h):
 //   * every record acknowledged as durable is there (for a process crash:
 //     every acknowledged record), at its offset, intact;
 //   * the log is a prefix of what was written: offsets contiguous, each
@@ -17,13 +16,13 @@
 //   * the topic set and the group's committed offsets are old or new.
 // Seeds run one after another until EVLOG_RELIABILITY_STATES images were
 // checked; a failure names its seed, which alone reproduces it:
-//   EVLOG_RELIABILITY_SEED=<seed> EVLOG_RELIABILITY_STATES=1 evlog_tests
-//   "[power_loss]"
+//   EVLOG_RELIABILITY_SEED=<seed> EVLOG_RELIABILITY_STATES=1 evlog_tests "[power_loss]"
 
-#include <catch2/catch.hpp>
 #include <deque>
 #include <functional>
 #include <memory>
+
+#include <catch2/catch.hpp>
 
 #include "env/mem_env.h"
 #include "reliability/workload.h"
@@ -48,20 +47,11 @@ CrashOptions Mode(uint64_t n, uint64_t seed) {
   }
   c.kind = CrashOptions::kPowerLoss;
   switch ((n / 5) % 5) {
-    case 0:
-      c.allow_keep = c.allow_tear = c.allow_zero = false;
-      break;  // drop
-    case 1:
-      c.allow_drop = c.allow_tear = c.allow_zero = false;
-      break;  // keep
-    case 2:
-      c.allow_drop = c.allow_keep = c.allow_zero = false;
-      break;  // tear
-    case 3:
-      c.allow_drop = c.allow_keep = c.allow_tear = false;
-      break;  // zero
-    default:
-      break;  // mixed
+    case 0: c.allow_keep = c.allow_tear = c.allow_zero = false; break;  // drop
+    case 1: c.allow_drop = c.allow_tear = c.allow_zero = false; break;  // keep
+    case 2: c.allow_drop = c.allow_keep = c.allow_zero = false; break;  // tear
+    case 3: c.allow_drop = c.allow_keep = c.allow_tear = false; break;  // zero
+    default: break;                                                      // mixed
   }
   return c;
 }
@@ -70,7 +60,7 @@ std::string ModeName(const CrashOptions& c) {
   if (c.kind == CrashOptions::kProcessCrash) return "process-crash";
   int n = c.allow_drop + c.allow_keep + c.allow_tear + c.allow_zero;
   if (n > 1) return "power-loss/mixed";
-  return c.allow_drop   ? "power-loss/drop"
+  return c.allow_drop ? "power-loss/drop"
          : c.allow_keep ? "power-loss/keep"
          : c.allow_tear ? "power-loss/tear"
                         : "power-loss/zero";
@@ -136,22 +126,20 @@ TEST_CASE("campaign 2: power loss at every sync point keeps what was durable",
         ++fig.trials;
         ++by_kind[im.options.kind == CrashOptions::kPowerLoss];
         absl::StatusOr<std::unique_ptr<Store>> store;
-        fig.recovery_us.push_back(TimeUs([&] {
-          store =
-              Store::Open(Workload::kDir, WorkloadStoreOptions(im.env.get()));
-        }));
-        INFO("reproduce: EVLOG_RELIABILITY_SEED="
-             << seed << " EVLOG_RELIABILITY_STATES=1"
-             << "; op " << im.op << ", sync point " << im.sync_point
-             << ", image " << ModeName(im.options) << " seed "
-             << im.options.seed);
+        fig.recovery_us.push_back(TimeUs(
+            [&] { store = Store::Open(Workload::kDir, WorkloadStoreOptions(im.env.get())); }));
+        INFO("reproduce: EVLOG_RELIABILITY_SEED=" << seed << " EVLOG_RELIABILITY_STATES=1"
+                                                  << "; op " << im.op << ", sync point "
+                                                  << im.sync_point << ", image "
+                                                  << ModeName(im.options) << " seed "
+                                                  << im.options.seed);
         if (!store.ok()) {
           ++fig.errors;
           FAIL_CHECK("recovery failed: " << store.status());
           continue;
         }
-        CheckResult r = CheckStore(**store, im.model,
-                                   im.options.kind == CrashOptions::kPowerLoss);
+        CheckResult r =
+            CheckStore(**store, im.model, im.options.kind == CrashOptions::kPowerLoss);
         fig.records_checked += r.records_checked;
         fig.lost += r.lost;
         fig.corrupt += r.corrupt;

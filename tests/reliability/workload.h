@@ -159,8 +159,7 @@ class Workload {
     }
     std::map<std::string, int32_t> have;
     for (const auto& [n, t] : model_.topics) have[n] = t.partitions;
-    if (got != have)
-      Problem("reopen shows a topic set that is neither old nor new");
+    if (got != have) Problem("reopen shows a topic set that is neither old nor new");
     Reconcile();
     // Initial topics (idempotent).
     const std::pair<const char*, Durability> initial[] = {
@@ -169,8 +168,7 @@ class Workload {
         {"every", Durability::kEveryAppend},
         {kCommitTopic, Durability::kEveryAppend}};
     for (const auto& [name, d] : initial) {
-      if (!model_.topics.count(name) && !model_.topics_if_done)
-        DoCreate(name, 2, d);
+      if (!model_.topics.count(name) && !model_.topics_if_done) DoCreate(name, 2, d);
     }
   }
 
@@ -204,8 +202,8 @@ class Workload {
     uint64_t base = (seed_ << 32) + next_id_;
     next_id_ += count;
     for (int i = 0; i < count; ++i) {
-      sends.push_back(std::make_unique<OwnedSend>(Uid{
-          base + i, static_cast<uint32_t>(i), static_cast<uint32_t>(count)}));
+      sends.push_back(std::make_unique<OwnedSend>(
+          Uid{base + i, static_cast<uint32_t>(i), static_cast<uint32_t>(count)}));
       records.push_back(sends.back()->AsRecord());
       pm.ids.push_back(base + i);  // in flight
     }
@@ -214,12 +212,10 @@ class Workload {
     absl::StatusOr<int64_t> offset;
     if (count == 1) {
       auto sent = producer_->Send(name, records[0], so);
-      offset = sent.ok() ? absl::StatusOr<int64_t>(sent->offset.value())
-                         : sent.status();
+      offset = sent.ok() ? absl::StatusOr<int64_t>(sent->offset.value()) : sent.status();
     } else {
       auto sent = producer_->SendBatch(name, records, so);
-      offset = sent.ok() ? absl::StatusOr<int64_t>(sent->base_offset.value())
-                         : sent.status();
+      offset = sent.ok() ? absl::StatusOr<int64_t>(sent->base_offset.value()) : sent.status();
     }
     if (!offset.ok()) {
       Failed();
@@ -228,8 +224,7 @@ class Workload {
     if (*offset != pm.acked_end ||
         pm.ids.size() != static_cast<size_t>(pm.acked_end + count)) {
       Problem(name + "-" + std::to_string(p) + ": acknowledged at offset " +
-              std::to_string(*offset) + ", expected " +
-              std::to_string(pm.acked_end));
+              std::to_string(*offset) + ", expected " + std::to_string(pm.acked_end));
       pm.ids.resize(static_cast<size_t>(*offset));
       for (int i = 0; i < count; ++i) pm.ids.push_back(base + i);
     }
@@ -312,6 +307,7 @@ class Workload {
     }
   }
   void SendBatch() { Send(2 + static_cast<int>(rng_() % 5)); }
+  void SendBatch() { Send(2 + static_cast<int>(rng_() % 5)); }
 
   void Flush() {
     absl::Status s = rng_() % 2 ? producer_->Flush() : store_->Flush();
@@ -345,16 +341,12 @@ class Workload {
         return;
       }
     }
-    int32_t p =
-        static_cast<int32_t>(rng_() % model_.topics[kCommitTopic].partitions);
+    int32_t p = static_cast<int32_t>(rng_() % model_.topics[kCommitTopic].partitions);
     const PartModel& pm = model_.topics[kCommitTopic].parts[p];
-    int64_t offset = pm.acked_end == 0
-                         ? 0
-                         : static_cast<int64_t>(rng_() % (pm.acked_end + 1));
+    int64_t offset = pm.acked_end == 0 ? 0 : static_cast<int64_t>(rng_() % (pm.acked_end + 1));
     CommitModel& cm = model_.commits[{kCommitTopic, p}];
     cm.maybe.push_back(offset);
-    absl::Status s = consumer_->CommitSync(
-        {{{kCommitTopic, PartitionId(p)}, Offset(offset)}});
+    absl::Status s = consumer_->CommitSync({{{kCommitTopic, PartitionId(p)}, Offset(offset)}});
     if (s.ok()) {
       cm.committed = offset;
       cm.maybe.clear();
@@ -363,8 +355,7 @@ class Workload {
     }
   }
 
-  void ApplyTopicSet(
-      const std::map<std::string, std::pair<uint64_t, int32_t>>& set) {
+  void ApplyTopicSet(const std::map<std::string, std::pair<uint64_t, int32_t>>& set) {
     for (auto it = model_.topics.begin(); it != model_.topics.end();) {
       auto s = set.find(it->first);
       if (s == set.end() || s->second.first != it->second.incarnation) {
@@ -385,8 +376,7 @@ class Workload {
     auto after = TopicSet(model_);
     after[name] = {++incarnations_, partitions};
     model_.topics_if_done = after;
-    absl::Status s =
-        store_->CreateTopic(name, partitions, WorkloadTopicConfig(d));
+    absl::Status s = store_->CreateTopic(name, partitions, WorkloadTopicConfig(d));
     if (!s.ok()) {
       Failed();
       return;  // decided at the next open
@@ -449,36 +439,29 @@ class Workload {
     for (auto& [name, t] : model_.topics) {
       auto d = store_->DescribeTopic(name);
       if (!d.ok()) continue;
-      for (int32_t p = 0;
-           p < t.partitions && p < static_cast<int32_t>(d->partitions.size());
+      for (int32_t p = 0; p < t.partitions && p < static_cast<int32_t>(d->partitions.size());
            ++p) {
         PartModel& pm = t.parts[p];
         const PartitionDescription& pd = d->partitions[p];
         int64_t end = pd.end_offset.value();
         if (end < pm.acked_end) {
-          Problem(name + "-" + std::to_string(p) + ": end offset " +
-                  std::to_string(end) + " below the acknowledged " +
-                  std::to_string(pm.acked_end));
+          Problem(name + "-" + std::to_string(p) + ": end offset " + std::to_string(end) +
+                  " below the acknowledged " + std::to_string(pm.acked_end));
           continue;
         }
         if (end > pm.acked_end) {
           auto records = ReadPartition(*store_, name, p);
           if (!records.ok()) continue;
-          std::vector<uint64_t> ids(pm.ids.begin(),
-                                    pm.ids.begin() + pm.acked_end);
-          for (int64_t i = pm.acked_end;
-               i < static_cast<int64_t>(records->size()); ++i) {
+          std::vector<uint64_t> ids(pm.ids.begin(), pm.ids.begin() + pm.acked_end);
+          for (int64_t i = pm.acked_end; i < static_cast<int64_t>(records->size()); ++i) {
             auto uid = CheckRecord((*records)[i]);
             if (!uid) {
-              Problem(name + "-" + std::to_string(p) +
-                      ": corrupt record in the live store");
+              Problem(name + "-" + std::to_string(p) + ": corrupt record in the live store");
               break;
             }
-            if (std::find(pm.ids.begin() + pm.acked_end, pm.ids.end(),
-                          uid->id) == pm.ids.end()) {
-              Problem(name + "-" + std::to_string(p) + ": record " +
-                      std::to_string(uid->id) + " at offset " +
-                      std::to_string(i) + " was never sent there");
+            if (std::find(pm.ids.begin() + pm.acked_end, pm.ids.end(), uid->id) == pm.ids.end()) {
+              Problem(name + "-" + std::to_string(p) + ": record " + std::to_string(uid->id) +
+                      " at offset " + std::to_string(i) + " was never sent there");
             }
             ids.push_back(uid->id);
           }
@@ -487,9 +470,8 @@ class Workload {
         } else {
           pm.ids.resize(static_cast<size_t>(pm.acked_end));
         }
-        pm.durable_end =
-            std::max(pm.durable_end,
-                     std::min(pd.durable_end_offset.value(), pm.acked_end));
+        pm.durable_end = std::max(pm.durable_end,
+                                  std::min(pd.durable_end_offset.value(), pm.acked_end));
       }
     }
   }

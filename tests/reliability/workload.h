@@ -307,7 +307,6 @@ class Workload {
     }
   }
   void SendBatch() { Send(2 + static_cast<int>(rng_() % 5)); }
-  void SendBatch() { Send(2 + static_cast<int>(rng_() % 5)); }
 
   void Flush() {
     absl::Status s = rng_() % 2 ? producer_->Flush() : store_->Flush();

@@ -28,6 +28,13 @@ size_t Append(std::string& bytes, std::string_view s) {
 
 }  // namespace
 
+absl::Status AtPartition(const Topic& topic, PartitionId p,
+                         const absl::Status& s) {
+  return absl::Status(
+      s.code(), absl::StrCat("topic ", topic.name(), " partition ", p.value(),
+                             ": ", s.message()));
+}
+
 void AsyncSender::Queue::Clear() {
   topic.reset();
   bytes.clear();
@@ -265,10 +272,8 @@ void AsyncSender::Deliver(Queue& q) {
     absl::StatusOr<AppendResult> appended =
         log->Append(std::span<const Record>(records_.data() + i, j - i));
     if (!appended.ok()) {
-      absl::StatusOr<SendResult> error = absl::Status(
-          appended.status().code(),
-          absl::StrCat("topic ", q.topic->name(), " partition ",
-                       q.partition.value(), ": ", appended.status().message()));
+      absl::StatusOr<SendResult> error =
+          AtPartition(*q.topic, q.partition, appended.status());
       for (size_t k = i; k < j; ++k) Invoke(q.callbacks[k], error);
     } else {
       for (size_t k = i; k < j; ++k) {

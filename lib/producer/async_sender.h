@@ -46,6 +46,10 @@
 
 namespace evlog {
 
+// `s` (an append's error) with the topic and partition in its message.
+absl::Status AtPartition(const Topic& topic, PartitionId p,
+                         const absl::Status& s);
+
 class AsyncSender {
  public:
   explicit AsyncSender(const ProducerOptions& options);

@@ -24,6 +24,10 @@ absl::StatusOr<PartitionId> ProducerImpl::Choose(
     Topic& topic, std::span<const Record> records,
     const SendOptions& options) const {
   int32_t n = topic.partition_count();
+  // One partition and the default choice: every key maps to it.
+  if (n == 1 && !options.partition && !options_.partitioner) {
+    return PartitionId(0);
+  }
   if (options.partition) {
     if (options.partition->value() < 0 || options.partition->value() >= n) {
       return absl::OutOfRangeError(
@@ -53,7 +57,7 @@ absl::StatusOr<PartitionId> ProducerImpl::Choose(
     chosen = p;
   }
   if (chosen) return *chosen;
-  if (n == 1) return PartitionId(0);  // no shared counter to touch
+  if (n == 1) return PartitionId(0);  // a partitioner that saw no record
   // Sticky spread for records without a key, per sending thread: threads
   // share no counter, and start at different partitions so that
   // concurrent senders do not queue on one partition's lock.
@@ -71,6 +75,20 @@ absl::StatusOr<PartitionId> ProducerImpl::Choose(
       static_cast<uint64_t>(n)));
 }
 
+absl::Status ProducerImpl::AppendTo(Topic& topic,
+                                    std::span<const Record> records,
+                                    const SendOptions& options,
+                                    BatchSendResult* result) const {
+  auto p = Choose(topic, records, options);
+  if (!p.ok()) return p.status();
+  auto appended =
+      topic.partition(*p)->Append(records, options.expected_end_offset);
+  if (!appended.ok()) return AtPartition(topic, *p, appended.status());
+  *result = {*p, appended->base_offset, appended->last_offset,
+             appended->timestamp_ms};
+  return absl::OkStatus();
+}
+
 absl::StatusOr<BatchSendResult> ProducerImpl::SendBatch(
     std::string_view topic_name, std::span<const Record> records,
     const SendOptions& options) {
@@ -81,31 +99,25 @@ absl::StatusOr<BatchSendResult> ProducerImpl::SendBatch(
   BatchSendResult result;
   absl::Status s =
       store_->WithTopic(topic_name, [&](const std::shared_ptr<Topic>& t) {
-        Topic& topic = *t;
-        auto p = Choose(topic, records, options);
-        if (!p.ok()) return p.status();
-        PartitionLog* log = topic.partition(*p);
-        auto appended = log->Append(records, options.expected_end_offset);
-        if (!appended.ok()) {
-          return absl::Status(
-              appended.status().code(),
-              absl::StrCat("topic ", topic.name(), " partition ", p->value(),
-                           ": ", appended.status().message()));
-        }
-        result = {*p, appended->base_offset, appended->last_offset,
-                  appended->timestamp_ms};
-        return absl::OkStatus();
+        return AppendTo(*t, records, options, &result);
       });
   if (!s.ok()) return s;
   return result;
 }
 
-absl::StatusOr<SendResult> ProducerImpl::Send(std::string_view topic,
+absl::StatusOr<SendResult> ProducerImpl::Send(std::string_view topic_name,
                                               const Record& record,
                                               const SendOptions& options) {
-  auto r = SendBatch(topic, {&record, 1}, options);
-  if (!r.ok()) return r.status();
-  return SendResult{r->partition, r->base_offset, r->timestamp_ms};
+  if (closed_.load(std::memory_order_acquire)) {
+    return absl::FailedPreconditionError("producer is closed");
+  }
+  BatchSendResult result;
+  absl::Status s =
+      store_->WithTopic(topic_name, [&](const std::shared_ptr<Topic>& t) {
+        return AppendTo(*t, {&record, 1}, options, &result);
+      });
+  if (!s.ok()) return s;
+  return SendResult{result.partition, result.base_offset, result.timestamp_ms};
 }
 
 absl::Status ProducerImpl::Validate(const ProducerOptions& options) {

@@ -45,6 +45,10 @@ class ProducerImpl final : public Producer {
   absl::Status Close() override;
 
  private:
+  // Chooses the partition and appends `records` there as one batch.
+  absl::Status AppendTo(Topic& topic, std::span<const Record> records,
+                        const SendOptions& options,
+                        BatchSendResult* result) const;
   // Picks the partition for `records` (all must agree; see producer.h).
   absl::StatusOr<PartitionId> Choose(Topic& topic,
                                      std::span<const Record> records,

@@ -23,7 +23,26 @@ namespace {
 // Batches are cut only by Flush, Close, batch_size or a full buffer.
 constexpr int64_t kForever = 3600 * 1000;
 
+// What callbacks saw, guarded (they run on the sender thread).
+struct Outcomes {
+  std::mutex mu;
+  std::vector<absl::StatusOr<SendResult>> results;
+  std::vector<std::thread::id> threads;
+  SendCallback Callback() {
+    return [this](const absl::StatusOr<SendResult>& r) {
+      std::lock_guard<std::mutex> g(mu);
+      results.push_back(r);
+      threads.push_back(std::this_thread::get_id());
+    };
+  }
+  size_t size() {
+    std::lock_guard<std::mutex> g(mu);
+    return results.size();
+  }
+};
+
 struct Fixture {
+  Outcomes out;  // declared first: outlives the producer's last callback
   MemEnv env;
   std::unique_ptr<StoreImpl> store;
   std::unique_ptr<Producer> producer;
@@ -61,29 +80,11 @@ struct Fixture {
   }
 };
 
-// What callbacks saw, guarded (they run on the sender thread).
-struct Outcomes {
-  std::mutex mu;
-  std::vector<absl::StatusOr<SendResult>> results;
-  std::vector<std::thread::id> threads;
-  SendCallback Callback() {
-    return [this](const absl::StatusOr<SendResult>& r) {
-      std::lock_guard<std::mutex> g(mu);
-      results.push_back(r);
-      threads.push_back(std::this_thread::get_id());
-    };
-  }
-  size_t size() {
-    std::lock_guard<std::mutex> g(mu);
-    return results.size();
-  }
-};
-
 TEST_CASE(
     "async sends are acknowledged in order, durable, on the sender thread",
     "[producer][async]") {
   Fixture f;
-  Outcomes out;
+  Outcomes& out = f.out;
   HeaderView hdr[] = {{"h", "x"}, {"null", std::nullopt}};
   constexpr int kRecords = 300;
   for (int i = 0; i < kRecords; ++i) {
@@ -117,7 +118,7 @@ TEST_CASE(
   }
   for (int p = 0; p < 2; ++p) CHECK(f.Values(p) == expected[p]);
   // Headers and keys were copied too.
-  LogReader reader(f.Log(out.results[0]->partition.value()), Offset(0));
+  LogReader reader(f.Log(PartitionForKey("k0", 2).value()), Offset(0));
   RecordView v;
   REQUIRE(*reader.Next(&v, Offset(1)));
   CHECK(v.key() == std::optional<std::string_view>("k0"));
@@ -129,7 +130,7 @@ TEST_CASE(
 TEST_CASE("a linger window is one append and one sync (group commit)",
           "[producer][async]") {
   Fixture f({.linger_ms = kForever}, 1);
-  Outcomes out;
+  Outcomes& out = f.out;
   const uint64_t syncs_before = f.env.sync_count();
   constexpr int kRecords = 500;
   for (int i = 0; i < kRecords; ++i) {
@@ -154,7 +155,7 @@ TEST_CASE("a linger window is one append and one sync (group commit)",
 TEST_CASE("batch_size splits a window into several appends, in order",
           "[producer][async]") {
   Fixture f({.linger_ms = kForever, .batch_size = 300}, 1);
-  Outcomes out;
+  Outcomes& out = f.out;
   std::vector<std::string> sent;
   for (int i = 0; i < 100; ++i) {
     sent.push_back("value-" + std::to_string(i));
@@ -169,7 +170,7 @@ TEST_CASE("batch_size splits a window into several appends, in order",
 
 TEST_CASE("Close completes outstanding async sends", "[producer][async]") {
   Fixture f({.linger_ms = kForever});
-  Outcomes out;
+  Outcomes& out = f.out;
   for (int i = 0; i < 50; ++i) {
     REQUIRE(f.producer
                 ->SendAsync("t", {.value = "v"}, out.Callback(),
@@ -201,7 +202,7 @@ TEST_CASE("Close completes outstanding async sends", "[producer][async]") {
 TEST_CASE("immediate async errors are specific and run no callback",
           "[producer][async]") {
   Fixture f({.buffer_memory = 2000});
-  Outcomes out;
+  Outcomes& out = f.out;
   CHECK(absl::IsNotFound(
       f.producer->SendAsync("nope", {.value = "v"}, out.Callback())));
   CHECK(absl::IsOutOfRange(f.producer->SendAsync(
@@ -233,7 +234,7 @@ TEST_CASE("immediate async errors are specific and run no callback",
 
 TEST_CASE("errors after queueing reach the callbacks", "[producer][async]") {
   Fixture f({.linger_ms = kForever});
-  Outcomes out;
+  Outcomes& out = f.out;
   REQUIRE(f.producer->SendAsync("t", {.value = "doomed"}, out.Callback()).ok());
   // The topic goes away while the record waits in the queue.
   REQUIRE(f.store->DeleteTopic("t").ok());
@@ -259,7 +260,7 @@ TEST_CASE("a full buffer blocks for room, or fails at once with max_block_ms 0",
   SECTION("max_block_ms = 0") {
     Fixture f(
         {.linger_ms = kForever, .buffer_memory = 1000, .max_block_ms = 0});
-    Outcomes out;
+    Outcomes& out = f.out;
     int accepted = 0;
     absl::Status s;
     while ((s = f.producer->SendAsync("t", {.value = value}, out.Callback()))
@@ -276,7 +277,7 @@ TEST_CASE("a full buffer blocks for room, or fails at once with max_block_ms 0",
   }
   SECTION("blocking: the sender drains the buffer without waiting for linger") {
     Fixture f({.linger_ms = kForever, .buffer_memory = 1000});
-    Outcomes out;
+    Outcomes& out = f.out;
     for (int i = 0; i < 100; ++i) {
       REQUIRE(f.producer
                   ->SendAsync("t", {.value = value}, out.Callback(),
@@ -290,11 +291,12 @@ TEST_CASE("a full buffer blocks for room, or fails at once with max_block_ms 0",
 }
 
 TEST_CASE("callbacks may send, but not Flush or Close", "[producer][async]") {
-  Fixture f({.max_block_ms = 0});
+  // Declared before the fixture: the callbacks outlive a failed REQUIRE.
   std::mutex mu;
   std::vector<absl::Status> seen;
   Outcomes chained;
   std::atomic<int> ran{0};
+  Fixture f({.max_block_ms = 0});
   auto record = [&](absl::Status s) {
     std::lock_guard<std::mutex> g(mu);
     seen.push_back(s);
@@ -330,7 +332,7 @@ TEST_CASE("concurrent async senders: per-thread order, every ack once",
           "[producer][async][concurrency]") {
   constexpr int kThreads = 3, kPerThread = 1500;
   Fixture f({.batch_size = 2048}, 3, Durability::kNone);
-  Outcomes out;
+  Outcomes& out = f.out;
   std::vector<std::thread> threads;
   std::atomic<int> refused{0};
   for (int t = 0; t < kThreads; ++t) {

@@ -121,25 +121,21 @@ absl::StatusOr<SendResult> ProducerImpl::Send(std::string_view topic_name,
 }
 
 absl::Status ProducerImpl::Validate(const ProducerOptions& options) {
-  if (options.sticky_records < 1) {
-    return absl::InvalidArgumentError(
-        "ProducerOptions::sticky_records must be >= 1");
-  }
-  if (options.linger_ms < 0) {
-    return absl::InvalidArgumentError(
-        "ProducerOptions::linger_ms must be >= 0");
-  }
-  if (options.batch_size < 1) {
-    return absl::InvalidArgumentError(
-        "ProducerOptions::batch_size must be >= 1");
-  }
-  if (options.buffer_memory < 1) {
-    return absl::InvalidArgumentError(
-        "ProducerOptions::buffer_memory must be >= 1");
-  }
-  if (options.max_block_ms < 0) {
-    return absl::InvalidArgumentError(
-        "ProducerOptions::max_block_ms must be >= 0");
+  const struct {
+    bool invalid;
+    const char* rule;
+  } checks[] = {
+      {options.sticky_records < 1, "sticky_records must be >= 1"},
+      {options.linger_ms < 0, "linger_ms must be >= 0"},
+      {options.batch_size < 1, "batch_size must be >= 1"},
+      {options.buffer_memory < 1, "buffer_memory must be >= 1"},
+      {options.max_block_ms < 0, "max_block_ms must be >= 0"},
+  };
+  for (const auto& c : checks) {
+    if (c.invalid) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ProducerOptions::", c.rule));
+    }
   }
   return absl::OkStatus();
 }

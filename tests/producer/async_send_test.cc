@@ -15,6 +15,7 @@
 #include "evlog/producer.h"
 #include "evlog/store.h"
 #include "partition/log_reader.h"
+#include "producer/producer_test_util.h"
 #include "store/store_impl.h"
 
 namespace evlog {
@@ -48,17 +49,11 @@ struct Fixture {
   std::unique_ptr<Producer> producer;
   explicit Fixture(ProducerOptions po = {}, int partitions = 2,
                    Durability durability = Durability::kEveryAppend) {
-    StoreOptions o;
-    o.env = &env;
-    o.maintenance_interval_ms = 0;
-    auto s = StoreImpl::Open("/s", o, nullptr);
-    REQUIRE(s.ok());
-    store = *std::move(s);
     TopicConfig config;
     config.segment_bytes = 64 << 10;
     config.max_record_bytes = 4096;
     config.durability = durability;
-    REQUIRE(store->CreateTopic("t", partitions, config).ok());
+    store = test::OpenProducerTestStore(&env, partitions, config);
     auto p = store->NewProducer(po);
     REQUIRE(p.ok());
     producer = *std::move(p);

@@ -306,6 +306,7 @@ class Workload {
       ++async_acked_;
     }
   }
+
   void SendBatch() { Send(2 + static_cast<int>(rng_() % 5)); }
 
   void Flush() {

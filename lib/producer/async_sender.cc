@@ -224,8 +224,13 @@ void AsyncSender::Run() {
     }
     mu_.Lock();
     buffered_bytes_ -= delivered;
+    // Reuse keeps a hot partition's buffers; a queue that grew past a few
+    // batches (a burst) is dropped instead, so idle memory stays bounded.
     for (auto& q : taken) {
-      if (free_queues_.size() < 8) free_queues_.push_back(std::move(q));
+      if (free_queues_.size() < 8 &&
+          q->bytes.capacity() <= 4 * options_.batch_size) {
+        free_queues_.push_back(std::move(q));
+      }
     }
     taken.clear();
     ++passes_done_;

@@ -212,7 +212,7 @@ class Env {
   // CPU outside [0, 1024) or a set with no CPU the system has. This default
   // does nothing and returns OK (an Env that models no CPUs); the POSIX Env
   // applies it, the in-memory Env records it.
-  virtual absl::Status SetThreadAffinity(const std::vector<int>& cpus) {
+  virtual absl::Status SetThreadAffinity(const std::vector<int>& /*cpus*/) {
     return absl::OkStatus();
   }
 };

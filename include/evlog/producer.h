@@ -93,7 +93,7 @@ using Partitioner = std::function<PartitionId(
 
 struct ProducerOptions {
   // Overrides the default key-hash/sticky choice when set.
-  Partitioner partitioner;
+  Partitioner partitioner = nullptr;
   // Records without a key stick to one partition for this many sends before
   // moving to the next. Default 64. Must be >= 1.
   int32_t sticky_records = 64;

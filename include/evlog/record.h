@@ -44,7 +44,7 @@ struct HeaderView {
 struct Record {
   std::optional<std::string_view> key;    // nullopt: no key.
   std::optional<std::string_view> value;  // nullopt: tombstone.
-  std::span<const HeaderView> headers;    // order is preserved.
+  std::span<const HeaderView> headers = {};  // order is preserved.
   // Create time in ms since the epoch; kNoTimestamp means "now". Ignored
   // (replaced by the append time) for topics with log-append-time.
   int64_t timestamp_ms = kNoTimestamp;

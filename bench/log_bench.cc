@@ -18,6 +18,9 @@
 //                            (one frame, one checksum per record).
 //   BM_Lmdb_AppendOne_Sync   LMDB with default (synced) commits, one put each.
 //   BM_Log_AppendOne_Sync    PartitionLog with Durability::kEveryAppend.
+//   BM_Lmdb_AppendBatch_Sync LMDB, 1000 puts per synced transaction (the
+//                            baseline of producer_bench.cc's synced batches
+//                            and asynchronous sends).
 //
 // Every scenario takes the value size (100 B, 1 KiB) as its argument and
 // uses 16-byte keys. Throughput is counted in records (items/s) and in
@@ -236,6 +239,11 @@ void BM_Lmdb_AppendBatch(benchmark::State& state) {
 // Default flags: every commit fsyncs data and meta page.
 void BM_Lmdb_AppendOne_Sync(benchmark::State& state) {
   BM_Lmdb_Append(state, 0, 1);
+}
+
+// 1000 puts per transaction, each commit fsynced.
+void BM_Lmdb_AppendBatch_Sync(benchmark::State& state) {
+  BM_Lmdb_Append(state, 0, kBatchRecords);
 }
 
 // Mirrors the store's maintenance thread, which prepares (allocates and
@@ -497,6 +505,7 @@ BENCHMARK(BM_Lmdb_AppendOne_Sync)
     ->Apply(ValueSizes)
     ->Iterations(kSyncedAppends);
 BENCHMARK(BM_Log_AppendOne_Sync)->Apply(ValueSizes)->Iterations(kSyncedAppends);
+BENCHMARK(BM_Lmdb_AppendBatch_Sync)->Apply(ValueSizes)->MinTime(1.0);
 
 }  // namespace
 }  // namespace evlog::bench

@@ -53,9 +53,15 @@
 // runs start on a fresh topic and roll several segments: page faults of the
 // first segment, rolls and seals are included.
 //
+// Pinning: EVLOG_BENCH_PIN=P,C[,M] pins the producer thread to CPU P, the
+// consumer thread to CPU C and (StoreOptions::maintenance_cpus) the store's
+// maintenance thread to CPU M, for every transport. Unset: nothing pinned.
+//
 // One iteration per repetition; nothing here asserts on timing.
 
 #include <benchmark/benchmark.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -63,6 +69,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -104,6 +112,31 @@ inline int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              SteadyClock::now().time_since_epoch())
       .count();
+}
+
+// EVLOG_BENCH_PIN=P,C[,M]: CPUs of the producer, consumer and maintenance
+// threads (-1: not pinned).
+struct Pinning {
+  int producer = -1, consumer = -1, maintenance = -1;
+};
+const Pinning& Pins() {
+  static const Pinning pins = [] {
+    Pinning p;
+    if (const char* v = std::getenv("EVLOG_BENCH_PIN")) {
+      std::sscanf(v, "%d,%d,%d", &p.producer, &p.consumer, &p.maintenance);
+    }
+    return p;
+  }();
+  return pins;
+}
+
+// Pins the calling thread to `cpu` (no-op for -1); false if refused.
+bool PinThisThread(int cpu) {
+  if (cpu < 0) return true;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
 }
 
 struct Msg {
@@ -219,6 +252,7 @@ class EvlogTransport {
   std::string Setup(bool prefill = false) {
     if (!dir_.ok()) return "mkdtemp failed";
     StoreOptions o;
+    if (Pins().maintenance >= 0) o.maintenance_cpus = {Pins().maintenance};
     auto store = Store::Open(dir_.path() + "/store", o);
     if (!store.ok()) return std::string(store.status().message());
     store_ = *std::move(store);
@@ -425,12 +459,16 @@ void RunThroughput(benchmark::State& state, T& t) {
   bool consumer_ok = true;
   std::string consumer_error;
   std::thread consumer([&] {
+    PinThisThread(Pins().consumer);
     ready.store(true, std::memory_order_release);
     consumer_ok = ConsumeAll(
         t, total, [](int64_t, int64_t) {}, &consumer_error);
     last_receive_ns = NowNs();
   });
   while (!ready.load(std::memory_order_acquire)) CpuRelax();
+  if (!PinThisThread(Pins().producer)) {
+    state.SkipWithError("EVLOG_BENCH_PIN: cannot pin the producer");
+  }
   bool producer_ok = true;
   const int64_t first_send_ns = NowNs();
   for (int64_t i = 0; i < total && producer_ok; ++i) {
@@ -464,6 +502,7 @@ void RunLatency(benchmark::State& state, T& t) {
   bool consumer_ok = true;
   std::string consumer_error;
   std::thread consumer([&] {
+    PinThisThread(Pins().consumer);
     ready.store(true, std::memory_order_release);
     consumer_ok = ConsumeAll(
         t, total,
@@ -475,6 +514,9 @@ void RunLatency(benchmark::State& state, T& t) {
         &consumer_error);
   });
   while (!ready.load(std::memory_order_acquire)) CpuRelax();
+  if (!PinThisThread(Pins().producer)) {
+    state.SkipWithError("EVLOG_BENCH_PIN: cannot pin the producer");
+  }
   bool producer_ok = true;
   const int64_t start_ns = NowNs();
   int64_t measure_start_ns = start_ns, late_ns = 0;

@@ -45,6 +45,14 @@ PAIRS = [
      "(d) compaction pass vs keyed append"),
     ("BM_Memcpy_AppendFreshFile", "BM_Memcpy_Append", {},
      "persisting alone: memcpy into fresh file pages vs into a touched buffer"),
+    # Issue 15: synced batches >= 1.5x LMDB's synced transactions of 1000.
+    ("BM_Producer_SendBatch_Sync", "BM_Lmdb_AppendBatch_Sync", {100: 1.5},
+     "(e) synced SendBatch of 1000 vs LMDB synced txn of 1000"),
+    ("BM_Producer_SendAsync_Sync", "BM_Lmdb_AppendBatch_Sync",
+     {(100, "linger_ms:0"): 1.5},
+     "(f) SendAsync group commit (acked durable) vs LMDB synced txn of 1000"),
+    ("BM_Producer_SendAsync_Sync", "BM_Log_AppendOne_Sync", {},
+     "SendAsync group commit vs one msync per record"),
 ]
 VALUE_SIZES = [100, 1024, None]
 

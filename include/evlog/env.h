@@ -239,6 +239,16 @@ class Env {
 
   // The clock of this environment. Never null; owned by the Env or static.
   virtual Clock* clock() = 0;
+
+  // Restricts the calling thread to the CPUs numbered in `cpus`
+  // (sched_setaffinity(2)); the store's maintenance thread calls it with
+  // StoreOptions::maintenance_cpus. kInvalidArgument for an empty list, a
+  // CPU outside [0, 1024) or a set with no CPU the system has. This default
+  // does nothing and returns OK (an Env that models no CPUs); the POSIX Env
+  // applies it, the in-memory Env records it.
+  virtual absl::Status SetThreadAffinity(const std::vector<int>& /*cpus*/) {
+    return absl::OkStatus();
+  }
 };
 
 // A new, empty in-memory environment. `clock` (not owned, may be null for

@@ -81,6 +81,14 @@ struct StoreOptions {
   // retention, compaction), in ms. 0 disables the thread; call
   // RunMaintenance() yourself (tests do, with a FakeClock). Default 1000.
   int64_t maintenance_interval_ms = 1000;
+  // CPUs the maintenance thread may run on (it prepares and prefaults the
+  // next segment, seals rolled ones with an msync of the whole segment,
+  // runs retention and compaction). Empty (default): wherever the OS puts
+  // it. For pipelines whose threads are pinned, name the cores they do not
+  // use, so that this work never preempts them. Applied by Env::
+  // SetThreadAffinity when the thread starts; Open fails with
+  // kInvalidArgument if the list names no usable CPU.
+  std::vector<int> maintenance_cpus{};
   // Memory limit of one compaction pass (Kafka's
   // log.cleaner.dedupe.buffer.size): its table of the latest offset of each
   // key, which grows with the distinct keys of the log. A pass that fills it

@@ -114,6 +114,10 @@ class FaultEnv final : public Env {
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path) override;
   Clock* clock() override { return base_->clock(); }
+  // Not counted, never failed: forwarded to the base Env.
+  absl::Status SetThreadAffinity(const std::vector<int>& cpus) override {
+    return base_->SetThreadAffinity(cpus);
+  }
 
  private:
   class File;

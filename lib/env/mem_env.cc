@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "env/cpu_set.h"
 #include "env/io_error.h"
 #include "env/mem_fs.h"
 
@@ -540,6 +541,18 @@ std::unique_ptr<MemEnv> MemEnv::CrashImage(const CrashOptions& options) const {
   image->used_ = memfs::AccountCurrent(*image->root_);
   image->capacity_ = capacity_;
   return image;
+}
+
+absl::Status MemEnv::SetThreadAffinity(const std::vector<int>& cpus) {
+  if (absl::Status s = CheckCpus(cpus); !s.ok()) return s;
+  MutexLock l(&mu_);
+  affinity_requests_.push_back(cpus);
+  return absl::OkStatus();
+}
+
+std::vector<std::vector<int>> MemEnv::affinity_requests() const {
+  MutexLock l(&mu_);
+  return affinity_requests_;
 }
 
 void MemEnv::SetSyncHook(std::function<void(const std::string& path)> hook) {

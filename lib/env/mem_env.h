@@ -122,6 +122,11 @@ class MemEnv final : public Env {
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path) override;
   Clock* clock() override { return clock_; }
+  // Changes no thread: records `cpus` for affinity_requests(). Errors as
+  // in Env (the CPU range only).
+  absl::Status SetThreadAffinity(const std::vector<int>& cpus) override;
+  // Every SetThreadAffinity request so far, oldest first.
+  std::vector<std::vector<int>> affinity_requests() const;
 
   // A new, independent MemEnv holding the state after a crash at this
   // instant (see CrashOptions). It shares nothing with this one: no locks are
@@ -169,6 +174,7 @@ class MemEnv final : public Env {
 
   mutable Mutex mu_;
   std::shared_ptr<memfs::Dir> root_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::vector<int>> affinity_requests_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> locked_ ABSL_GUARDED_BY(mu_);  // Normalised paths.
   uint64_t capacity_ ABSL_GUARDED_BY(mu_);
   uint64_t used_ ABSL_GUARDED_BY(mu_) = 0;

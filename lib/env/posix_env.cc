@@ -7,16 +7,21 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "env/cpu_set.h"
 #include "env/io_error.h"
 #include "evlog/env.h"
 
@@ -393,6 +398,20 @@ class PosixEnv final : public Env {
   }
 
   Clock* clock() override { return Clock::Real(); }
+
+  absl::Status SetThreadAffinity(const std::vector<int>& cpus) override {
+    if (absl::Status s = CheckCpus(cpus); !s.ok()) return s;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int cpu : cpus) CPU_SET(cpu, &set);
+    int rc = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    if (rc != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot pin a thread to CPUs ", absl::StrJoin(cpus, ","),
+                       ": ", std::strerror(rc)));
+    }
+    return absl::OkStatus();
+  }
 
  private:
   // Reserves `size` bytes for the new file `fd` and fsyncs it.

@@ -6,9 +6,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "format/batch_codec.h"
 #include "format/coding.h"
-#include "topic/topic.h"
 #include "topic/topic_registry.h"
+#include "topic/topic.h"
 
 namespace evlog {
 
@@ -23,6 +24,10 @@ absl::StatusOr<PartitionId> ProducerImpl::Choose(
     Topic& topic, std::span<const Record> records,
     const SendOptions& options) const {
   int32_t n = topic.partition_count();
+  // One partition and the default choice: every key maps to it.
+  if (n == 1 && !options.partition && !options_.partitioner) {
+    return PartitionId(0);
+  }
   if (options.partition) {
     if (options.partition->value() < 0 || options.partition->value() >= n) {
       return absl::OutOfRangeError(
@@ -52,12 +57,14 @@ absl::StatusOr<PartitionId> ProducerImpl::Choose(
     chosen = p;
   }
   if (chosen) return *chosen;
-  if (n == 1) return PartitionId(0);  // no shared counter to touch
+  if (n == 1) return PartitionId(0);  // a partitioner that saw no record
   // Sticky spread for records without a key, per sending thread: threads
   // share no counter, and start at different partitions so that
   // concurrent senders do not queue on one partition's lock.
-  thread_local absl::flat_hash_map<const Topic*, uint64_t> sends;
-  auto [it, fresh] = sends.try_emplace(&topic, 0);
+  // Keyed by the topic's process-unique serial: a new topic at a freed
+  // topic's address starts its own count.
+  thread_local absl::flat_hash_map<uint64_t, uint64_t> sends;
+  auto [it, fresh] = sends.try_emplace(topic.serial(), 0);
   if (fresh) {
     it->second = std::hash<std::thread::id>()(std::this_thread::get_id()) %
                  1024 * static_cast<uint64_t>(options_.sticky_records);
@@ -66,6 +73,20 @@ absl::StatusOr<PartitionId> ProducerImpl::Choose(
   return PartitionId(static_cast<int32_t>(
       (ticket / static_cast<uint64_t>(options_.sticky_records)) %
       static_cast<uint64_t>(n)));
+}
+
+absl::Status ProducerImpl::AppendTo(Topic& topic,
+                                    std::span<const Record> records,
+                                    const SendOptions& options,
+                                    BatchSendResult* result) const {
+  auto p = Choose(topic, records, options);
+  if (!p.ok()) return p.status();
+  auto appended =
+      topic.partition(*p)->Append(records, options.expected_end_offset);
+  if (!appended.ok()) return AtPartition(topic, *p, appended.status());
+  *result = {*p, appended->base_offset, appended->last_offset,
+             appended->timestamp_ms};
+  return absl::OkStatus();
 }
 
 absl::StatusOr<BatchSendResult> ProducerImpl::SendBatch(
@@ -77,43 +98,91 @@ absl::StatusOr<BatchSendResult> ProducerImpl::SendBatch(
   if (records.empty()) return absl::InvalidArgumentError("empty batch");
   BatchSendResult result;
   absl::Status s =
-      topics_->WithTopic(topic_name, [&](Topic& topic) -> absl::Status {
-        auto p = Choose(topic, records, options);
-        if (!p.ok()) return p.status();
-        PartitionLog* log = topic.partition(*p);
-        auto appended = log->Append(records, options.expected_end_offset);
-        if (!appended.ok()) {
-          return absl::Status(
-              appended.status().code(),
-              absl::StrCat("topic ", topic.name(), " partition ", p->value(),
-                           ": ", appended.status().message()));
-        }
-        result = {*p, appended->base_offset, appended->last_offset,
-                  appended->timestamp_ms};
-        return absl::OkStatus();
+      topics_->WithTopic(topic_name, [&](const std::shared_ptr<Topic>& t) {
+        return AppendTo(*t, records, options, &result);
       });
   if (!s.ok()) return s;
   return result;
 }
 
-absl::StatusOr<SendResult> ProducerImpl::Send(std::string_view topic,
+absl::StatusOr<SendResult> ProducerImpl::Send(std::string_view topic_name,
                                               const Record& record,
                                               const SendOptions& options) {
-  auto r = SendBatch(topic, {&record, 1}, options);
-  if (!r.ok()) return r.status();
-  return SendResult{r->partition, r->base_offset, r->timestamp_ms};
-}
-
-absl::Status ProducerImpl::Flush() {
   if (closed_.load(std::memory_order_acquire)) {
     return absl::FailedPreconditionError("producer is closed");
   }
+  BatchSendResult result;
+  absl::Status s =
+      topics_->WithTopic(topic_name, [&](const std::shared_ptr<Topic>& t) {
+        return AppendTo(*t, {&record, 1}, options, &result);
+      });
+  if (!s.ok()) return s;
+  return SendResult{result.partition, result.base_offset, result.timestamp_ms};
+}
+
+absl::Status ProducerImpl::Validate(const ProducerOptions& options) {
+  const struct {
+    bool invalid;
+    const char* rule;
+  } checks[] = {
+      {options.sticky_records < 1, "sticky_records must be >= 1"},
+      {options.linger_ms < 0, "linger_ms must be >= 0"},
+      {options.batch_size < 1, "batch_size must be >= 1"},
+      {options.buffer_memory < 1, "buffer_memory must be >= 1"},
+      {options.max_block_ms < 0, "max_block_ms must be >= 0"},
+  };
+  for (const auto& c : checks) {
+    if (c.invalid) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ProducerOptions::", c.rule));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ProducerImpl::SendAsync(std::string_view topic_name,
+                                     const Record& record,
+                                     SendCallback callback,
+                                     const SendOptions& options) {
+  if (closed_.load(std::memory_order_acquire)) {
+    return absl::FailedPreconditionError("producer is closed");
+  }
+  if (options.expected_end_offset) {
+    return absl::InvalidArgumentError(
+        "SendOptions::expected_end_offset is not supported by SendAsync "
+        "(conditional appends are synchronous: use Send)");
+  }
+  return topics_->WithTopic(
+      topic_name, [&](const std::shared_ptr<Topic>& topic) -> absl::Status {
+        auto p = Choose(*topic, {&record, 1}, options);
+        if (!p.ok()) return p.status();
+        const size_t size = format::EncodedRecordSize(record);
+        if (size > topic->config().max_record_bytes) {
+          return absl::ResourceExhaustedError(absl::StrCat(
+              "record of ", size, " encoded bytes exceeds max_record_bytes (",
+              topic->config().max_record_bytes, ") of topic ", topic->name()));
+        }
+        Record copy = record;
+        if (copy.timestamp_ms == kNoTimestamp) {
+          copy.timestamp_ms = clock_->NowMs();
+        }
+        return sender_.Enqueue(topic, *p, copy, size, std::move(callback));
+      });
+}
+
+absl::Status ProducerImpl::Flush() {
+  if (sender_.OnSenderThread()) return sender_.Flush();  // the error
+  if (closed_.load(std::memory_order_acquire)) {
+    return absl::FailedPreconditionError("producer is closed");
+  }
+  if (absl::Status s = sender_.Flush(); !s.ok()) return s;
   return topics_->FlushAll();
 }
 
 absl::Status ProducerImpl::Close() {
+  if (sender_.OnSenderThread()) return sender_.Close();  // the error
   closed_.store(true, std::memory_order_release);
-  return absl::OkStatus();
+  return sender_.Close();
 }
 
 }  // namespace evlog

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -80,8 +81,25 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> StoreImpl::Open(
     return s;
   }
   if (options.maintenance_interval_ms > 0 && !options.read_only) {
+    // The thread pins itself before its first round; Open reports a
+    // refused CPU list.
+    std::promise<absl::Status> pinned;
+    std::future<absl::Status> pin_status = pinned.get_future();
     store->maintenance_thread_ =
-        std::thread([s = store.get()] { s->MaintenanceLoop(); });
+        std::thread([s = store.get(), pinned = std::move(pinned),
+                     cpus = options.maintenance_cpus]() mutable {
+          absl::Status p = cpus.empty() ? absl::OkStatus()
+                                        : s->env_->SetThreadAffinity(cpus);
+          const bool ok = p.ok();
+          pinned.set_value(std::move(p));
+          if (ok) s->MaintenanceLoop();
+        });
+    if (absl::Status s = pin_status.get(); !s.ok()) {
+      store->maintenance_thread_.join();
+      store->Close().IgnoreError();
+      return absl::InvalidArgumentError(
+          absl::StrCat("StoreOptions::maintenance_cpus: ", s.message()));
+    }
   }
   return store;
 }
@@ -91,11 +109,9 @@ StoreImpl::~StoreImpl() { Close().IgnoreError(); }
 absl::StatusOr<std::unique_ptr<Producer>> StoreImpl::NewProducer(
     const ProducerOptions& options) {
   if (absl::Status s = CheckWritable(); !s.ok()) return s;
-  if (options.sticky_records < 1) {
-    return absl::InvalidArgumentError(
-        "ProducerOptions::sticky_records must be >= 1");
-  }
-  return std::unique_ptr<Producer>(new ProducerImpl(&registry_, options));
+  if (absl::Status s = ProducerImpl::Validate(options); !s.ok()) return s;
+  return std::unique_ptr<Producer>(
+      new ProducerImpl(&registry_, env_->clock(), options));
 }
 
 absl::StatusOr<std::unique_ptr<Producer>> StoreImpl::NewProducer() {

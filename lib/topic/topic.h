@@ -36,6 +36,9 @@ class Topic {
 
   const std::string& name() const { return name_; }
   uint64_t id() const { return id_; }
+  // Unique among the Topic objects of this process (ids are unique only in
+  // a store, addresses are reused): for per-thread caches keyed by topic.
+  uint64_t serial() const { return serial_; }
   TopicConfig config() const {
     MutexLock l(&config_mu_);
     return config_;
@@ -88,7 +91,13 @@ class Topic {
   };
 
   const std::string name_;
+  static uint64_t NextSerial() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
+
   const uint64_t id_;
+  const uint64_t serial_ = NextSerial();
   mutable Mutex config_mu_;
   TopicConfig config_ ABSL_GUARDED_BY(config_mu_);
   const std::string dir_;

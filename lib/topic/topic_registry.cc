@@ -46,7 +46,8 @@ absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::Find(
 }
 
 absl::Status TopicRegistry::WithTopic(
-    std::string_view name, absl::FunctionRef<absl::Status(Topic&)> fn) const {
+    std::string_view name,
+    absl::FunctionRef<absl::Status(const std::shared_ptr<Topic>&)> fn) const {
   if (closed()) return ClosedError();
   LastTopic& last = last_topic;
   std::shared_ptr<Topic> topic;
@@ -71,7 +72,7 @@ absl::Status TopicRegistry::WithTopic(
     last.name.assign(name);
     last.topic = topic;
   }
-  return fn(*topic);
+  return fn(topic);
 }
 
 std::vector<std::string> TopicRegistry::Names() const {

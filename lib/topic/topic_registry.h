@@ -45,8 +45,9 @@ class TopicRegistry {
   // remembers the last topic it used, valid while generation() has not
   // moved, so a producer sending to one topic takes no lock and hashes no
   // name.
-  absl::Status WithTopic(std::string_view name,
-                         absl::FunctionRef<absl::Status(Topic&)> fn) const;
+  absl::Status WithTopic(
+      std::string_view name,
+      absl::FunctionRef<absl::Status(const std::shared_ptr<Topic>&)> fn) const;
   // Sorted topic names.
   std::vector<std::string> Names() const;
   // Every topic, sorted by name.

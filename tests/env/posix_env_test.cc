@@ -1,5 +1,7 @@
 // Env::Default() against a fresh directory under /tmp.
 
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -7,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "env/env_contract.h"
 #include "env/env_test_util.h"
@@ -105,6 +108,29 @@ TEST_CASE("Clock: real and fake", "[env]") {
   clock.SetMs(7);
   CHECK(clock.NowMs() == 7);
   CHECK(FakeClock().NowMs() == 1'700'000'000'000);
+}
+
+TEST_CASE("PosixEnv: thread affinity", "[env]") {
+  Env* env = Env::Default();
+  CHECK(absl::IsInvalidArgument(env->SetThreadAffinity({})));
+  CHECK(absl::IsInvalidArgument(env->SetThreadAffinity({-1})));
+  CHECK(absl::IsInvalidArgument(env->SetThreadAffinity({1024})));
+  // A set with no CPU this machine has.
+  CHECK(absl::IsInvalidArgument(env->SetThreadAffinity({1023})));
+  // On a thread of its own, so that the test runner stays unpinned.
+  absl::Status pinned;
+  bool only_cpu0 = false;
+  std::thread t([&] {
+    pinned = env->SetThreadAffinity({0});
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (pthread_getaffinity_np(pthread_self(), sizeof set, &set) == 0) {
+      only_cpu0 = CPU_COUNT(&set) == 1 && CPU_ISSET(0, &set);
+    }
+  });
+  t.join();
+  CHECK(pinned.ok());
+  CHECK(only_cpu0);
 }
 
 }  // namespace

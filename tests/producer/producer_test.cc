@@ -12,6 +12,7 @@
 #include "env/mem_env.h"
 #include "evlog/store.h"
 #include "partition/log_reader.h"
+#include "producer/producer_test_util.h"
 #include "store/store_impl.h"
 
 namespace evlog {
@@ -22,15 +23,9 @@ struct Fixture {
   std::unique_ptr<StoreImpl> store;
   std::unique_ptr<Producer> producer;
   explicit Fixture(int partitions = 4, TopicConfig config = {}) {
-    StoreOptions o;
-    o.env = &env;
-    o.maintenance_interval_ms = 0;
-    auto s = StoreImpl::Open("/s", o, nullptr);
-    REQUIRE(s.ok());
-    store = *std::move(s);
     config.segment_bytes = 256 << 10;
     config.max_record_bytes = 4096;
-    REQUIRE(store->CreateTopic("t", partitions, config).ok());
+    store = test::OpenProducerTestStore(&env, partitions, config);
     auto p = store->NewProducer();
     REQUIRE(p.ok());
     producer = *std::move(p);

@@ -5,7 +5,9 @@
 //     "interval" and "every", one per Durability, 3 partitions each, small
 //     segments so that rolls are frequent), then produces forever from
 //     kProducerThreads threads -- single sends and atomic batches to random
-//     partitions -- while a consumer of group "g" reads every partition,
+//     partitions -- and one more thread with SendAsync (acked from the
+//     producer's sender thread, in the callback, once the record's outcome
+//     is known), while a consumer of group "g" reads every partition,
 //     checks each record and commits its positions. Every acknowledgement
 //     is written to <ack fd> as one fixed-size Ack (a single write(2) of
 //     fewer than PIPE_BUF bytes, so acks from several threads never mix),
@@ -105,6 +107,38 @@ void Produce(Store* store, uint64_t seed, uint64_t run, int thread, int fd) {
   }
 }
 
+// Asynchronous sends: the callback writes the ack, so a record is
+// acknowledged exactly when SendAsync's contract says it is.
+void ProduceAsync(Store* store, uint64_t seed, uint64_t run, int fd) {
+  const int thread = kProducerThreads;  // its uids' thread field
+  auto producer = store->NewProducer(
+      {.linger_ms = 1, .batch_size = 8 << 10, .buffer_memory = 256 << 10});
+  if (!producer.ok()) Die("NewProducer", producer.status());
+  std::mt19937_64 rng(seed * 1000003 + run * 31 + thread);
+  for (uint64_t seq = 0;; ++seq) {
+    const int topic = static_cast<int>(rng() % kCrashTopics.size());
+    const int partition = static_cast<int>(rng() % kCrashPartitions);
+    const uint64_t uid = CrashUid(run, thread, seq);
+    OwnedSend send(Uid{uid, 0, 1});
+    const std::string& name = kCrashTopics[topic];
+    absl::Status queued = (*producer)->SendAsync(
+        name, send.AsRecord(),
+        [=](const absl::StatusOr<SendResult>& sent) {
+          if (!sent.ok()) Die("SendAsync callback " + name, sent.status());
+          WriteAck(fd, Ack{.kind = Ack::kRecord,
+                           .topic = static_cast<uint8_t>(topic),
+                           .partition = static_cast<uint16_t>(partition),
+                           .offset = sent->offset.value(),
+                           .uid = uid});
+        },
+        {.partition = PartitionId(partition)});
+    if (!queued.ok()) Die("SendAsync " + name, queued);
+    if (rng() % 500 == 0) {
+      if (absl::Status s = (*producer)->Flush(); !s.ok()) Die("Flush", s);
+    }
+  }
+}
+
 void Consume(Store* store, int fd) {
   ConsumerOptions o;
   o.group_id = kCrashGroup;
@@ -179,6 +213,7 @@ int ProduceMain(const std::string& dir, uint64_t seed, uint64_t run, int fd) {
   for (int t = 0; t < kProducerThreads; ++t) {
     threads.emplace_back(Produce, store->get(), seed, run, t, fd);
   }
+  threads.emplace_back(ProduceAsync, store->get(), seed, run, fd);
   threads.emplace_back(Consume, store->get(), fd);
   for (auto& t : threads) t.join();  // never: the parent kills us
   return 0;

@@ -84,7 +84,8 @@ TEST_CASE("campaign 2: power loss at every sync point keeps what was durable",
   Figures fig;
   fig.campaign = "power_loss";
   fig.seed = first_seed;
-  int64_t by_kind[2] = {0, 0}, seeds = 0, sync_points = 0, process_crashes = 0;
+  int64_t by_kind[2] = {0, 0}, seeds = 0, sync_points = 0, process_crashes = 0,
+          async_acked = 0;
 
   for (uint64_t seed = first_seed; fig.trials < states; ++seed) {
     ++seeds;
@@ -167,6 +168,7 @@ TEST_CASE("campaign 2: power loss at every sync point keeps what was durable",
     w.Close();
     fig.records_written += w.records_written();
     fig.records_acked += w.records_acked();
+    async_acked += w.async_records_acked();
     INFO("seed " << seed);
     for (const auto& p : w.problems()) FAIL_CHECK(p);
     CHECK(w.failed_calls() == 0);  // no faults here: every call succeeds
@@ -176,7 +178,8 @@ TEST_CASE("campaign 2: power loss at every sync point keeps what was durable",
               " sync_points=" + std::to_string(sync_points) +
               " power_loss_states=" + std::to_string(by_kind[1]) +
               " process_crash_states=" + std::to_string(by_kind[0]) +
-              " workload_process_crashes=" + std::to_string(process_crashes);
+              " workload_process_crashes=" + std::to_string(process_crashes) +
+              " async_records_acked=" + std::to_string(async_acked);
   fig.Report();
 }
 

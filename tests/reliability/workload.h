@@ -1,4 +1,6 @@
 // A seeded store workload for campaigns 2 and 3: sends, atomic batches,
+// asynchronous sends (a window of SendAsync completed by Flush or by
+// closing the producer; the sender thread's syncs are crash points too),
 // flushes, maintenance (interval syncs, age rolls), group commits, topic
 // create/delete/add-partitions and clean reopens, on topics of every
 // durability mode with 4 KiB segments (a roll every few records). It keeps
@@ -20,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "evlog/producer.h"
 #include "evlog/store.h"
 #include "reliability/workload_model.h"
@@ -27,6 +30,7 @@
 namespace evlog::reliability {
 
 inline constexpr char kCommitTopic[] = "c";
+inline constexpr int64_t kForeverMs = 3600 * 1000;
 
 inline TopicConfig WorkloadTopicConfig(Durability d) {
   TopicConfig c;
@@ -60,6 +64,7 @@ class Workload {
   const StoreModel& model() const { return model_; }
   int64_t records_written() const { return written_; }
   int64_t records_acked() const { return acked_; }
+  int64_t async_records_acked() const { return async_acked_; }
   int64_t failed_calls() const { return failed_; }
   // Problems found while running (an acknowledged offset that moved, a
   // reopen that showed something neither old nor new, ...).
@@ -77,8 +82,10 @@ class Workload {
       return;
     }
     uint64_t r = rng_() % 100;
-    if (r < 55) {
+    if (r < 47) {
       SendOne();
+    } else if (r < 55) {
+      SendAsync();
     } else if (r < 68) {
       SendBatch();
     } else if (r < 73) {
@@ -129,7 +136,9 @@ class Workload {
       return;
     }
     store_ = *std::move(s);
-    auto p = store_->NewProducer();
+    // Async batches are cut only by Flush/Close (and batch_size), never
+    // by the real clock, so a seed replays the same sync points.
+    auto p = store_->NewProducer({.linger_ms = kForeverMs});
     if (!p.ok()) {
       Failed();
       Close();
@@ -228,6 +237,81 @@ class Workload {
     acked_ += count;
   }
   void SendOne() { Send(1); }
+
+  // 1..8 SendAsync calls to one partition, then Flush or Close of the
+  // producer (which must complete them). While the sender thread appends,
+  // this thread waits in Flush/Close, so the sync hook (run on the sender
+  // thread) sees a model nobody changes. The callbacks fill `results`;
+  // Flush/Close returning orders their writes before the reads below.
+  void SendAsync() {
+    std::string name;
+    int32_t p;
+    if (!Pick(&name, &p)) return;
+    const int count = 1 + static_cast<int>(rng_() % 8);
+    PartModel& pm = model_.topics[name].parts[p];
+    std::vector<std::unique_ptr<OwnedSend>> sends;
+    uint64_t base = (seed_ << 32) + next_id_;
+    next_id_ += count;
+    for (int i = 0; i < count; ++i) {
+      sends.push_back(std::make_unique<OwnedSend>(Uid{base + i, 0, 1}));
+      pm.ids.push_back(base + i);  // in flight
+    }
+    written_ += count;
+    std::vector<std::optional<absl::StatusOr<SendResult>>> results(count);
+    int queued = 0;
+    for (int i = 0; i < count; ++i) {
+      absl::Status s = producer_->SendAsync(
+          name, sends[i]->AsRecord(),
+          [&results, i](const absl::StatusOr<SendResult>& r) {
+            results[i] = r;
+          },
+          {.partition = PartitionId(p)});
+      if (!s.ok()) break;  // later ones are not sent either
+      ++queued;
+    }
+    const bool close = rng_() % 4 == 0;
+    absl::Status done = close ? producer_->Close() : producer_->Flush();
+    if (!done.ok()) Failed();
+    absl::Cleanup renew = [&] {
+      if (!close) return;
+      auto np = store_->NewProducer({.linger_ms = kForeverMs});
+      if (np.ok()) {
+        producer_ = *std::move(np);
+      } else {
+        Failed();
+        Close();  // the next Step reopens
+      }
+    };
+    const int64_t first = pm.acked_end;
+    for (int i = 0; i < count; ++i) {
+      if (i >= queued) {
+        Failed();
+        return;  // Reconcile decides what landed
+      }
+      if (!results[i]) {
+        Problem(name + "-" + std::to_string(p) +
+                ": an async send's callback did not run before " +
+                (close ? "Close" : "Flush") + " returned");
+        return;
+      }
+      if (!results[i]->ok()) {
+        Failed();
+        return;  // a later record may have landed: Reconcile adopts it
+      }
+      const int64_t offset = (*results[i])->offset.value();
+      if (offset != first + i) {
+        Problem(name + "-" + std::to_string(p) +
+                ": async send acknowledged at offset " +
+                std::to_string(offset) + ", expected " +
+                std::to_string(first + i));
+        return;
+      }
+      pm.acked_end = offset + 1;
+      ++acked_;
+      ++async_acked_;
+    }
+  }
+
   void SendBatch() { Send(2 + static_cast<int>(rng_() % 5)); }
 
   void Flush() {
@@ -421,7 +505,7 @@ class Workload {
   StoreModel model_;
   uint64_t next_id_ = 0;
   uint64_t incarnations_ = 0;
-  int64_t written_ = 0, acked_ = 0, failed_ = 0;
+  int64_t written_ = 0, acked_ = 0, async_acked_ = 0, failed_ = 0;
   std::vector<std::string> problems_;
 };
 

@@ -291,5 +291,34 @@ TEST_CASE("a corrupt META is reported, not ignored", "[store]") {
   CHECK(absl::IsDataLoss(reopened.status()));
 }
 
+TEST_CASE("the maintenance thread runs on maintenance_cpus", "[store]") {
+  MemEnv env;
+  StoreOptions o = MemOptions(&env);
+  o.maintenance_interval_ms = 1000;  // the thread runs
+  {
+    auto store = MustOpen("/unpinned", o);
+    CHECK(env.affinity_requests().empty());  // default: no affinity asked
+  }
+  o.maintenance_cpus = {1, 0};
+  {
+    // Open returns once the thread has pinned itself.
+    auto store = MustOpen("/pinned", o);
+    CHECK(env.affinity_requests() == std::vector<std::vector<int>>{{1, 0}});
+  }
+  o.maintenance_cpus = {-3};
+  auto bad = Store::Open("/bad", o);
+  REQUIRE(absl::IsInvalidArgument(bad.status()));
+  CHECK(bad.status().message().find("maintenance_cpus") !=
+        absl::string_view::npos);
+  // On disk: a CPU the machine does not have.
+  TempDir dir;
+  StoreOptions disk;
+  disk.maintenance_cpus = {1023};
+  CHECK(absl::IsInvalidArgument(Store::Open(dir.path + "/s", disk).status()));
+  // Without the thread there is nothing to pin.
+  disk.maintenance_interval_ms = 0;
+  CHECK(Store::Open(dir.path + "/s", disk).ok());
+}
+
 }  // namespace
 }  // namespace evlog

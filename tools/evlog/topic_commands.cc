@@ -43,6 +43,24 @@ absl::StatusOr<int32_t> PartitionsFlag(const Args& args) {
   return static_cast<int32_t>(**n);
 }
 
+// The description of the topic named by the one positional argument, from
+// the store opened for reading.
+absl::StatusOr<TopicDescription> DescribeNamed(const Args& args,
+                                               std::string_view usage) {
+  if (auto s = args.ExpectPositional(1, usage); !s.ok()) return s;
+  auto dir = args.Dir();
+  if (!dir.ok()) return dir.status();
+  auto store = OpenForReading(*dir);
+  if (!store.ok()) return store.status();
+  return (*store)->DescribeTopic(args.positional()[0]);
+}
+
+Json PartitionsJson(const TopicDescription& d) {
+  std::vector<Json> parts;
+  for (const auto& p : d.partitions) parts.push_back(PartitionJson(p));
+  return JsonArray(std::move(parts));
+}
+
 }  // namespace
 
 absl::Status RunTopics(const Args& args, Io& io) {
@@ -121,24 +139,13 @@ absl::Status RunTopicCreate(const Args& args, Io& io) {
 }
 
 absl::Status RunTopicDescribe(const Args& args, Io& io) {
-  if (auto s =
-          args.ExpectPositional(1, "topic describe NAME --dir DIR [--json]");
-      !s.ok()) {
-    return s;
-  }
-  auto dir = args.Dir();
-  if (!dir.ok()) return dir.status();
-  auto store = OpenForReading(*dir);
-  if (!store.ok()) return store.status();
-  auto d = (*store)->DescribeTopic(args.positional()[0]);
+  auto d = DescribeNamed(args, "topic describe NAME --dir DIR [--json]");
   if (!d.ok()) return d.status();
   if (args.json()) {
-    std::vector<Json> parts;
-    for (const auto& p : d->partitions) parts.push_back(PartitionJson(p));
     *io.out << JsonObject()
                    .Str("topic", d->name)
                    .Raw("config", ConfigJson(d->config))
-                   .Raw("partitions", JsonArray(parts))
+                   .Raw("partitions", PartitionsJson(*d))
                    .str()
             << '\n';
     return absl::OkStatus();
@@ -252,19 +259,10 @@ absl::Status RunTopicAlter(const Args& args, Io& io) {
 }
 
 absl::Status RunTopicPartitions(const Args& args, Io& io) {
-  if (auto s = args.ExpectPositional(1, "topic partitions NAME --dir DIR");
-      !s.ok())
-    return s;
-  auto dir = args.Dir();
-  if (!dir.ok()) return dir.status();
-  auto store = OpenForReading(*dir);
-  if (!store.ok()) return store.status();
-  auto d = (*store)->DescribeTopic(args.positional()[0]);
+  auto d = DescribeNamed(args, "topic partitions NAME --dir DIR [--json]");
   if (!d.ok()) return d.status();
   if (args.json()) {
-    std::vector<Json> parts;
-    for (const auto& p : d->partitions) parts.push_back(PartitionJson(p));
-    *io.out << Dump(JsonArray(parts)) << '\n';
+    *io.out << Dump(PartitionsJson(*d)) << '\n';
     return absl::OkStatus();
   }
   Table table({"PARTITION", "START", "END", "RECORDS"});

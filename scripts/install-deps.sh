@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config git
       libabsl-dev libfmt-dev libxxhash-dev catch2 libbenchmark-dev
-      liblmdb-dev libsqlite3-dev libboost-dev clang libclang-rt-14-dev)
+      liblmdb-dev libsqlite3-dev libboost-dev clang libclang-rt-14-dev
+      librdkafka-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

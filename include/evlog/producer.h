@@ -12,10 +12,11 @@
 // SendBatch.
 //
 // Partition choice, in order: SendOptions::partition if set; else the
-// ProducerOptions::partitioner if set; else, for a record with a key,
-// XXH3-64(key bytes, seed 0) modulo the partition count (stable across runs
-// and versions: the same key always lands in the same partition while the
-// count is unchanged); else a sticky spread: records without a key sent by
+// ProducerOptions::partitioner if set; else, for a record with a key, the
+// ProducerOptions::key_hash of the key modulo the partition count (default
+// XXH3-64(key bytes, seed 0); KeyHash::kMurmur2 is Kafka's Java client's
+// placement. Stable across runs, versions and backends: the same key always
+// lands in the same partition while the count is unchanged); else a sticky spread: records without a key sent by
 // one thread go to one partition for `sticky_records` of that thread's
 // sends, then to the next (each thread keeps its own count and starts at
 // its own partition, so concurrent senders spread over the partitions).
@@ -50,9 +51,23 @@ using Partitioner = std::function<PartitionId(
     std::string_view topic, std::optional<std::string_view> key,
     int32_t num_partitions)>;
 
+// The hash that places a keyed record (see "Partition choice" above).
+enum class KeyHash {
+  // XXH3-64(key, seed 0) mod n (PartitionForKey). evlog's default.
+  kXxh3,
+  // toPositive(murmur2(key)) % n (KafkaPartitionForKey): where Kafka's Java
+  // client and librdkafka's murmur2 / murmur2_random partitioners put the
+  // key, so that records written by evlog and by those clients agree.
+  kMurmur2,
+};
+
 struct ProducerOptions {
   // Overrides the default key-hash/sticky choice when set.
   Partitioner partitioner;
+  // The key hash when no partitioner is set. Default kXxh3 on every backend
+  // (the Kafka backend too: evlog/kafka.h), so that switching backends
+  // keeps each key's partition; choose kMurmur2 to agree with Java clients.
+  KeyHash key_hash = KeyHash::kXxh3;
   // Records without a key stick to one partition for this many sends before
   // moving to the next. Default 64. Must be >= 1.
   int32_t sticky_records = 64;
@@ -85,6 +100,10 @@ struct BatchSendResult {
 // The hash partitioner's function, exposed so that applications can predict
 // a key's partition: XXH3-64(key, seed 0) mod num_partitions.
 PartitionId PartitionForKey(std::string_view key, int32_t num_partitions);
+
+// KeyHash::kMurmur2's function: Kafka's toPositive(murmur2(key)) %
+// num_partitions, as the Java client's default partitioner computes it.
+PartitionId KafkaPartitionForKey(std::string_view key, int32_t num_partitions);
 
 class Producer {
  public:

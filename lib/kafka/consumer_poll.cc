@@ -232,7 +232,29 @@ void KafkaConsumer::Wakeup() {
 
 absl::Status KafkaConsumer::Close() {
   if (closed_) return absl::OkStatus();
-  absl::Status s = MaybeAutoCommit(/*force=*/true, /*sync=*/true);
+  // The final auto-commit. A rebalance started by another member refuses
+  // commits until this member rejoins, which it does inside a poll: serve
+  // the queue and commit the same offsets again (a revocation served
+  // meanwhile clears the positions, so they are taken first; records met
+  // are dropped, the consumer is closing).
+  std::vector<TopicPartitionOffset> final_offsets;
+  if (options_.enable_auto_commit && !options_.group_id.empty()) {
+    final_offsets = CurrentPositions();
+  }
+  absl::Status s = CommitNow(final_offsets);
+  auto rejoining = [](const absl::Status& st) {
+    return st.code() == absl::StatusCode::kFailedPrecondition &&
+           (st.message().find("REBALANCE_IN_PROGRESS") != std::string_view::npos ||
+            st.message().find("ILLEGAL_GENERATION") != std::string_view::npos);
+  };
+  int64_t deadline = SteadyNowMs() + store_options_.timeout_ms;
+  while (rejoining(s) && SteadyNowMs() < deadline) {
+    for (int i = 0; i < 5; ++i) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(client_->get(), 100);
+      if (m != nullptr) rd_kafka_message_destroy(m);
+    }
+    s = CommitNow(final_offsets);
+  }
   ServeCommitCallbacks(static_cast<int>(store_options_.timeout_ms));
   // Serves the final revocation (listener) and leaves the group.
   absl::Status c = FromKafka(rd_kafka_consumer_close(client_->get()), "closing the consumer");

@@ -66,7 +66,10 @@ absl::StatusOr<GroupDescription> KafkaStore::DescribeGroup(const std::string& gr
   d.state = "Empty";
   std::map<TopicPartition, std::string> owners;
   const char* id = group_id.c_str();
-  auto ev = RunAdmin(admin_->get(), options_.timeout_ms, "describing a group",
+  // librdkafka 2.0.2's mock has no DescribeGroups: the request leaves the
+  // admin handle's metadata requests timing out, so it is not sent there.
+  absl::StatusOr<Event> ev = absl::UnimplementedError("DescribeGroups on the mock cluster");
+  if (options_.mock_cluster == nullptr) ev = RunAdmin(admin_->get(), options_.timeout_ms, "describing a group",
                      [&](rd_kafka_queue_t* q, rd_kafka_AdminOptions_t* o) {
                        rd_kafka_DescribeConsumerGroups(admin_->get(), &id, 1, o, q);
                      });

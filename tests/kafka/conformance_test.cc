@@ -398,6 +398,8 @@ void GroupOfTwo(Store& store, AssignmentStrategy strategy) {
   absl::Status closed2 = (*c2)->Close();
   INFO(closed2.ToString());
   REQUIRE(closed2.ok());
+  // The member that stays takes the partitions back.
+  PollUntil(**c1, [&] { return l1.owned.size() == 4; });
   absl::Status closed1 = (*c1)->Close();
   INFO(closed1.ToString());
   REQUIRE(closed1.ok());

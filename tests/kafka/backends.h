@@ -59,7 +59,11 @@ struct KafkaBackend {
     o.timeout_ms = timeout_ms;
     // librdkafka's warnings (e.g. that the mock ignores
     // allow.auto.create.topics) would drown the test output.
-    o.config = {{"log_level", "3"}};
+    // Short group liveness settings keep the rebalance cases quick (the
+    // mock notices a member that left or died after session.timeout.ms).
+    o.config = {{"log_level", "3"},
+                {"session.timeout.ms", "6000"},
+                {"heartbeat.interval.ms", "500"}};
     if (const char* bootstrap = std::getenv("EVLOG_KAFKA_BOOTSTRAP"); bootstrap && *bootstrap) {
       o.bootstrap_servers = bootstrap;
     } else {

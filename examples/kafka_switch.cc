@@ -29,7 +29,8 @@ long Pipeline(evlog::Store& store, int n) {
   for (int i = 0; i < n; ++i) {
     std::string customer = "customer-" + std::to_string(i % 7);
     std::string amount = std::to_string(i);
-    if (!(*producer)->Send("orders", {.key = customer, .value = amount}).ok()) return -1;
+    if (!(*producer)->Send("orders", {.key = customer, .value = amount}).ok())
+      return -1;
   }
   evlog::ConsumerOptions options;
   options.group_id = "billing";
@@ -42,7 +43,8 @@ long Pipeline(evlog::Store& store, int n) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   evlog::PollResult batch;
   while (seen < n && std::chrono::steady_clock::now() < deadline) {
-    if (!(*consumer)->Poll(std::chrono::milliseconds(200), &batch).ok()) return -1;
+    if (!(*consumer)->Poll(std::chrono::milliseconds(200), &batch).ok())
+      return -1;
     for (const evlog::ConsumerRecord& r : batch) {
       sum += std::stol(std::string(*r.record.value()));
       ++seen;
@@ -53,7 +55,8 @@ long Pipeline(evlog::Store& store, int n) {
 }
 
 int Report(const char* backend, long sum, long expected) {
-  std::printf("%-10s sum %ld (%s)\n", backend, sum, sum == expected ? "ok" : "WRONG");
+  std::printf("%-10s sum %ld (%s)\n", backend, sum,
+              sum == expected ? "ok" : "WRONG");
   return sum == expected ? 0 : 1;
 }
 
@@ -69,11 +72,14 @@ int main(int argc, char** argv) {
   int failures = 0;
 
   auto memory = evlog::Store::OpenInMemory();
-  failures += Report("memory", memory.ok() ? Pipeline(**memory, n) : -1, expected);
+  failures +=
+      Report("memory", memory.ok() ? Pipeline(**memory, n) : -1, expected);
 
-  std::string dir = std::string(argv[1]) + "/kafka-switch-" + std::to_string(::time(nullptr));
+  std::string dir =
+      std::string(argv[1]) + "/kafka-switch-" + std::to_string(::time(nullptr));
   auto disk = evlog::Store::Open(dir);
-  failures += Report("directory", disk.ok() ? Pipeline(**disk, n) : -1, expected);
+  failures +=
+      Report("directory", disk.ok() ? Pipeline(**disk, n) : -1, expected);
 
   std::unique_ptr<evlog::kafka::MockCluster> mock;
   evlog::kafka::KafkaStoreOptions options;
@@ -88,7 +94,8 @@ int main(int argc, char** argv) {
   }
   options.config = {{"log_level", "3"}};
   auto kafka = evlog::kafka::OpenStore(options);
-  if (!kafka.ok()) std::fprintf(stderr, "%s\n", kafka.status().ToString().c_str());
+  if (!kafka.ok())
+    std::fprintf(stderr, "%s\n", kafka.status().ToString().c_str());
   failures += Report("kafka", kafka.ok() ? Pipeline(**kafka, n) : -1, expected);
   return failures == 0 ? 0 : 1;
 }

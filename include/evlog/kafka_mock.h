@@ -33,7 +33,8 @@ class MockCluster {
  public:
   // Starts a cluster of `brokers` brokers (ids 1..brokers). kInternal if
   // librdkafka cannot.
-  static absl::StatusOr<std::unique_ptr<MockCluster>> Start(int32_t brokers = 1);
+  static absl::StatusOr<std::unique_ptr<MockCluster>> Start(
+      int32_t brokers = 1);
   ~MockCluster();
   MockCluster(const MockCluster&) = delete;
   MockCluster& operator=(const MockCluster&) = delete;

@@ -16,10 +16,11 @@
 // ProducerOptions::key_hash of the key modulo the partition count (default
 // XXH3-64(key bytes, seed 0); KeyHash::kMurmur2 is Kafka's Java client's
 // placement. Stable across runs, versions and backends: the same key always
-// lands in the same partition while the count is unchanged); else a sticky spread: records without a key sent by
-// one thread go to one partition for `sticky_records` of that thread's
-// sends, then to the next (each thread keeps its own count and starts at
-// its own partition, so concurrent senders spread over the partitions).
+// lands in the same partition while the count is unchanged); else a sticky
+// spread: records without a key sent by one thread go to one partition for
+// `sticky_records` of that thread's sends, then to the next (each thread keeps
+// its own count and starts at its own partition, so concurrent senders spread
+// over the partitions).
 //
 // Thread safety: thread-safe; any number of threads may send through one
 // producer at once, to the same or different partitions.

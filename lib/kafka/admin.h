@@ -31,15 +31,16 @@ using Event = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
 // within `timeout_ms` (the request and operation timeouts are set to it).
 absl::StatusOr<Event> RunAdmin(
     rd_kafka_t* rk, int64_t timeout_ms, std::string_view what,
-    const std::function<void(rd_kafka_queue_t*, rd_kafka_AdminOptions_t*)>& start);
+    const std::function<void(rd_kafka_queue_t*, rd_kafka_AdminOptions_t*)>&
+        start);
 
 // The Kafka topic configs for `config`: only the fields that differ from
 // evlog's defaults (TopicConfig{}), so that the cluster's own defaults apply
 // to the others. Durability kEveryAppend is flush.messages=1, kInterval its
 // flush.messages / flush.ms. kUnimplemented for what Kafka has no config
 // for (retention_wait_for_groups, retention_hard_bytes).
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>> KafkaTopicConfigs(
-    const TopicConfig& config);
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+KafkaTopicConfigs(const TopicConfig& config);
 
 }  // namespace evlog::kafka
 

@@ -4,16 +4,16 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
-#include "util/string_view.h"
 #include "kafka/errors.h"
+#include "util/string_view.h"
 
 namespace evlog::kafka {
 namespace {
 
 // What the backend's contract rests on; the user's config may not change it.
 constexpr std::string_view kReserved[] = {
-    "acks", "request.required.acks", "enable.idempotence",
-    "enable.auto.commit", "enable.auto.offset.store"};
+    "acks", "request.required.acks", "enable.idempotence", "enable.auto.commit",
+    "enable.auto.offset.store"};
 
 absl::Status Set(rd_kafka_conf_t* conf, const std::string& key,
                  const std::string& value) {
@@ -33,10 +33,12 @@ absl::StatusOr<std::shared_ptr<Client>> Client::New(
     const Settings& settings,
     const std::function<void(rd_kafka_conf_t*)>& setup) {
   if (options.bootstrap_servers.empty()) {
-    return absl::InvalidArgumentError("KafkaStoreOptions::bootstrap_servers is empty");
+    return absl::InvalidArgumentError(
+        "KafkaStoreOptions::bootstrap_servers is empty");
   }
   if (options.timeout_ms <= 0) {
-    return absl::InvalidArgumentError("KafkaStoreOptions::timeout_ms must be > 0");
+    return absl::InvalidArgumentError(
+        "KafkaStoreOptions::timeout_ms must be > 0");
   }
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   absl::Status s = Set(conf, "bootstrap.servers", options.bootstrap_servers);
@@ -48,7 +50,8 @@ absl::StatusOr<std::shared_ptr<Client>> Client::New(
     if (std::find(std::begin(kReserved), std::end(kReserved), k) !=
         std::end(kReserved)) {
       s = absl::InvalidArgumentError(absl::StrCat(
-          "Kafka config ", k, " is set by evlog's Kafka backend (acks=all, "
+          "Kafka config ", k,
+          " is set by evlog's Kafka backend (acks=all, "
           "idempotence, evlog-driven commits) and cannot be overridden"));
       break;
     }
@@ -73,9 +76,8 @@ Client::~Client() { rd_kafka_destroy(rk_); }
 absl::StatusOr<std::map<std::string, int32_t>> ListTopicPartitions(
     rd_kafka_t* rk, int64_t timeout_ms) {
   const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err =
-      rd_kafka_metadata(rk, /*all_topics=*/1, nullptr, &md,
-                        static_cast<int>(timeout_ms));
+  rd_kafka_resp_err_t err = rd_kafka_metadata(
+      rk, /*all_topics=*/1, nullptr, &md, static_cast<int>(timeout_ms));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return FromKafka(err, "fetching the cluster's metadata");
   }
@@ -83,7 +85,8 @@ absl::StatusOr<std::map<std::string, int32_t>> ListTopicPartitions(
   for (int i = 0; i < md->topic_cnt; ++i) {
     const rd_kafka_metadata_topic_t& t = md->topics[i];
     std::string_view name(t.topic);
-    if (name.substr(0, 2) == "__" || t.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    if (name.substr(0, 2) == "__" || t.err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      continue;
     topics.emplace(name, t.partition_cnt);
   }
   rd_kafka_metadata_destroy(md);
@@ -109,7 +112,8 @@ absl::Status CheckPartitions(rd_kafka_t* rk,
   if (!topics.ok()) return topics.status();
   for (const TopicPartition& tp : partitions) {
     auto it = topics->find(tp.topic);
-    if (it == topics->end()) return absl::NotFoundError(absl::StrCat("unknown topic ", tp.topic));
+    if (it == topics->end())
+      return absl::NotFoundError(absl::StrCat("unknown topic ", tp.topic));
     if (tp.partition.value() < 0 || tp.partition.value() >= it->second) {
       return absl::OutOfRangeError(absl::StrCat(
           "partition ", tp.partition.value(), " is out of range for topic ",
@@ -132,8 +136,10 @@ absl::StatusOr<Watermarks> QueryWatermarks(rd_kafka_t* rk,
   return Watermarks{Offset(low), Offset(high)};
 }
 
-PartitionList ToPartitionList(const std::vector<TopicPartitionOffset>& offsets) {
-  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+PartitionList ToPartitionList(
+    const std::vector<TopicPartitionOffset>& offsets) {
+  PartitionList list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
   for (const TopicPartitionOffset& o : offsets) {
     rd_kafka_topic_partition_list_add(list.get(), o.tp.topic.c_str(),
                                       o.tp.partition.value())
@@ -143,9 +149,11 @@ PartitionList ToPartitionList(const std::vector<TopicPartitionOffset>& offsets) 
 }
 
 PartitionList ToPartitionList(const std::vector<TopicPartition>& partitions) {
-  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  PartitionList list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
   for (const TopicPartition& tp : partitions) {
-    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition.value());
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(),
+                                      tp.partition.value());
   }
   return list;
 }
@@ -156,7 +164,8 @@ std::vector<TopicPartition> FromPartitionList(
   if (list == nullptr) return out;
   out.reserve(list->cnt);
   for (int i = 0; i < list->cnt; ++i) {
-    out.push_back({list->elems[i].topic, PartitionId(list->elems[i].partition)});
+    out.push_back(
+        {list->elems[i].topic, PartitionId(list->elems[i].partition)});
   }
   std::sort(out.begin(), out.end());
   return out;

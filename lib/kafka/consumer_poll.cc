@@ -6,10 +6,10 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "util/string_view.h"
 #include "kafka/errors.h"
 #include "kafka/kafka_consumer.h"
 #include "kafka/message_batch.h"
+#include "util/string_view.h"
 
 namespace evlog::kafka {
 namespace {
@@ -17,7 +17,8 @@ namespace {
 // Errors a consumer reports but recovers from by itself (librdkafka keeps
 // retrying): Poll does not surface them.
 bool Transient(rd_kafka_resp_err_t err) {
-  return err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+  return err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+         err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
          err == RD_KAFKA_RESP_ERR__PARTITION_EOF ||
          err == RD_KAFKA_RESP_ERR__RESOLVE;
 }
@@ -67,7 +68,8 @@ void KafkaConsumer::Assigned(rd_kafka_topic_partition_list_t* partitions,
                                                 : RD_KAFKA_OFFSET_INVALID;
   }
   absl::Status s =
-      cooperative ? FromKafkaError(rd_kafka_incremental_assign(rk, partitions), "assigning")
+      cooperative ? FromKafkaError(rd_kafka_incremental_assign(rk, partitions),
+                                   "assigning")
                   : FromKafka(rd_kafka_assign(rk, partitions), "assigning");
   if (!s.ok()) {
     pending_error_ = s;
@@ -93,7 +95,8 @@ void KafkaConsumer::Revoked(rd_kafka_topic_partition_list_t* partitions,
     std::vector<TopicPartitionOffset> offsets;
     for (const TopicPartition& tp : revoked) {
       auto it = positions_.find(tp);
-      if (it != positions_.end() && it->second) offsets.push_back({tp, *it->second});
+      if (it != positions_.end() && it->second)
+        offsets.push_back({tp, *it->second});
     }
     CommitNow(offsets).IgnoreError();  // at-least-once: redelivered if lost
   }
@@ -119,7 +122,8 @@ void KafkaConsumer::Revoked(rd_kafka_topic_partition_list_t* partitions,
 }
 
 absl::Status KafkaConsumer::MaybeAutoCommit(bool force, bool sync) {
-  if (!options_.enable_auto_commit || options_.group_id.empty()) return absl::OkStatus();
+  if (!options_.enable_auto_commit || options_.group_id.empty())
+    return absl::OkStatus();
   int64_t now = SteadyNowMs();
   if (!force && now < next_auto_commit_ms_) return absl::OkStatus();
   next_auto_commit_ms_ = now + options_.auto_commit_interval_ms;
@@ -135,7 +139,8 @@ void KafkaConsumer::ServeCommitCallbacks(int timeout_ms) {
   int64_t deadline = SteadyNowMs() + timeout_ms;
   while (async_commits_pending_ > 0) {
     int64_t left = deadline - SteadyNowMs();
-    rd_kafka_event_t* ev = rd_kafka_queue_poll(commit_queue_, left > 0 ? static_cast<int>(left) : 0);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(
+        commit_queue_, left > 0 ? static_cast<int>(left) : 0);
     if (ev == nullptr) {
       if (left <= 0) return;
       continue;
@@ -143,7 +148,8 @@ void KafkaConsumer::ServeCommitCallbacks(int timeout_ms) {
     if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT) {
       --async_commits_pending_;
       auto* cb = static_cast<CommitCallback*>(rd_kafka_event_opaque(ev));
-      absl::Status s = FromKafka(rd_kafka_event_error(ev), "committing offsets");
+      absl::Status s =
+          FromKafka(rd_kafka_event_error(ev), "committing offsets");
       const rd_kafka_topic_partition_list_t* offsets =
           rd_kafka_event_topic_partition_list(ev);
       for (int i = 0; s.ok() && offsets != nullptr && i < offsets->cnt; ++i) {
@@ -166,11 +172,13 @@ void KafkaConsumer::ServeUntilUnassigned() {
   }
 }
 
-absl::Status KafkaConsumer::Poll(std::chrono::nanoseconds timeout, PollResult* out) {
+absl::Status KafkaConsumer::Poll(std::chrono::nanoseconds timeout,
+                                 PollResult* out) {
   out->Clear();
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (wakeup_.exchange(false)) return absl::CancelledError("consumer woken up");
-  if (!pending_error_.ok()) return std::exchange(pending_error_, absl::OkStatus());
+  if (!pending_error_.ok())
+    return std::exchange(pending_error_, absl::OkStatus());
   MaybeAutoCommit(/*force=*/false, /*sync=*/false).IgnoreError();
   ServeCommitCallbacks(0);
 
@@ -194,14 +202,16 @@ absl::Status KafkaConsumer::Poll(std::chrono::nanoseconds timeout, PollResult* o
       if (batch->empty() && !pending_error_.ok()) {
         return std::exchange(pending_error_, absl::OkStatus());
       }
-      if (!batch->empty() || std::chrono::steady_clock::now() >= deadline) break;
+      if (!batch->empty() || std::chrono::steady_clock::now() >= deadline)
+        break;
       continue;
     }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       rd_kafka_resp_err_t err = m->err;
       std::string where =
-          m->rkt != nullptr ? absl::StrCat(rd_kafka_topic_name(m->rkt), "-", m->partition)
-                            : std::string("consumer");
+          m->rkt != nullptr
+              ? absl::StrCat(rd_kafka_topic_name(m->rkt), "-", m->partition)
+              : std::string("consumer");
       rd_kafka_message_destroy(m);
       if (Transient(err)) continue;
       absl::Status s = FromKafka(err, where);
@@ -244,7 +254,8 @@ absl::Status KafkaConsumer::Close() {
   absl::Status s = CommitNow(final_offsets);
   auto rejoining = [](const absl::Status& st) {
     return st.code() == absl::StatusCode::kFailedPrecondition &&
-           (st.message().find("REBALANCE_IN_PROGRESS") != std::string_view::npos ||
+           (st.message().find("REBALANCE_IN_PROGRESS") !=
+                std::string_view::npos ||
             st.message().find("ILLEGAL_GENERATION") != std::string_view::npos);
   };
   int64_t deadline = SteadyNowMs() + store_options_.timeout_ms;
@@ -257,7 +268,8 @@ absl::Status KafkaConsumer::Close() {
   }
   ServeCommitCallbacks(static_cast<int>(store_options_.timeout_ms));
   // Serves the final revocation (listener) and leaves the group.
-  absl::Status c = FromKafka(rd_kafka_consumer_close(client_->get()), "closing the consumer");
+  absl::Status c = FromKafka(rd_kafka_consumer_close(client_->get()),
+                             "closing the consumer");
   closed_ = true;
   positions_.clear();
   paused_.clear();

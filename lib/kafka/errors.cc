@@ -84,25 +84,27 @@ absl::StatusCode CodeFor(rd_kafka_resp_err_t err) {
 
 absl::Status FromKafka(rd_kafka_resp_err_t err, std::string_view context) {
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return absl::OkStatus();
-  return absl::Status(CodeFor(err),
-                      absl::StrCat(ToAbsl(context), ": ", rd_kafka_err2name(err), ": ",
-                                   rd_kafka_err2str(err)));
+  return absl::Status(
+      CodeFor(err), absl::StrCat(ToAbsl(context), ": ", rd_kafka_err2name(err),
+                                 ": ", rd_kafka_err2str(err)));
 }
 
 absl::Status FromKafkaError(rd_kafka_error_t* error, std::string_view context) {
   if (error == nullptr) return absl::OkStatus();
   rd_kafka_resp_err_t code = rd_kafka_error_code(error);
-  absl::Status s(rd_kafka_error_is_fatal(error) ? absl::StatusCode::kFailedPrecondition
-                                                : CodeFor(code),
-                 absl::StrCat(ToAbsl(context), ": ", rd_kafka_error_name(error), ": ",
-                              rd_kafka_error_string(error)));
+  absl::Status s(rd_kafka_error_is_fatal(error)
+                     ? absl::StatusCode::kFailedPrecondition
+                     : CodeFor(code),
+                 absl::StrCat(ToAbsl(context), ": ", rd_kafka_error_name(error),
+                              ": ", rd_kafka_error_string(error)));
   rd_kafka_error_destroy(error);
   return s;
 }
 
 absl::Status Unimplemented(std::string_view feature, std::string_view reason) {
   return absl::UnimplementedError(
-      absl::StrCat(ToAbsl(feature), " is not supported by the Kafka backend: ", ToAbsl(reason)));
+      absl::StrCat(ToAbsl(feature),
+                   " is not supported by the Kafka backend: ", ToAbsl(reason)));
 }
 
 }  // namespace evlog::kafka

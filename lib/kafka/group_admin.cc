@@ -8,11 +8,11 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "util/string_view.h"
 #include "group/group.h"
 #include "kafka/admin.h"
 #include "kafka/errors.h"
 #include "kafka/kafka_store.h"
+#include "util/string_view.h"
 
 namespace evlog::kafka {
 namespace {
@@ -58,7 +58,8 @@ std::vector<std::string> KafkaStore::ListGroups() const {
   return out;
 }
 
-absl::StatusOr<GroupDescription> KafkaStore::DescribeGroup(const std::string& group_id) const {
+absl::StatusOr<GroupDescription> KafkaStore::DescribeGroup(
+    const std::string& group_id) const {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (absl::Status s = ValidateGroupId(group_id); !s.ok()) return s;
   GroupDescription d;
@@ -68,11 +69,14 @@ absl::StatusOr<GroupDescription> KafkaStore::DescribeGroup(const std::string& gr
   const char* id = group_id.c_str();
   // librdkafka 2.0.2's mock has no DescribeGroups: the request leaves the
   // admin handle's metadata requests timing out, so it is not sent there.
-  absl::StatusOr<Event> ev = absl::UnimplementedError("DescribeGroups on the mock cluster");
-  if (options_.mock_cluster == nullptr) ev = RunAdmin(admin_->get(), options_.timeout_ms, "describing a group",
-                     [&](rd_kafka_queue_t* q, rd_kafka_AdminOptions_t* o) {
-                       rd_kafka_DescribeConsumerGroups(admin_->get(), &id, 1, o, q);
-                     });
+  absl::StatusOr<Event> ev =
+      absl::UnimplementedError("DescribeGroups on the mock cluster");
+  if (options_.mock_cluster == nullptr)
+    ev =
+        RunAdmin(admin_->get(), options_.timeout_ms, "describing a group",
+                 [&](rd_kafka_queue_t* q, rd_kafka_AdminOptions_t* o) {
+                   rd_kafka_DescribeConsumerGroups(admin_->get(), &id, 1, o, q);
+                 });
   if (ev.ok()) {
     size_t n = 0;
     const rd_kafka_ConsumerGroupDescription_t** groups =
@@ -80,21 +84,27 @@ absl::StatusOr<GroupDescription> KafkaStore::DescribeGroup(const std::string& gr
             rd_kafka_event_DescribeConsumerGroups_result(ev->get()), &n);
     // A cluster without DescribeGroups (the mock) gives a per-group error:
     // the description then has the committed offsets only.
-    if (n == 1 && rd_kafka_ConsumerGroupDescription_error(groups[0]) == nullptr) {
+    if (n == 1 &&
+        rd_kafka_ConsumerGroupDescription_error(groups[0]) == nullptr) {
       const rd_kafka_ConsumerGroupDescription_t* g = groups[0];
       d.state = StateName(rd_kafka_ConsumerGroupDescription_state(g));
-      for (size_t i = 0; i < rd_kafka_ConsumerGroupDescription_member_count(g); ++i) {
-        const rd_kafka_MemberDescription_t* m = rd_kafka_ConsumerGroupDescription_member(g, i);
+      for (size_t i = 0; i < rd_kafka_ConsumerGroupDescription_member_count(g);
+           ++i) {
+        const rd_kafka_MemberDescription_t* m =
+            rd_kafka_ConsumerGroupDescription_member(g, i);
         GroupMemberDescription md;
         md.member_id = rd_kafka_MemberDescription_consumer_id(m);
         md.client_id = rd_kafka_MemberDescription_client_id(m);
-        const rd_kafka_MemberAssignment_t* a = rd_kafka_MemberDescription_assignment(m);
-        md.assignment = FromPartitionList(rd_kafka_MemberAssignment_partitions(a));
+        const rd_kafka_MemberAssignment_t* a =
+            rd_kafka_MemberDescription_assignment(m);
+        md.assignment =
+            FromPartitionList(rd_kafka_MemberAssignment_partitions(a));
         for (const TopicPartition& tp : md.assignment) {
           owners[tp] = md.member_id;
-          if (std::find(md.subscription.begin(), md.subscription.end(), tp.topic) ==
-              md.subscription.end()) {
-            md.subscription.push_back(tp.topic);  // Kafka reports assignments only
+          if (std::find(md.subscription.begin(), md.subscription.end(),
+                        tp.topic) == md.subscription.end()) {
+            md.subscription.push_back(
+                tp.topic);  // Kafka reports assignments only
           }
         }
         std::sort(md.subscription.begin(), md.subscription.end());
@@ -111,9 +121,10 @@ absl::StatusOr<GroupDescription> KafkaStore::DescribeGroup(const std::string& gr
     for (int32_t p = 0; p < n; ++p) all.push_back({t, PartitionId(p)});
   }
   PartitionList list = ToPartitionList(all);
-  absl::Status s = FromKafka(
-      rd_kafka_committed((*client)->get(), list.get(), static_cast<int>(options_.timeout_ms)),
-      absl::StrCat("committed offsets of group ", group_id));
+  absl::Status s =
+      FromKafka(rd_kafka_committed((*client)->get(), list.get(),
+                                   static_cast<int>(options_.timeout_ms)),
+                absl::StrCat("committed offsets of group ", group_id));
   if (!s.ok()) return s;
   for (int i = 0; i < list->cnt; ++i) {
     const rd_kafka_topic_partition_t& e = list->elems[i];
@@ -139,33 +150,36 @@ absl::StatusOr<GroupDescription> KafkaStore::DescribeGroup(const std::string& gr
 }
 
 absl::StatusOr<std::vector<TopicPartitionOffset>> KafkaStore::ResetGroupOffsets(
-    const std::string& group_id, const std::string& topic, const OffsetReset& reset) {
+    const std::string& group_id, const std::string& topic,
+    const OffsetReset& reset) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (absl::Status s = ValidateGroupId(group_id); !s.ok()) return s;
   auto n = PartitionCount(admin_->get(), topic, options_.timeout_ms);
   if (!n.ok()) return n.status();
   auto described = DescribeGroup(group_id);
   if (described.ok() && !described->members.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "group ", group_id, " has ", described->members.size(),
-        " members; stop them before resetting its offsets"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("group ", group_id, " has ", described->members.size(),
+                     " members; stop them before resetting its offsets"));
   }
   auto client = GroupClient(group_id);
   if (!client.ok()) return client.status();
   rd_kafka_t* rk = (*client)->get();
   std::vector<TopicPartition> partitions;
-  for (int32_t p = 0; p < *n; ++p) partitions.push_back({topic, PartitionId(p)});
+  for (int32_t p = 0; p < *n; ++p)
+    partitions.push_back({topic, PartitionId(p)});
   PartitionList committed = ToPartitionList(partitions);
-  absl::Status s = FromKafka(
-      rd_kafka_committed(rk, committed.get(), static_cast<int>(options_.timeout_ms)),
-      "reading committed offsets");
+  absl::Status s =
+      FromKafka(rd_kafka_committed(rk, committed.get(),
+                                   static_cast<int>(options_.timeout_ms)),
+                "reading committed offsets");
   if (!s.ok()) return s;
   PartitionList times(nullptr);
   if (reset.kind == OffsetReset::Kind::kTime) {
     times = ToPartitionList(partitions);
     for (int i = 0; i < times->cnt; ++i) times->elems[i].offset = reset.value;
-    s = FromKafka(rd_kafka_offsets_for_times(rk, times.get(),
-                                             static_cast<int>(options_.timeout_ms)),
+    s = FromKafka(rd_kafka_offsets_for_times(
+                      rk, times.get(), static_cast<int>(options_.timeout_ms)),
                   "offsets for time");
     if (!s.ok()) return s;
   }
@@ -186,7 +200,8 @@ absl::StatusOr<std::vector<TopicPartitionOffset>> KafkaStore::ResetGroupOffsets(
         target = reset.value;
         break;
       case OffsetReset::Kind::kTime:
-        target = times->elems[p].offset >= 0 ? times->elems[p].offset : w->high.value();
+        target = times->elems[p].offset >= 0 ? times->elems[p].offset
+                                             : w->high.value();
         break;
       case OffsetReset::Kind::kShiftBy: {
         int64_t base = committed->elems[p].offset;
@@ -208,8 +223,9 @@ absl::Status KafkaStore::DeleteGroup(const std::string& group_id) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (absl::Status s = ValidateGroupId(group_id); !s.ok()) return s;
   if (options_.mock_cluster != nullptr) {
-    return Unimplemented("DeleteGroup on the mock cluster",
-                         "librdkafka 2.0.2's mock cluster does not implement DeleteGroups");
+    return Unimplemented(
+        "DeleteGroup on the mock cluster",
+        "librdkafka 2.0.2's mock cluster does not implement DeleteGroups");
   }
   rd_kafka_DeleteGroup_t* g = rd_kafka_DeleteGroup_new(group_id.c_str());
   auto ev = RunAdmin(admin_->get(), options_.timeout_ms, "deleting a group",
@@ -219,8 +235,8 @@ absl::Status KafkaStore::DeleteGroup(const std::string& group_id) {
   rd_kafka_DeleteGroup_destroy(g);
   if (!ev.ok()) return ev.status();
   size_t n = 0;
-  const rd_kafka_group_result_t** r =
-      rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(ev->get()), &n);
+  const rd_kafka_group_result_t** r = rd_kafka_DeleteGroups_result_groups(
+      rd_kafka_event_DeleteGroups_result(ev->get()), &n);
   for (size_t i = 0; i < n; ++i) {
     const rd_kafka_error_t* e = rd_kafka_group_result_error(r[i]);
     if (e != nullptr) {

@@ -6,9 +6,9 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "util/string_view.h"
 #include "consumer/consumer_impl.h"
 #include "kafka/errors.h"
+#include "util/string_view.h"
 
 namespace evlog::kafka {
 
@@ -56,7 +56,8 @@ absl::StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::New(
       {"enable.partition.eof", "false"},
       {"allow.auto.create.topics", "false"},
       {"auto.offset.reset", ResetName(options.auto_offset_reset)},
-      {"partition.assignment.strategy", StrategyName(options.assignment_strategy)},
+      {"partition.assignment.strategy",
+       StrategyName(options.assignment_strategy)},
       {"max.poll.interval.ms", std::to_string(options.max_poll_interval_ms)},
   };
   // librdkafka needs a group.id for a high-level consumer even when it only
@@ -103,7 +104,8 @@ absl::Status KafkaConsumer::CheckGroup(std::string_view what) const {
   return absl::OkStatus();
 }
 
-absl::Status KafkaConsumer::CheckOwned(const std::vector<TopicPartition>& partitions) const {
+absl::Status KafkaConsumer::CheckOwned(
+    const std::vector<TopicPartition>& partitions) const {
   for (const TopicPartition& tp : partitions) {
     if (!positions_.contains(tp)) {
       return absl::FailedPreconditionError(
@@ -121,7 +123,8 @@ KafkaConsumer::StartPositions(const std::vector<TopicPartition>& partitions) {
   if (!options_.group_id.empty()) {
     PartitionList list = ToPartitionList(partitions);
     absl::Status s = FromKafka(
-        rd_kafka_committed(rk, list.get(), static_cast<int>(store_options_.timeout_ms)),
+        rd_kafka_committed(rk, list.get(),
+                           static_cast<int>(store_options_.timeout_ms)),
         "reading committed offsets");
     if (!s.ok()) return s;
     for (int i = 0; i < list->cnt; ++i) {
@@ -139,18 +142,24 @@ KafkaConsumer::StartPositions(const std::vector<TopicPartition>& partitions) {
     }
     auto w = QueryWatermarks(rk, tp, store_options_.timeout_ms);
     if (!w.ok()) return w.status();
-    out[tp] = options_.auto_offset_reset == AutoOffsetReset::kEarliest ? w->low : w->high;
+    out[tp] = options_.auto_offset_reset == AutoOffsetReset::kEarliest
+                  ? w->low
+                  : w->high;
   }
   return out;
 }
 
-absl::Status KafkaConsumer::Assign(const std::vector<TopicPartition>& partitions) {
+absl::Status KafkaConsumer::Assign(
+    const std::vector<TopicPartition>& partitions) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (mode_ == Mode::kSubscribed) {
-    return absl::FailedPreconditionError("Assign while subscribed; Unsubscribe first");
+    return absl::FailedPreconditionError(
+        "Assign while subscribed; Unsubscribe first");
   }
   rd_kafka_t* rk = client_->get();
-  if (absl::Status s = CheckPartitions(rk, partitions, store_options_.timeout_ms); !s.ok()) {
+  if (absl::Status s =
+          CheckPartitions(rk, partitions, store_options_.timeout_ms);
+      !s.ok()) {
     return s;
   }
   std::vector<TopicPartition> fresh;
@@ -164,16 +173,21 @@ absl::Status KafkaConsumer::Assign(const std::vector<TopicPartition>& partitions
     auto it = positions_.find(tp);
     next[tp] = it != positions_.end() ? it->second : (*start)[tp];
   }
-  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(next.size())));
+  PartitionList list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(next.size())));
   for (const auto& [tp, pos] : next) {
-    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition.value())
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(),
+                                      tp.partition.value())
         ->offset = pos ? pos->value() : RD_KAFKA_OFFSET_INVALID;
   }
-  absl::Status s = FromKafka(rd_kafka_assign(rk, next.empty() ? nullptr : list.get()),
-                             "assigning partitions");
+  absl::Status s =
+      FromKafka(rd_kafka_assign(rk, next.empty() ? nullptr : list.get()),
+                "assigning partitions");
   if (!s.ok()) return s;
   positions_ = std::move(next);
-  std::erase_if(paused_, [&](const TopicPartition& tp) { return !positions_.contains(tp); });
+  std::erase_if(paused_, [&](const TopicPartition& tp) {
+    return !positions_.contains(tp);
+  });
   mode_ = positions_.empty() ? Mode::kNone : Mode::kManual;
   return absl::OkStatus();
 }
@@ -188,12 +202,16 @@ absl::Status KafkaConsumer::Subscribe(const std::vector<std::string>& topics) {
   }
   auto known = ListTopicPartitions(client_->get(), store_options_.timeout_ms);
   if (!known.ok()) return known.status();
-  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+  PartitionList list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
   for (const std::string& t : topics) {
-    if (!known->contains(t)) return absl::NotFoundError(absl::StrCat("unknown topic ", t));
-    rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    if (!known->contains(t))
+      return absl::NotFoundError(absl::StrCat("unknown topic ", t));
+    rd_kafka_topic_partition_list_add(list.get(), t.c_str(),
+                                      RD_KAFKA_PARTITION_UA);
   }
-  absl::Status s = FromKafka(rd_kafka_subscribe(client_->get(), list.get()), "subscribing");
+  absl::Status s =
+      FromKafka(rd_kafka_subscribe(client_->get(), list.get()), "subscribing");
   if (s.ok()) mode_ = Mode::kSubscribed;
   return s;
 }
@@ -203,7 +221,8 @@ absl::Status KafkaConsumer::Unsubscribe() {
   if (mode_ == Mode::kManual) return Assign({});
   if (mode_ != Mode::kSubscribed) return absl::OkStatus();
   absl::Status commit = MaybeAutoCommit(/*force=*/true, /*sync=*/true);
-  absl::Status s = FromKafka(rd_kafka_unsubscribe(client_->get()), "unsubscribing");
+  absl::Status s =
+      FromKafka(rd_kafka_unsubscribe(client_->get()), "unsubscribing");
   // librdkafka revokes in a later poll: serve it here, as evlog promises
   // OnPartitionsRevoked before Unsubscribe returns.
   ServeUntilUnassigned();
@@ -233,20 +252,25 @@ absl::Status KafkaConsumer::Seek(const TopicPartition& tp, Offset offset) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (absl::Status s = CheckOwned({tp}); !s.ok()) return s;
   if (offset.value() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("negative offset for ", ToString(tp)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("negative offset for ", ToString(tp)));
   }
-  PartitionList list = ToPartitionList(std::vector<TopicPartitionOffset>{{tp, offset}});
+  PartitionList list =
+      ToPartitionList(std::vector<TopicPartitionOffset>{{tp, offset}});
   absl::Status s = FromKafkaError(
       rd_kafka_seek_partitions(client_->get(), list.get(),
                                static_cast<int>(store_options_.timeout_ms)),
       absl::StrCat("seeking ", ToString(tp)));
-  if (s.ok()) s = FromKafka(list->elems[0].err, absl::StrCat("seeking ", ToString(tp)));
+  if (s.ok())
+    s = FromKafka(list->elems[0].err, absl::StrCat("seeking ", ToString(tp)));
   if (s.ok()) positions_[tp] = offset;
   return s;
 }
 
-absl::Status KafkaConsumer::SeekToBeginning(const std::vector<TopicPartition>& partitions) {
-  auto offsets = BeginningOffsets(partitions.empty() ? Assignment() : partitions);
+absl::Status KafkaConsumer::SeekToBeginning(
+    const std::vector<TopicPartition>& partitions) {
+  auto offsets =
+      BeginningOffsets(partitions.empty() ? Assignment() : partitions);
   if (!offsets.ok()) return offsets.status();
   for (const auto& [tp, o] : *offsets) {
     if (absl::Status s = Seek(tp, o); !s.ok()) return s;
@@ -254,7 +278,8 @@ absl::Status KafkaConsumer::SeekToBeginning(const std::vector<TopicPartition>& p
   return absl::OkStatus();
 }
 
-absl::Status KafkaConsumer::SeekToEnd(const std::vector<TopicPartition>& partitions) {
+absl::Status KafkaConsumer::SeekToEnd(
+    const std::vector<TopicPartition>& partitions) {
   auto offsets = EndOffsets(partitions.empty() ? Assignment() : partitions);
   if (!offsets.ok()) return offsets.status();
   for (const auto& [tp, o] : *offsets) {
@@ -269,13 +294,15 @@ absl::StatusOr<Offset> KafkaConsumer::Position(const TopicPartition& tp) {
   const std::optional<Offset>& pos = positions_[tp];
   if (!pos) {
     return absl::OutOfRangeError(absl::StrCat(
-        ToString(tp), " has no committed offset and auto_offset_reset is kError"));
+        ToString(tp),
+        " has no committed offset and auto_offset_reset is kError"));
   }
   return *pos;
 }
 
 absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>>
-KafkaConsumer::OffsetsForTimes(const std::map<TopicPartition, int64_t>& timestamps_ms) {
+KafkaConsumer::OffsetsForTimes(
+    const std::map<TopicPartition, int64_t>& timestamps_ms) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   std::vector<TopicPartitionOffset> query;
   std::vector<TopicPartition> partitions;
@@ -286,68 +313,71 @@ KafkaConsumer::OffsetsForTimes(const std::map<TopicPartition, int64_t>& timestam
   std::map<TopicPartition, std::optional<Offset>> out;
   if (query.empty()) return out;
   rd_kafka_t* rk = client_->get();
-  if (absl::Status s = CheckPartitions(rk, partitions, store_options_.timeout_ms); !s.ok()) {
+  if (absl::Status s =
+          CheckPartitions(rk, partitions, store_options_.timeout_ms);
+      !s.ok()) {
     return s;
   }
   PartitionList list = ToPartitionList(query);
   absl::Status s = FromKafka(
-      rd_kafka_offsets_for_times(rk, list.get(), static_cast<int>(store_options_.timeout_ms)),
+      rd_kafka_offsets_for_times(rk, list.get(),
+                                 static_cast<int>(store_options_.timeout_ms)),
       "offsets for times");
   if (!s.ok()) return s;
   for (int i = 0; i < list->cnt; ++i) {
     const rd_kafka_topic_partition_t& e = list->elems[i];
     TopicPartition tp{e.topic, PartitionId(e.partition)};
     if (e.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return FromKafka(e.err, absl::StrCat("offset for time of ", ToString(tp)));
+      return FromKafka(e.err,
+                       absl::StrCat("offset for time of ", ToString(tp)));
     }
-    out[tp] = e.offset >= 0 ? std::optional<Offset>(Offset(e.offset)) : std::nullopt;
+    out[tp] =
+        e.offset >= 0 ? std::optional<Offset>(Offset(e.offset)) : std::nullopt;
   }
   return out;
 }
 
-absl::StatusOr<std::map<TopicPartition, Offset>> KafkaConsumer::BeginningOffsets(
-    const std::vector<TopicPartition>& partitions) {
+absl::StatusOr<std::map<TopicPartition, Offset>> KafkaConsumer::Watermark(
+    const std::vector<TopicPartition>& partitions, bool high) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   rd_kafka_t* rk = client_->get();
-  if (absl::Status s = CheckPartitions(rk, partitions, store_options_.timeout_ms); !s.ok()) {
+  if (absl::Status s =
+          CheckPartitions(rk, partitions, store_options_.timeout_ms);
+      !s.ok()) {
     return s;
   }
   std::map<TopicPartition, Offset> out;
   for (const TopicPartition& tp : partitions) {
     auto w = QueryWatermarks(rk, tp, store_options_.timeout_ms);
     if (!w.ok()) return w.status();
-    out[tp] = w->low;
+    out[tp] = high ? w->high : w->low;
   }
   return out;
+}
+
+absl::StatusOr<std::map<TopicPartition, Offset>>
+KafkaConsumer::BeginningOffsets(const std::vector<TopicPartition>& partitions) {
+  return Watermark(partitions, /*high=*/false);
 }
 
 absl::StatusOr<std::map<TopicPartition, Offset>> KafkaConsumer::EndOffsets(
     const std::vector<TopicPartition>& partitions) {
-  if (absl::Status s = CheckOpen(); !s.ok()) return s;
-  rd_kafka_t* rk = client_->get();
-  if (absl::Status s = CheckPartitions(rk, partitions, store_options_.timeout_ms); !s.ok()) {
-    return s;
-  }
-  std::map<TopicPartition, Offset> out;
-  for (const TopicPartition& tp : partitions) {
-    auto w = QueryWatermarks(rk, tp, store_options_.timeout_ms);
-    if (!w.ok()) return w.status();
-    out[tp] = w->high;
-  }
-  return out;
+  return Watermark(partitions, /*high=*/true);
 }
 
-absl::Status KafkaConsumer::Pause(const std::vector<TopicPartition>& partitions) {
+absl::Status KafkaConsumer::Pause(
+    const std::vector<TopicPartition>& partitions) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (absl::Status s = CheckOwned(partitions); !s.ok()) return s;
   PartitionList list = ToPartitionList(partitions);
-  absl::Status s =
-      FromKafka(rd_kafka_pause_partitions(client_->get(), list.get()), "pausing");
+  absl::Status s = FromKafka(
+      rd_kafka_pause_partitions(client_->get(), list.get()), "pausing");
   if (s.ok()) paused_.insert(partitions.begin(), partitions.end());
   return s;
 }
 
-absl::Status KafkaConsumer::Resume(const std::vector<TopicPartition>& partitions) {
+absl::Status KafkaConsumer::Resume(
+    const std::vector<TopicPartition>& partitions) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (absl::Status s = CheckOwned(partitions); !s.ok()) return s;
   for (const TopicPartition& tp : partitions) {
@@ -359,8 +389,8 @@ absl::Status KafkaConsumer::Resume(const std::vector<TopicPartition>& partitions
     }
   }
   PartitionList list = ToPartitionList(partitions);
-  absl::Status s =
-      FromKafka(rd_kafka_resume_partitions(client_->get(), list.get()), "resuming");
+  absl::Status s = FromKafka(
+      rd_kafka_resume_partitions(client_->get(), list.get()), "resuming");
   if (s.ok()) {
     for (const TopicPartition& tp : partitions) paused_.erase(tp);
   }
@@ -379,11 +409,13 @@ std::vector<TopicPartitionOffset> KafkaConsumer::CurrentPositions() const {
   return out;
 }
 
-absl::Status KafkaConsumer::CommitNow(const std::vector<TopicPartitionOffset>& offsets) {
+absl::Status KafkaConsumer::CommitNow(
+    const std::vector<TopicPartitionOffset>& offsets) {
   if (offsets.empty()) return absl::OkStatus();
   PartitionList list = ToPartitionList(offsets);
-  absl::Status s = FromKafka(rd_kafka_commit(client_->get(), list.get(), /*async=*/0),
-                             "committing offsets");
+  absl::Status s =
+      FromKafka(rd_kafka_commit(client_->get(), list.get(), /*async=*/0),
+                "committing offsets");
   for (int i = 0; s.ok() && i < list->cnt; ++i) {
     s = FromKafka(list->elems[i].err,
                   absl::StrCat("committing ", list->elems[i].topic, "-",
@@ -398,7 +430,8 @@ absl::Status KafkaConsumer::CommitSync() {
   return CommitNow(CurrentPositions());
 }
 
-absl::Status KafkaConsumer::CommitSync(const std::vector<TopicPartitionOffset>& offsets) {
+absl::Status KafkaConsumer::CommitSync(
+    const std::vector<TopicPartitionOffset>& offsets) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (absl::Status s = CheckGroup("committing"); !s.ok()) return s;
   std::vector<TopicPartition> partitions;
@@ -408,7 +441,8 @@ absl::Status KafkaConsumer::CommitSync(const std::vector<TopicPartitionOffset>& 
 }
 
 void KafkaConsumer::OnCommitted(rd_kafka_t*, rd_kafka_resp_err_t err,
-                                rd_kafka_topic_partition_list_t* offsets, void* opaque) {
+                                rd_kafka_topic_partition_list_t* offsets,
+                                void* opaque) {
   auto* cb = static_cast<CommitCallback*>(opaque);
   absl::Status s = FromKafka(err, "committing offsets");
   for (int i = 0; s.ok() && offsets != nullptr && i < offsets->cnt; ++i) {
@@ -428,8 +462,8 @@ void KafkaConsumer::CommitAsync(CommitCallback callback) {
   CommitAsync(CurrentPositions(), std::move(callback));
 }
 
-void KafkaConsumer::CommitAsync(const std::vector<TopicPartitionOffset>& offsets,
-                                CommitCallback callback) {
+void KafkaConsumer::CommitAsync(
+    const std::vector<TopicPartitionOffset>& offsets, CommitCallback callback) {
   absl::Status s = CheckOpen();
   if (s.ok()) s = CheckGroup("committing");
   std::vector<TopicPartition> partitions;
@@ -450,20 +484,23 @@ void KafkaConsumer::CommitAsync(const std::vector<TopicPartitionOffset>& offsets
                         new CommitCallback(std::move(callback)));
 }
 
-absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>> KafkaConsumer::Committed(
-    const std::vector<TopicPartition>& partitions) {
+absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>>
+KafkaConsumer::Committed(const std::vector<TopicPartition>& partitions) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (absl::Status s = CheckGroup("committed offsets"); !s.ok()) return s;
   rd_kafka_t* rk = client_->get();
-  if (absl::Status s = CheckPartitions(rk, partitions, store_options_.timeout_ms); !s.ok()) {
+  if (absl::Status s =
+          CheckPartitions(rk, partitions, store_options_.timeout_ms);
+      !s.ok()) {
     return s;
   }
   std::map<TopicPartition, std::optional<Offset>> out;
   if (partitions.empty()) return out;
   PartitionList list = ToPartitionList(partitions);
-  absl::Status s = FromKafka(
-      rd_kafka_committed(rk, list.get(), static_cast<int>(store_options_.timeout_ms)),
-      "reading committed offsets");
+  absl::Status s =
+      FromKafka(rd_kafka_committed(rk, list.get(),
+                                   static_cast<int>(store_options_.timeout_ms)),
+                "reading committed offsets");
   if (!s.ok()) return s;
   for (int i = 0; i < list->cnt; ++i) {
     const rd_kafka_topic_partition_t& e = list->elems[i];

@@ -55,10 +55,13 @@ class KafkaConsumer final : public Consumer {
   void Wakeup() override;
 
   absl::Status Seek(const TopicPartition& tp, Offset offset) override;
-  absl::Status SeekToBeginning(const std::vector<TopicPartition>& partitions) override;
-  absl::Status SeekToEnd(const std::vector<TopicPartition>& partitions) override;
+  absl::Status SeekToBeginning(
+      const std::vector<TopicPartition>& partitions) override;
+  absl::Status SeekToEnd(
+      const std::vector<TopicPartition>& partitions) override;
   absl::StatusOr<Offset> Position(const TopicPartition& tp) override;
-  absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>> OffsetsForTimes(
+  absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>>
+  OffsetsForTimes(
       const std::map<TopicPartition, int64_t>& timestamps_ms) override;
   absl::StatusOr<std::map<TopicPartition, Offset>> BeginningOffsets(
       const std::vector<TopicPartition>& partitions) override;
@@ -69,7 +72,8 @@ class KafkaConsumer final : public Consumer {
   std::vector<TopicPartition> Paused() const override;
 
   absl::Status CommitSync() override;
-  absl::Status CommitSync(const std::vector<TopicPartitionOffset>& offsets) override;
+  absl::Status CommitSync(
+      const std::vector<TopicPartitionOffset>& offsets) override;
   void CommitAsync(CommitCallback callback) override;
   void CommitAsync(const std::vector<TopicPartitionOffset>& offsets,
                    CommitCallback callback) override;
@@ -81,12 +85,16 @@ class KafkaConsumer final : public Consumer {
  private:
   enum class Mode { kNone, kManual, kSubscribed };
 
-  KafkaConsumer(const KafkaStoreOptions& store_options, const ConsumerOptions& options);
+  KafkaConsumer(const KafkaStoreOptions& store_options,
+                const ConsumerOptions& options);
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
-                          rd_kafka_topic_partition_list_t* partitions, void* opaque);
+                          rd_kafka_topic_partition_list_t* partitions,
+                          void* opaque);
   static void OnCommitted(rd_kafka_t* rk, rd_kafka_resp_err_t err,
-                          rd_kafka_topic_partition_list_t* offsets, void* opaque);
-  void Rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
+                          rd_kafka_topic_partition_list_t* offsets,
+                          void* opaque);
+  void Rebalance(rd_kafka_resp_err_t err,
+                 rd_kafka_topic_partition_list_t* partitions);
   void Assigned(rd_kafka_topic_partition_list_t* partitions, bool cooperative);
   void Revoked(rd_kafka_topic_partition_list_t* partitions, bool cooperative);
 
@@ -95,8 +103,11 @@ class KafkaConsumer final : public Consumer {
   absl::Status CheckOwned(const std::vector<TopicPartition>& partitions) const;
   // Where newly owned partitions start: the committed offset, else the log
   // start/end per auto_offset_reset; nullopt for kError without a commit.
-  absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>> StartPositions(
-      const std::vector<TopicPartition>& partitions);
+  absl::StatusOr<std::map<TopicPartition, std::optional<Offset>>>
+  StartPositions(const std::vector<TopicPartition>& partitions);
+  // Log start (`high` false) or end offsets of `partitions`.
+  absl::StatusOr<std::map<TopicPartition, Offset>> Watermark(
+      const std::vector<TopicPartition>& partitions, bool high);
   // Current positions of the owned partitions whose position is known.
   std::vector<TopicPartitionOffset> CurrentPositions() const;
   absl::Status CommitNow(const std::vector<TopicPartitionOffset>& offsets);

@@ -4,9 +4,9 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
-#include "util/string_view.h"
 #include "kafka/errors.h"
 #include "producer/partitioner.h"
+#include "util/string_view.h"
 
 namespace evlog::kafka {
 namespace {
@@ -32,7 +32,8 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
   if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (d->first_error == RD_KAFKA_RESP_ERR_NO_ERROR) d->first_error = m->err;
   } else {
-    if (d->base_offset < 0 || m->offset < d->base_offset) d->base_offset = m->offset;
+    if (d->base_offset < 0 || m->offset < d->base_offset)
+      d->base_offset = m->offset;
     if (m->offset > d->last_offset) d->last_offset = m->offset;
     if (ts > d->max_timestamp) d->max_timestamp = ts;
   }
@@ -41,14 +42,17 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
 
 // A pointer librdkafka reads as "present" even for an empty view (a null
 // pointer would turn an empty value into a tombstone).
-const char* Bytes(std::string_view s) { return s.data() != nullptr ? s.data() : ""; }
+const char* Bytes(std::string_view s) {
+  return s.data() != nullptr ? s.data() : "";
+}
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::New(
     const KafkaStoreOptions& store_options, const ProducerOptions& options) {
   if (options.sticky_records < 1) {
-    return absl::InvalidArgumentError("ProducerOptions::sticky_records must be >= 1");
+    return absl::InvalidArgumentError(
+        "ProducerOptions::sticky_records must be >= 1");
   }
   std::unique_ptr<KafkaProducer> p(new KafkaProducer(store_options, options));
   Settings settings = {
@@ -77,7 +81,8 @@ KafkaProducer::~KafkaProducer() {
 }
 
 void KafkaProducer::ServeDeliveryReports() {
-  while (!stop_.load(std::memory_order_relaxed)) rd_kafka_poll(client_->get(), 50);
+  while (!stop_.load(std::memory_order_relaxed))
+    rd_kafka_poll(client_->get(), 50);
 }
 
 absl::StatusOr<const KafkaProducer::TopicInfo*> KafkaProducer::Topic(
@@ -86,7 +91,8 @@ absl::StatusOr<const KafkaProducer::TopicInfo*> KafkaProducer::Topic(
   {
     MutexLock lock(&mu_);
     auto it = topics_.find(topic);
-    if (it != topics_.end() && now - it->second.fetched_ms < kMetadataMaxAgeMs) {
+    if (it != topics_.end() &&
+        now - it->second.fetched_ms < kMetadataMaxAgeMs) {
       return &it->second;
     }
   }
@@ -107,8 +113,9 @@ absl::StatusOr<BatchSendResult> KafkaProducer::SendBatch(
   }
   if (records.empty()) return absl::InvalidArgumentError("empty batch");
   if (options.expected_end_offset) {
-    return Unimplemented("conditional append (SendOptions::expected_end_offset)",
-                         "Kafka's produce request has no end-offset condition");
+    return Unimplemented(
+        "conditional append (SendOptions::expected_end_offset)",
+        "Kafka's produce request has no end-offset condition");
   }
   auto info = Topic(topic);
   if (!info.ok()) return info.status();
@@ -130,9 +137,10 @@ absl::StatusOr<BatchSendResult> KafkaProducer::SendBatch(
     if (!r.headers.empty()) {
       headers = rd_kafka_headers_new(r.headers.size());
       for (const HeaderView& h : r.headers) {
-        rd_kafka_header_add(headers, Bytes(h.key), static_cast<ssize_t>(h.key.size()),
-                            h.value ? Bytes(*h.value) : nullptr,
-                            h.value ? static_cast<ssize_t>(h.value->size()) : 0);
+        rd_kafka_header_add(
+            headers, Bytes(h.key), static_cast<ssize_t>(h.key.size()),
+            h.value ? Bytes(*h.value) : nullptr,
+            h.value ? static_cast<ssize_t>(h.value->size()) : 0);
       }
     }
     // Null pointers mean "no key" and "tombstone" to librdkafka.
@@ -146,8 +154,8 @@ absl::StatusOr<BatchSendResult> KafkaProducer::SendBatch(
         RD_KAFKA_V_PARTITION(partition->value()),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_BLOCK),
         RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(value, value_len),
-        RD_KAFKA_V_TIMESTAMP(timestamp),
-        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(&d), RD_KAFKA_V_END);
+        RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_HEADERS(headers),
+        RD_KAFKA_V_OPAQUE(&d), RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (headers != nullptr) rd_kafka_headers_destroy(headers);
       enqueue_error = err;
@@ -162,23 +170,25 @@ absl::StatusOr<BatchSendResult> KafkaProducer::SendBatch(
     d.remaining -= static_cast<int64_t>(records.size() - enqueued);
     d.done.wait(lock, [&] { return d.remaining == 0; });
   }
-  std::string where = absl::StrCat("topic ", ToAbsl(topic), " partition ", partition->value());
+  std::string where =
+      absl::StrCat("topic ", ToAbsl(topic), " partition ", partition->value());
   if (enqueue_error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return FromKafka(enqueue_error,
-                     absl::StrCat(where, ": record ", enqueued, " of ",
-                                  records.size(), " not produced (",
-                                  enqueued, " before it were)"));
+    return FromKafka(
+        enqueue_error,
+        absl::StrCat(where, ": record ", enqueued, " of ", records.size(),
+                     " not produced (", enqueued, " before it were)"));
   }
   if (d.first_error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    if (rd_kafka_fatal_error(client_->get(), nullptr, 0) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (rd_kafka_fatal_error(client_->get(), nullptr, 0) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
       return absl::FailedPreconditionError(absl::StrCat(
           where, ": the idempotent producer hit a fatal error (",
           rd_kafka_err2name(d.first_error), "); make a new producer"));
     }
     return FromKafka(d.first_error, absl::StrCat(where, ": delivery failed"));
   }
-  return BatchSendResult{*partition, Offset(d.base_offset), Offset(d.last_offset),
-                         d.max_timestamp};
+  return BatchSendResult{*partition, Offset(d.base_offset),
+                         Offset(d.last_offset), d.max_timestamp};
 }
 
 absl::StatusOr<SendResult> KafkaProducer::Send(std::string_view topic,
@@ -195,13 +205,15 @@ absl::Status KafkaProducer::Flush() {
   }
   // Every send already waited for its acknowledgement (acks=all): nothing
   // is outstanding. Flush anyway for records of interrupted sends.
-  return FromKafka(rd_kafka_flush(client_->get(), static_cast<int>(store_options_.timeout_ms)),
+  return FromKafka(rd_kafka_flush(client_->get(),
+                                  static_cast<int>(store_options_.timeout_ms)),
                    "flushing the producer");
 }
 
 absl::Status KafkaProducer::Close() {
   if (closed_.exchange(true)) return absl::OkStatus();
-  return FromKafka(rd_kafka_flush(client_->get(), static_cast<int>(store_options_.timeout_ms)),
+  return FromKafka(rd_kafka_flush(client_->get(),
+                                  static_cast<int>(store_options_.timeout_ms)),
                    "closing the producer");
 }
 

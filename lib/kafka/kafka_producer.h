@@ -40,9 +40,9 @@ class KafkaProducer final : public Producer {
 
   absl::StatusOr<SendResult> Send(std::string_view topic, const Record& record,
                                   const SendOptions& options) override;
-  absl::StatusOr<BatchSendResult> SendBatch(std::string_view topic,
-                                            std::span<const Record> records,
-                                            const SendOptions& options) override;
+  absl::StatusOr<BatchSendResult> SendBatch(
+      std::string_view topic, std::span<const Record> records,
+      const SendOptions& options) override;
   absl::Status Flush() override;
   absl::Status Close() override;
 

@@ -3,31 +3,35 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
-#include "util/string_view.h"
 #include "kafka/errors.h"
 #include "kafka/kafka_consumer.h"
 #include "kafka/kafka_producer.h"
+#include "util/string_view.h"
 
 namespace evlog::kafka {
 
-absl::StatusOr<std::unique_ptr<Store>> OpenStore(const KafkaStoreOptions& options) {
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(
+    const KafkaStoreOptions& options) {
   return KafkaStore::Open(options);
 }
 
-absl::StatusOr<std::unique_ptr<Store>> KafkaStore::Open(const KafkaStoreOptions& options) {
+absl::StatusOr<std::unique_ptr<Store>> KafkaStore::Open(
+    const KafkaStoreOptions& options) {
   auto admin = Client::New(RD_KAFKA_PRODUCER, options, {});
   if (!admin.ok()) return admin.status();
   // Fails with kUnavailable when no broker answers within the timeout.
   auto topics = ListTopicPartitions((*admin)->get(), options.timeout_ms);
   if (!topics.ok()) {
-    return absl::Status(topics.status().code(),
-                        absl::StrCat("connecting to Kafka at ", options.bootstrap_servers,
-                                     ": ", topics.status().message()));
+    return absl::Status(
+        topics.status().code(),
+        absl::StrCat("connecting to Kafka at ", options.bootstrap_servers, ": ",
+                     topics.status().message()));
   }
   return std::unique_ptr<Store>(new KafkaStore(options, *std::move(admin)));
 }
 
-KafkaStore::KafkaStore(const KafkaStoreOptions& options, std::shared_ptr<Client> admin)
+KafkaStore::KafkaStore(const KafkaStoreOptions& options,
+                       std::shared_ptr<Client> admin)
     : options_(options),
       admin_(std::move(admin)),
       dir_(absl::StrCat("kafka://", options.bootstrap_servers)) {}
@@ -70,8 +74,9 @@ absl::Status KafkaStore::Flush() {
 
 absl::Status KafkaStore::RunMaintenance() {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
-  return Unimplemented("Store::RunMaintenance",
-                       "retention and compaction run on the brokers, on their schedule");
+  return Unimplemented(
+      "Store::RunMaintenance",
+      "retention and compaction run on the brokers, on their schedule");
 }
 
 absl::Status KafkaStore::Refresh() {

@@ -22,17 +22,21 @@ namespace evlog::kafka {
 
 class KafkaStore final : public Store {
  public:
-  static absl::StatusOr<std::unique_ptr<Store>> Open(const KafkaStoreOptions& options);
+  static absl::StatusOr<std::unique_ptr<Store>> Open(
+      const KafkaStoreOptions& options);
 
   absl::Status Close() override;
 
   absl::Status CreateTopic(const std::string& name, int32_t partitions,
                            const TopicConfig& config) override;
-  absl::Status CreateTopic(const std::string& name, int32_t partitions) override;
+  absl::Status CreateTopic(const std::string& name,
+                           int32_t partitions) override;
   absl::Status DeleteTopic(const std::string& name) override;
-  absl::Status AddPartitions(const std::string& name, int32_t new_total) override;
+  absl::Status AddPartitions(const std::string& name,
+                             int32_t new_total) override;
   std::vector<std::string> ListTopics() const override;
-  absl::StatusOr<TopicDescription> DescribeTopic(const std::string& name) const override;
+  absl::StatusOr<TopicDescription> DescribeTopic(
+      const std::string& name) const override;
 
   absl::StatusOr<std::unique_ptr<Producer>> NewProducer(
       const ProducerOptions& options) override;
@@ -41,7 +45,8 @@ class KafkaStore final : public Store {
       const ConsumerOptions& options) override;
 
   std::vector<std::string> ListGroups() const override;
-  absl::StatusOr<GroupDescription> DescribeGroup(const std::string& group_id) const override;
+  absl::StatusOr<GroupDescription> DescribeGroup(
+      const std::string& group_id) const override;
   absl::StatusOr<std::vector<TopicPartitionOffset>> ResetGroupOffsets(
       const std::string& group_id, const std::string& topic,
       const OffsetReset& reset) override;
@@ -66,7 +71,8 @@ class KafkaStore final : public Store {
   absl::Status AwaitTopic(const std::string& name, Pred present) const;
   // A consumer handle of `group_id` for offset look-ups and commits without
   // joining the group.
-  absl::StatusOr<std::shared_ptr<Client>> GroupClient(const std::string& group_id) const;
+  absl::StatusOr<std::shared_ptr<Client>> GroupClient(
+      const std::string& group_id) const;
 
   const KafkaStoreOptions options_;
   const std::shared_ptr<Client> admin_;

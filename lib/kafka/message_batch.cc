@@ -11,31 +11,31 @@
 namespace evlog::kafka {
 namespace {
 
+// Calls fn(name, value or null, size) for each header of `hdrs`.
+template <typename Fn>
+void ForEachHeader(rd_kafka_headers_t* hdrs, Fn fn) {
+  const char* name;
+  const void* value;
+  size_t size;
+  for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) ==
+                     RD_KAFKA_RESP_ERR_NO_ERROR;
+       ++i) {
+    fn(name, value, size);
+  }
+}
+
 // Bytes of the evlog encoding of a message's headers (per header: int32 key
 // length, key, int32 value length or kNullLength, value).
 size_t EncodedHeaderBytes(rd_kafka_headers_t* hdrs) {
   size_t n = 0;
-  for (size_t i = 0;; ++i) {
-    const char* name;
-    const void* value;
-    size_t size;
-    if (rd_kafka_header_get_all(hdrs, i, &name, &value, &size) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return n;
-    }
+  ForEachHeader(hdrs, [&](const char* name, const void* value, size_t size) {
     n += 8 + std::strlen(name) + (value != nullptr ? size : 0);
-  }
+  });
+  return n;
 }
 
 char* EncodeHeaders(rd_kafka_headers_t* hdrs, char* p) {
-  for (size_t i = 0;; ++i) {
-    const char* name;
-    const void* value;
-    size_t size;
-    if (rd_kafka_header_get_all(hdrs, i, &name, &value, &size) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return p;
-    }
+  ForEachHeader(hdrs, [&](const char* name, const void* value, size_t size) {
     size_t klen = std::strlen(name);
     format::Store<int32_t>(p, static_cast<int32_t>(klen));
     std::memcpy(p + 4, name, klen);
@@ -48,7 +48,8 @@ char* EncodeHeaders(rd_kafka_headers_t* hdrs, char* p) {
       if (size > 0) std::memcpy(p + 4, value, size);
       p += 4 + size;
     }
-  }
+  });
+  return p;
 }
 
 std::optional<std::string_view> View(const void* data, size_t len) {
@@ -62,7 +63,8 @@ MessageBatch::~MessageBatch() {
   for (rd_kafka_message_t* m : messages_) rd_kafka_message_destroy(m);
 }
 
-void MessageBatch::Publish(std::shared_ptr<MessageBatch> batch, PollResult* out) {
+void MessageBatch::Publish(std::shared_ptr<MessageBatch> batch,
+                           PollResult* out) {
   // Size the header buffer once, so that the views into it stay put.
   std::vector<rd_kafka_headers_t*> hdrs(batch->messages_.size(), nullptr);
   size_t bytes = 0;
@@ -88,10 +90,9 @@ void MessageBatch::Publish(std::shared_ptr<MessageBatch> batch, PollResult* out)
     r.topic = rd_kafka_topic_name(m->rkt);
     r.partition = PartitionId(m->partition);
     rd_kafka_timestamp_type_t type;
-    RecordViewBuilder::Set(&r.record, Offset(m->offset),
-                           rd_kafka_message_timestamp(m, &type),
-                           View(m->key, m->key_len), View(m->payload, m->len),
-                           hbegin, p, hcount);
+    RecordViewBuilder::Set(
+        &r.record, Offset(m->offset), rd_kafka_message_timestamp(m, &type),
+        View(m->key, m->key_len), View(m->payload, m->len), hbegin, p, hcount);
     PollResultFiller::Add(out, r);
   }
   PollResultFiller::KeepAlive(out, std::move(batch));

@@ -26,7 +26,8 @@ namespace evlog::kafka {
 
 class MessageBatch {
  public:
-  explicit MessageBatch(std::shared_ptr<Client> client) : client_(std::move(client)) {}
+  explicit MessageBatch(std::shared_ptr<Client> client)
+      : client_(std::move(client)) {}
   ~MessageBatch();
   MessageBatch(const MessageBatch&) = delete;
   MessageBatch& operator=(const MessageBatch&) = delete;

@@ -7,9 +7,9 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "absl/strings/str_cat.h"
-#include "util/string_view.h"
 #include "evlog/kafka_mock.h"
 #include "kafka/errors.h"
+#include "util/string_view.h"
 
 namespace evlog::kafka {
 
@@ -22,8 +22,10 @@ struct MockCluster::Handles {
   }
 };
 
-absl::StatusOr<std::unique_ptr<MockCluster>> MockCluster::Start(int32_t brokers) {
-  if (brokers < 1) return absl::InvalidArgumentError("MockCluster needs >= 1 broker");
+absl::StatusOr<std::unique_ptr<MockCluster>> MockCluster::Start(
+    int32_t brokers) {
+  if (brokers < 1)
+    return absl::InvalidArgumentError("MockCluster needs >= 1 broker");
   auto handles = std::make_unique<Handles>();
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char err[512];
@@ -43,15 +45,17 @@ absl::StatusOr<std::unique_ptr<MockCluster>> MockCluster::Start(int32_t brokers)
       new MockCluster(std::move(handles), std::move(bootstrap)));
 }
 
-MockCluster::MockCluster(std::unique_ptr<Handles> handles, std::string bootstrap)
+MockCluster::MockCluster(std::unique_ptr<Handles> handles,
+                         std::string bootstrap)
     : handles_(std::move(handles)), bootstrap_(std::move(bootstrap)) {}
 
 MockCluster::~MockCluster() = default;
 
-absl::Status MockCluster::CreateTopic(const std::string& name, int32_t partitions) {
-  return FromKafka(
-      rd_kafka_mock_topic_create(handles_->cluster, name.c_str(), partitions, 1),
-      absl::StrCat("mock cluster: creating topic ", name));
+absl::Status MockCluster::CreateTopic(const std::string& name,
+                                      int32_t partitions) {
+  return FromKafka(rd_kafka_mock_topic_create(handles_->cluster, name.c_str(),
+                                              partitions, 1),
+                   absl::StrCat("mock cluster: creating topic ", name));
 }
 
 absl::Status MockCluster::SetBrokerDown(int32_t broker_id) {
@@ -68,8 +72,8 @@ void MockCluster::PushRequestErrors(int16_t api_key,
                                     const std::vector<int16_t>& errors) {
   std::vector<rd_kafka_resp_err_t> errs;
   for (int16_t e : errors) errs.push_back(static_cast<rd_kafka_resp_err_t>(e));
-  rd_kafka_mock_push_request_errors_array(handles_->cluster, api_key, errs.size(),
-                                          errs.data());
+  rd_kafka_mock_push_request_errors_array(handles_->cluster, api_key,
+                                          errs.size(), errs.data());
 }
 
 }  // namespace evlog::kafka

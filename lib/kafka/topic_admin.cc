@@ -6,12 +6,12 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "util/string_view.h"
 #include "evlog/kafka_mock.h"
 #include "kafka/admin.h"
 #include "kafka/errors.h"
 #include "kafka/kafka_store.h"
 #include "topic/topic_name.h"
+#include "util/string_view.h"
 
 namespace evlog::kafka {
 namespace {
@@ -26,8 +26,12 @@ absl::Status TopicResult(const rd_kafka_topic_result_t** results, size_t n,
     rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       const char* msg = rd_kafka_topic_result_error_string(results[i]);
-      absl::Status s = FromKafka(err, absl::StrCat(ToAbsl(what), " ", rd_kafka_topic_result_name(results[i])));
-      return absl::Status(s.code(), absl::StrCat(s.message(), msg ? absl::StrCat(" (", msg, ")") : ""));
+      absl::Status s =
+          FromKafka(err, absl::StrCat(ToAbsl(what), " ",
+                                      rd_kafka_topic_result_name(results[i])));
+      return absl::Status(
+          s.code(),
+          absl::StrCat(s.message(), msg ? absl::StrCat(" (", msg, ")") : ""));
     }
   }
   return absl::OkStatus();
@@ -36,17 +40,20 @@ absl::Status TopicResult(const rd_kafka_topic_result_t** results, size_t n,
 }  // namespace
 
 template <typename Pred>
-absl::Status KafkaStore::AwaitTopic(const std::string& name, Pred present) const {
+absl::Status KafkaStore::AwaitTopic(const std::string& name,
+                                    Pred present) const {
   int64_t deadline = SteadyNowMs() + options_.timeout_ms;
   for (;;) {
     auto topics = ListTopicPartitions(admin_->get(), options_.timeout_ms);
     if (topics.ok()) {
       auto it = topics->find(name);
-      if (present(it == topics->end() ? -1 : it->second)) return absl::OkStatus();
+      if (present(it == topics->end() ? -1 : it->second))
+        return absl::OkStatus();
     }
     if (SteadyNowMs() >= deadline) {
       return absl::UnavailableError(absl::StrCat(
-          "topic ", name, ": the cluster's metadata did not show the change within ",
+          "topic ", name,
+          ": the cluster's metadata did not show the change within ",
           options_.timeout_ms, " ms"));
     }
     // Metadata propagation is asynchronous on the brokers; there is nothing
@@ -55,11 +62,13 @@ absl::Status KafkaStore::AwaitTopic(const std::string& name, Pred present) const
   }
 }
 
-absl::Status KafkaStore::CreateTopic(const std::string& name, int32_t partitions) {
+absl::Status KafkaStore::CreateTopic(const std::string& name,
+                                     int32_t partitions) {
   return CreateTopic(name, partitions, TopicConfig{});
 }
 
-absl::Status KafkaStore::CreateTopic(const std::string& name, int32_t partitions,
+absl::Status KafkaStore::CreateTopic(const std::string& name,
+                                     int32_t partitions,
                                      const TopicConfig& config) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (absl::Status s = ValidateTopicName(name); !s.ok()) return s;
@@ -76,15 +85,17 @@ absl::Status KafkaStore::CreateTopic(const std::string& name, int32_t partitions
     return absl::AlreadyExistsError(absl::StrCat("topic ", name, " exists"));
   }
   if (options_.mock_cluster != nullptr) {
-    if (absl::Status s = options_.mock_cluster->CreateTopic(name, partitions); !s.ok()) {
+    if (absl::Status s = options_.mock_cluster->CreateTopic(name, partitions);
+        !s.ok()) {
       return s;
     }
   } else {
     char err[512];
-    rd_kafka_NewTopic_t* nt =
-        rd_kafka_NewTopic_new(name.c_str(), partitions, /*replication_factor=*/-1, err,
-                              sizeof err);
-    if (nt == nullptr) return absl::InvalidArgumentError(absl::StrCat("topic ", name, ": ", err));
+    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(
+        name.c_str(), partitions, /*replication_factor=*/-1, err, sizeof err);
+    if (nt == nullptr)
+      return absl::InvalidArgumentError(
+          absl::StrCat("topic ", name, ": ", err));
     for (const auto& [k, v] : *configs) {
       rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
     }
@@ -95,8 +106,8 @@ absl::Status KafkaStore::CreateTopic(const std::string& name, int32_t partitions
     rd_kafka_NewTopic_destroy(nt);
     if (!ev.ok()) return ev.status();
     size_t n = 0;
-    const rd_kafka_topic_result_t** r =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev->get()), &n);
+    const rd_kafka_topic_result_t** r = rd_kafka_CreateTopics_result_topics(
+        rd_kafka_event_CreateTopics_result(ev->get()), &n);
     if (absl::Status s = TopicResult(r, n, "creating topic"); !s.ok()) return s;
   }
   return AwaitTopic(name, [&](int32_t count) { return count == partitions; });
@@ -104,7 +115,8 @@ absl::Status KafkaStore::CreateTopic(const std::string& name, int32_t partitions
 
 absl::Status KafkaStore::DeleteTopic(const std::string& name) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
-  if (options_.mock_cluster != nullptr) return Unimplemented("DeleteTopic on the mock cluster", kMockReason);
+  if (options_.mock_cluster != nullptr)
+    return Unimplemented("DeleteTopic on the mock cluster", kMockReason);
   auto n = PartitionCount(admin_->get(), name, options_.timeout_ms);
   if (!n.ok()) return n.status();
   rd_kafka_DeleteTopic_t* dt = rd_kafka_DeleteTopic_new(name.c_str());
@@ -115,13 +127,15 @@ absl::Status KafkaStore::DeleteTopic(const std::string& name) {
   rd_kafka_DeleteTopic_destroy(dt);
   if (!ev.ok()) return ev.status();
   size_t count = 0;
-  const rd_kafka_topic_result_t** r =
-      rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev->get()), &count);
-  if (absl::Status s = TopicResult(r, count, "deleting topic"); !s.ok()) return s;
+  const rd_kafka_topic_result_t** r = rd_kafka_DeleteTopics_result_topics(
+      rd_kafka_event_DeleteTopics_result(ev->get()), &count);
+  if (absl::Status s = TopicResult(r, count, "deleting topic"); !s.ok())
+    return s;
   return AwaitTopic(name, [](int32_t c) { return c < 0; });
 }
 
-absl::Status KafkaStore::AddPartitions(const std::string& name, int32_t new_total) {
+absl::Status KafkaStore::AddPartitions(const std::string& name,
+                                       int32_t new_total) {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   if (options_.mock_cluster != nullptr) {
     return Unimplemented("AddPartitions on the mock cluster", kMockReason);
@@ -135,8 +149,8 @@ absl::Status KafkaStore::AddPartitions(const std::string& name, int32_t new_tota
   }
   if (new_total == *n) return absl::OkStatus();
   char err[512];
-  rd_kafka_NewPartitions_t* np =
-      rd_kafka_NewPartitions_new(name.c_str(), static_cast<size_t>(new_total), err, sizeof err);
+  rd_kafka_NewPartitions_t* np = rd_kafka_NewPartitions_new(
+      name.c_str(), static_cast<size_t>(new_total), err, sizeof err);
   if (np == nullptr) return absl::InvalidArgumentError(err);
   auto ev = RunAdmin(admin_->get(), options_.timeout_ms, "adding partitions",
                      [&](rd_kafka_queue_t* q, rd_kafka_AdminOptions_t* o) {
@@ -147,7 +161,8 @@ absl::Status KafkaStore::AddPartitions(const std::string& name, int32_t new_tota
   size_t count = 0;
   const rd_kafka_topic_result_t** r = rd_kafka_CreatePartitions_result_topics(
       rd_kafka_event_CreatePartitions_result(ev->get()), &count);
-  if (absl::Status s = TopicResult(r, count, "adding partitions to"); !s.ok()) return s;
+  if (absl::Status s = TopicResult(r, count, "adding partitions to"); !s.ok())
+    return s;
   return AwaitTopic(name, [&](int32_t c) { return c == new_total; });
 }
 
@@ -159,14 +174,16 @@ std::vector<std::string> KafkaStore::ListTopics() const {
   return out;  // std::map order: sorted
 }
 
-absl::StatusOr<TopicDescription> KafkaStore::DescribeTopic(const std::string& name) const {
+absl::StatusOr<TopicDescription> KafkaStore::DescribeTopic(
+    const std::string& name) const {
   if (absl::Status s = CheckOpen(); !s.ok()) return s;
   auto n = PartitionCount(admin_->get(), name, options_.timeout_ms);
   if (!n.ok()) return n.status();
   TopicDescription d;
   d.name = name;
   for (int32_t p = 0; p < *n; ++p) {
-    auto w = QueryWatermarks(admin_->get(), {name, PartitionId(p)}, options_.timeout_ms);
+    auto w = QueryWatermarks(admin_->get(), {name, PartitionId(p)},
+                             options_.timeout_ms);
     if (!w.ok()) return w.status();
     PartitionDescription pd;
     pd.partition = PartitionId(p);

@@ -66,7 +66,8 @@ PartitionId PartitionForKey(std::string_view key, int32_t num_partitions) {
 PartitionId KafkaPartitionForKey(std::string_view key, int32_t num_partitions) {
   // The Java client's toPositive(murmur2(key)) % n.
   uint32_t positive = static_cast<uint32_t>(KafkaMurmur2(key)) & 0x7fffffffu;
-  return PartitionId(static_cast<int32_t>(positive % static_cast<uint32_t>(num_partitions)));
+  return PartitionId(
+      static_cast<int32_t>(positive % static_cast<uint32_t>(num_partitions)));
 }
 
 namespace {
@@ -116,9 +117,9 @@ absl::StatusOr<PartitionId> ChoosePartition(const ProducerOptions& options,
     PartitionId p = options.partitioner ? options.partitioner(topic, r.key, n)
                                         : ForKey(options.key_hash, *r.key, n);
     if (p.value() < 0 || p.value() >= n) {
-      return absl::OutOfRangeError(
-          absl::StrCat("the partitioner chose partition ", p.value(),
-                       " of topic ", ToAbsl(topic), ", which has ", n, " partitions"));
+      return absl::OutOfRangeError(absl::StrCat(
+          "the partitioner chose partition ", p.value(), " of topic ",
+          ToAbsl(topic), ", which has ", n, " partitions"));
     }
     if (chosen && *chosen != p) {
       return absl::InvalidArgumentError(absl::StrCat(

@@ -64,7 +64,8 @@ struct KafkaBackend {
     o.config = {{"log_level", "3"},
                 {"session.timeout.ms", "6000"},
                 {"heartbeat.interval.ms", "500"}};
-    if (const char* bootstrap = std::getenv("EVLOG_KAFKA_BOOTSTRAP"); bootstrap && *bootstrap) {
+    if (const char* bootstrap = std::getenv("EVLOG_KAFKA_BOOTSTRAP");
+        bootstrap && *bootstrap) {
       o.bootstrap_servers = bootstrap;
     } else {
       auto m = kafka::MockCluster::Start(1);
@@ -102,9 +103,10 @@ inline std::vector<Got> Copy(const PollResult& r) {
     if (c.record.key()) g.key = std::string(*c.record.key());
     if (c.record.value()) g.value = std::string(*c.record.value());
     for (const HeaderView& h : c.record.headers()) {
-      g.headers.emplace_back(std::string(h.key),
-                             h.value ? std::optional<std::string>(std::string(*h.value))
-                                     : std::nullopt);
+      g.headers.emplace_back(
+          std::string(h.key),
+          h.value ? std::optional<std::string>(std::string(*h.value))
+                  : std::nullopt);
     }
     out.push_back(std::move(g));
   }
@@ -113,8 +115,9 @@ inline std::vector<Got> Copy(const PollResult& r) {
 
 // Polls until `n` records arrived (or more), or fails after a generous
 // deadline (a group's first assignment takes ~3 s on the mock).
-inline std::vector<Got> PollAtLeast(Consumer& c, size_t n,
-                                    std::chrono::seconds deadline = std::chrono::seconds(60)) {
+inline std::vector<Got> PollAtLeast(
+    Consumer& c, size_t n,
+    std::chrono::seconds deadline = std::chrono::seconds(60)) {
   std::vector<Got> got;
   auto end = std::chrono::steady_clock::now() + deadline;
   PollResult r;

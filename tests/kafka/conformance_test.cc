@@ -19,17 +19,23 @@ ConsumerOptions Earliest(const std::string& group = "") {
   return o;
 }
 
-TEMPLATE_TEST_CASE("round trip of every record field", "[conformance]", MemoryBackend,
-                   KafkaBackend) {
+TEMPLATE_TEST_CASE("round trip of every record field", "[conformance]",
+                   MemoryBackend, KafkaBackend) {
   TestType b;
   std::string topic = Unique("fields");
   REQUIRE(b.store->CreateTopic(topic, 1).ok());
   auto producer = b.store->NewProducer();
   REQUIRE(producer.ok());
   HeaderView headers[] = {{"h1", "v1"}, {"empty", ""}, {"null", std::nullopt}};
-  REQUIRE((*producer)->Send(topic, {.key = "k", .value = "v", .headers = headers,
-                                    .timestamp_ms = 1700000000123}).ok());
-  REQUIRE((*producer)->Send(topic, {.key = std::nullopt, .value = std::nullopt}).ok());
+  REQUIRE((*producer)
+              ->Send(topic, {.key = "k",
+                             .value = "v",
+                             .headers = headers,
+                             .timestamp_ms = 1700000000123})
+              .ok());
+  REQUIRE((*producer)
+              ->Send(topic, {.key = std::nullopt, .value = std::nullopt})
+              .ok());
   REQUIRE((*producer)->Send(topic, {.key = "", .value = ""}).ok());
   auto consumer = b.store->NewConsumer(Earliest());
   REQUIRE(consumer.ok());
@@ -41,7 +47,8 @@ TEMPLATE_TEST_CASE("round trip of every record field", "[conformance]", MemoryBa
   CHECK(got[0].value == "v");
   CHECK(got[0].timestamp_ms == 1700000000123);
   REQUIRE(got[0].headers.size() == 3);
-  CHECK(got[0].headers[0] == std::make_pair(std::string("h1"), std::optional<std::string>("v1")));
+  CHECK(got[0].headers[0] ==
+        std::make_pair(std::string("h1"), std::optional<std::string>("v1")));
   CHECK(got[0].headers[1].second == std::optional<std::string>(""));
   CHECK(got[0].headers[2].second == std::nullopt);
   CHECK(got[1].offset == 1);
@@ -49,12 +56,13 @@ TEMPLATE_TEST_CASE("round trip of every record field", "[conformance]", MemoryBa
   CHECK(!got[1].value.has_value());  // tombstone
   CHECK(got[1].timestamp_ms > 0);
   CHECK(got[2].key == std::optional<std::string>(""));
-  CHECK(got[2].value == std::optional<std::string>(""));  // empty, not a tombstone
+  CHECK(got[2].value ==
+        std::optional<std::string>(""));  // empty, not a tombstone
   CHECK(got[2].topic == topic);
 }
 
-TEMPLATE_TEST_CASE("the views of a PollResult outlive the consumer", "[conformance]",
-                   MemoryBackend, KafkaBackend) {
+TEMPLATE_TEST_CASE("the views of a PollResult outlive the consumer",
+                   "[conformance]", MemoryBackend, KafkaBackend) {
   TestType b;
   std::string topic = Unique("views");
   REQUIRE(b.store->CreateTopic(topic, 1).ok());
@@ -75,8 +83,8 @@ TEMPLATE_TEST_CASE("the views of a PollResult outlive the consumer", "[conforman
   CHECK(kept[0].topic == topic);
 }
 
-TEMPLATE_TEST_CASE("keyed placement agrees across backends", "[conformance]", MemoryBackend,
-                   KafkaBackend) {
+TEMPLATE_TEST_CASE("keyed placement agrees across backends", "[conformance]",
+                   MemoryBackend, KafkaBackend) {
   TestType b;
   std::string topic = Unique("keys");
   REQUIRE(b.store->CreateTopic(topic, 5).ok());
@@ -89,8 +97,9 @@ TEMPLATE_TEST_CASE("keyed placement agrees across backends", "[conformance]", Me
       std::string key = "user-" + std::to_string(i);
       auto sent = (*producer)->Send(topic, {.key = key, .value = "x"});
       REQUIRE(sent.ok());
-      CHECK(sent->partition == (hash == KeyHash::kXxh3 ? PartitionForKey(key, 5)
-                                                       : KafkaPartitionForKey(key, 5)));
+      CHECK(sent->partition == (hash == KeyHash::kXxh3
+                                    ? PartitionForKey(key, 5)
+                                    : KafkaPartitionForKey(key, 5)));
     }
   }
 }
@@ -104,7 +113,8 @@ TEMPLATE_TEST_CASE("a batch lands in one partition, in order", "[conformance]",
   std::vector<std::string> values;
   for (int i = 0; i < 100; ++i) values.push_back("v" + std::to_string(i));
   std::vector<Record> records;
-  for (const std::string& v : values) records.push_back({.key = "same", .value = v});
+  for (const std::string& v : values)
+    records.push_back({.key = "same", .value = v});
   auto sent = (*producer)->SendBatch(topic, records);
   REQUIRE(sent.ok());
   CHECK(sent->partition == PartitionForKey("same", 3));
@@ -119,7 +129,8 @@ TEMPLATE_TEST_CASE("a batch lands in one partition, in order", "[conformance]",
   // Keys mapping to different partitions are refused on every backend.
   Record mixed[] = {{.key = "a", .value = "1"}, {.key = "b", .value = "2"}};
   if (PartitionForKey("a", 3) != PartitionForKey("b", 3)) {
-    CHECK(absl::IsInvalidArgument((*producer)->SendBatch(topic, mixed).status()));
+    CHECK(
+        absl::IsInvalidArgument((*producer)->SendBatch(topic, mixed).status()));
   }
   CHECK(absl::IsInvalidArgument((*producer)->SendBatch(topic, {}).status()));
 }
@@ -133,22 +144,28 @@ TEMPLATE_TEST_CASE("errors of the common table", "[conformance]", MemoryBackend,
   CHECK(absl::IsInvalidArgument(b.store->CreateTopic("bad/name", 1)));
   CHECK(absl::IsInvalidArgument(b.store->CreateTopic(Unique("zero"), 0)));
   auto producer = b.store->NewProducer();
-  CHECK(absl::IsNotFound((*producer)->Send(Unique("nosuch"), {.value = "x"}).status()));
+  CHECK(absl::IsNotFound(
+      (*producer)->Send(Unique("nosuch"), {.value = "x"}).status()));
   SendOptions far;
   far.partition = PartitionId(7);
-  CHECK(absl::IsOutOfRange((*producer)->Send(topic, {.value = "x"}, far).status()));
+  CHECK(absl::IsOutOfRange(
+      (*producer)->Send(topic, {.value = "x"}, far).status()));
   CHECK(absl::IsNotFound(b.store->DescribeTopic(Unique("nosuch")).status()));
   auto consumer = b.store->NewConsumer(Earliest());
-  CHECK(absl::IsNotFound((*consumer)->Assign({{Unique("nosuch"), PartitionId(0)}})));
+  CHECK(absl::IsNotFound(
+      (*consumer)->Assign({{Unique("nosuch"), PartitionId(0)}})));
   CHECK(absl::IsOutOfRange((*consumer)->Assign({{topic, PartitionId(2)}})));
-  CHECK(absl::IsInvalidArgument((*consumer)->Subscribe({topic})));  // no group_id
-  CHECK(absl::IsFailedPrecondition((*consumer)->Seek({topic, PartitionId(0)}, Offset(0))));
+  CHECK(
+      absl::IsInvalidArgument((*consumer)->Subscribe({topic})));  // no group_id
+  CHECK(absl::IsFailedPrecondition(
+      (*consumer)->Seek({topic, PartitionId(0)}, Offset(0))));
   REQUIRE((*producer)->Close().ok());
-  CHECK(absl::IsFailedPrecondition((*producer)->Send(topic, {.value = "x"}).status()));
+  CHECK(absl::IsFailedPrecondition(
+      (*producer)->Send(topic, {.value = "x"}).status()));
 }
 
-TEMPLATE_TEST_CASE("what a backend cannot do is kUnimplemented", "[conformance]",
-                   MemoryBackend, KafkaBackend) {
+TEMPLATE_TEST_CASE("what a backend cannot do is kUnimplemented",
+                   "[conformance]", MemoryBackend, KafkaBackend) {
   TestType b;
   std::string topic = Unique("unimpl");
   REQUIRE(b.store->CreateTopic(topic, 1).ok());
@@ -176,8 +193,8 @@ TEMPLATE_TEST_CASE("what a backend cannot do is kUnimplemented", "[conformance]"
   }
 }
 
-TEMPLATE_TEST_CASE("admin: list and describe topics with offsets", "[conformance]",
-                   MemoryBackend, KafkaBackend) {
+TEMPLATE_TEST_CASE("admin: list and describe topics with offsets",
+                   "[conformance]", MemoryBackend, KafkaBackend) {
   TestType b;
   std::string topic = Unique("admin");
   REQUIRE(b.store->CreateTopic(topic, 3).ok());
@@ -187,7 +204,8 @@ TEMPLATE_TEST_CASE("admin: list and describe topics with offsets", "[conformance
   auto producer = b.store->NewProducer();
   SendOptions p1;
   p1.partition = PartitionId(1);
-  for (int i = 0; i < 4; ++i) REQUIRE((*producer)->Send(topic, {.value = "x"}, p1).ok());
+  for (int i = 0; i < 4; ++i)
+    REQUIRE((*producer)->Send(topic, {.value = "x"}, p1).ok());
   auto d = b.store->DescribeTopic(topic);
   REQUIRE(d.ok());
   REQUIRE(d->partitions.size() == 3);
@@ -207,15 +225,17 @@ TEMPLATE_TEST_CASE("admin: list and describe topics with offsets", "[conformance
   }
 }
 
-TEMPLATE_TEST_CASE("seeks, positions and OffsetsForTimes", "[conformance]", MemoryBackend,
-                   KafkaBackend) {
+TEMPLATE_TEST_CASE("seeks, positions and OffsetsForTimes", "[conformance]",
+                   MemoryBackend, KafkaBackend) {
   TestType b;
   std::string topic = Unique("seek");
   REQUIRE(b.store->CreateTopic(topic, 1).ok());
   auto producer = b.store->NewProducer();
   for (int i = 0; i < 10; ++i) {
-    REQUIRE((*producer)->Send(topic, {.value = std::to_string(i),
-                                      .timestamp_ms = 1000000 + i * 1000}).ok());
+    REQUIRE((*producer)
+                ->Send(topic, {.value = std::to_string(i),
+                               .timestamp_ms = 1000000 + i * 1000})
+                .ok());
   }
   TopicPartition tp{topic, PartitionId(0)};
   auto consumer = b.store->NewConsumer(Earliest());
@@ -262,23 +282,25 @@ TEMPLATE_TEST_CASE("seeks, positions and OffsetsForTimes", "[conformance]", Memo
   CHECK(got.front().offset == 8);
 }
 
-TEMPLATE_TEST_CASE("Wakeup ends a Poll with kCancelled", "[conformance]", MemoryBackend,
-                   KafkaBackend) {
+TEMPLATE_TEST_CASE("Wakeup ends a Poll with kCancelled", "[conformance]",
+                   MemoryBackend, KafkaBackend) {
   TestType b;
   std::string topic = Unique("wake");
   REQUIRE(b.store->CreateTopic(topic, 1).ok());
   auto consumer = b.store->NewConsumer(Earliest());
   REQUIRE((*consumer)->Assign({{topic, PartitionId(0)}}).ok());
   (*consumer)->Wakeup();  // before the Poll: the next Poll returns at once
-  CHECK(absl::IsCancelled((*consumer)->Poll(std::chrono::seconds(60)).status()));
+  CHECK(
+      absl::IsCancelled((*consumer)->Poll(std::chrono::seconds(60)).status()));
   std::thread waker([&] { (*consumer)->Wakeup(); });
   // Either during the wait or before it: kCancelled, well before 60 s.
-  CHECK(absl::IsCancelled((*consumer)->Poll(std::chrono::seconds(60)).status()));
+  CHECK(
+      absl::IsCancelled((*consumer)->Poll(std::chrono::seconds(60)).status()));
   waker.join();
 }
 
-TEMPLATE_TEST_CASE("commits survive a consumer restart", "[conformance]", MemoryBackend,
-                   KafkaBackend) {
+TEMPLATE_TEST_CASE("commits survive a consumer restart", "[conformance]",
+                   MemoryBackend, KafkaBackend) {
   TestType b;
   std::string topic = Unique("commit");
   std::string group = Unique("g");
@@ -289,14 +311,17 @@ TEMPLATE_TEST_CASE("commits survive a consumer restart", "[conformance]", Memory
     o.partition = PartitionId(i % 2);
     REQUIRE((*producer)->Send(topic, {.value = std::to_string(i)}, o).ok());
   }
-  std::vector<TopicPartition> tps = {{topic, PartitionId(0)}, {topic, PartitionId(1)}};
+  std::vector<TopicPartition> tps = {{topic, PartitionId(0)},
+                                     {topic, PartitionId(1)}};
   {
     ConsumerOptions o = Earliest(group);
     o.enable_auto_commit = false;
     auto consumer = b.store->NewConsumer(o);
     REQUIRE((*consumer)->Assign(tps).ok());
     PollAtLeast(**consumer, 10);
-    REQUIRE((*consumer)->CommitSync({{tps[0], Offset(3)}, {tps[1], Offset(2)}}).ok());
+    REQUIRE((*consumer)
+                ->CommitSync({{tps[0], Offset(3)}, {tps[1], Offset(2)}})
+                .ok());
     auto committed = (*consumer)->Committed(tps);
     REQUIRE(committed.ok());
     CHECK(committed->at(tps[0]) == std::optional<Offset>(Offset(3)));
@@ -322,11 +347,13 @@ struct Recorder : RebalanceListener {
   std::set<TopicPartition> owned;
   int assigned_calls = 0;
   int revoked_calls = 0;
-  void OnPartitionsAssigned(Consumer&, const std::vector<TopicPartition>& p) override {
+  void OnPartitionsAssigned(Consumer&,
+                            const std::vector<TopicPartition>& p) override {
     ++assigned_calls;
     owned.insert(p.begin(), p.end());
   }
-  void OnPartitionsRevoked(Consumer&, const std::vector<TopicPartition>& p) override {
+  void OnPartitionsRevoked(Consumer&,
+                           const std::vector<TopicPartition>& p) override {
     ++revoked_calls;
     for (const TopicPartition& tp : p) owned.erase(tp);
   }
@@ -353,7 +380,8 @@ void GroupOfTwo(Store& store, AssignmentStrategy strategy) {
   REQUIRE(c1.ok());
   REQUIRE((*c1)->Subscribe({topic}).ok());
   std::vector<Got> got;
-  PollUntil(**c1, [&] { return l1.owned.size() == 4 && got.size() >= 40; }, &got);
+  PollUntil(
+      **c1, [&] { return l1.owned.size() == 4 && got.size() >= 40; }, &got);
   CHECK((*c1)->Assignment().size() == 4);
   CHECK((*c1)->GroupGeneration() >= 1);
   CHECK(!(*c1)->MemberId().empty());
@@ -393,8 +421,10 @@ void GroupOfTwo(Store& store, AssignmentStrategy strategy) {
   }
   CHECK(g1.size() == 2);
   CHECK(g2.size() == 2);
-  for (const Got& g : g1) CHECK(l1.owned.contains({topic, PartitionId(g.partition)}));
-  for (const Got& g : g2) CHECK(l2.owned.contains({topic, PartitionId(g.partition)}));
+  for (const Got& g : g1)
+    CHECK(l1.owned.contains({topic, PartitionId(g.partition)}));
+  for (const Got& g : g2)
+    CHECK(l2.owned.contains({topic, PartitionId(g.partition)}));
   absl::Status closed2 = (*c2)->Close();
   INFO(closed2.ToString());
   REQUIRE(closed2.ok());
@@ -416,14 +446,15 @@ void GroupOfTwo(Store& store, AssignmentStrategy strategy) {
   auto d = store.DescribeGroup(group);
   REQUIRE(d.ok());
   for (const GroupPartitionDescription& p : d->partitions) {
-    INFO(ToString(p.tp) << " committed " << (p.committed ? p.committed->value() : -1)
-                        << " end " << p.end_offset.value());
+    INFO(ToString(p.tp) << " committed "
+                        << (p.committed ? p.committed->value() : -1) << " end "
+                        << p.end_offset.value());
     CHECK(p.lag == std::optional<int64_t>(0));
   }
 }
 
-TEMPLATE_TEST_CASE("a group of two members rebalances (eager range)", "[conformance][group]",
-                   MemoryBackend, KafkaBackend) {
+TEMPLATE_TEST_CASE("a group of two members rebalances (eager range)",
+                   "[conformance][group]", MemoryBackend, KafkaBackend) {
   TestType b;
   GroupOfTwo(*b.store, AssignmentStrategy::kRange);
 }
@@ -434,8 +465,8 @@ TEMPLATE_TEST_CASE("a group of two members rebalances (cooperative-sticky)",
   GroupOfTwo(*b.store, AssignmentStrategy::kCooperativeSticky);
 }
 
-TEMPLATE_TEST_CASE("group admin: describe with lag and reset offsets", "[conformance][group]",
-                   MemoryBackend, KafkaBackend) {
+TEMPLATE_TEST_CASE("group admin: describe with lag and reset offsets",
+                   "[conformance][group]", MemoryBackend, KafkaBackend) {
   TestType b;
   std::string topic = Unique("gadmin");
   std::string group = Unique("g");
@@ -444,7 +475,9 @@ TEMPLATE_TEST_CASE("group admin: describe with lag and reset offsets", "[conform
   for (int i = 0; i < 6; ++i) {
     SendOptions o;
     o.partition = PartitionId(i % 2);
-    REQUIRE((*producer)->Send(topic, {.value = "x", .timestamp_ms = 5000 + i}, o).ok());
+    REQUIRE((*producer)
+                ->Send(topic, {.value = "x", .timestamp_ms = 5000 + i}, o)
+                .ok());
   }
   absl::Status unknown = b.store->DescribeGroup(group).status();
   INFO(unknown.ToString());
@@ -459,7 +492,8 @@ TEMPLATE_TEST_CASE("group admin: describe with lag and reset offsets", "[conform
   CHECK(d->partitions[0].committed == std::optional<Offset>(Offset(1)));
   CHECK(d->partitions[0].lag == std::optional<int64_t>(2));
   CHECK(d->partitions[0].end_offset == Offset(3));
-  r = b.store->ResetGroupOffsets(group, topic, OffsetReset::ShiftBy(5));  // clamped
+  r = b.store->ResetGroupOffsets(group, topic,
+                                 OffsetReset::ShiftBy(5));  // clamped
   REQUIRE(r.ok());
   CHECK((*r)[0].offset == Offset(3));
   r = b.store->ResetGroupOffsets(group, topic, OffsetReset::ToTime(5002));
@@ -467,14 +501,17 @@ TEMPLATE_TEST_CASE("group admin: describe with lag and reset offsets", "[conform
   if (OnMock<TestType>()) {
     CHECK((*r)[0].offset == Offset(3));  // the mock finds no time: the end
   } else {
-    CHECK((*r)[0].offset == Offset(1));  // partition 0 has timestamps 5000, 5002, 5004
+    CHECK((*r)[0].offset ==
+          Offset(1));  // partition 0 has timestamps 5000, 5002, 5004
     CHECK((*r)[1].offset == Offset(1));  // partition 1: 5001, 5003, 5005
   }
   r = b.store->ResetGroupOffsets(group, topic, OffsetReset::Earliest());
   REQUIRE(r.ok());
   CHECK((*r)[1].offset == Offset(0));
-  CHECK(absl::IsNotFound(b.store->ResetGroupOffsets(group, Unique("nosuch"),
-                                                    OffsetReset::Earliest()).status()));
+  CHECK(absl::IsNotFound(
+      b.store
+          ->ResetGroupOffsets(group, Unique("nosuch"), OffsetReset::Earliest())
+          .status()));
 }
 
 }  // namespace

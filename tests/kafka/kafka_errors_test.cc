@@ -15,7 +15,8 @@
 namespace evlog::kafka_test {
 namespace {
 
-TEST_CASE("murmur2 placement agrees with librdkafka's murmur2 partitioner", "[kafka][murmur2]") {
+TEST_CASE("murmur2 placement agrees with librdkafka's murmur2 partitioner",
+          "[kafka][murmur2]") {
   char err[256];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
@@ -25,8 +26,8 @@ TEST_CASE("murmur2 placement agrees with librdkafka's murmur2 partitioner", "[ka
   for (int i = 0; i < 200; ++i) {
     std::string key = "key-" + std::to_string(i * 7919);
     for (int32_t n : {1, 2, 3, 7, 12, 64}) {
-      int32_t theirs = rd_kafka_msg_partitioner_murmur2(rkt, key.data(), key.size(), n,
-                                                        nullptr, nullptr);
+      int32_t theirs = rd_kafka_msg_partitioner_murmur2(
+          rkt, key.data(), key.size(), n, nullptr, nullptr);
       INFO(key << " / " << n);
       CHECK(KafkaPartitionForKey(key, n) == PartitionId(theirs));
     }
@@ -35,9 +36,11 @@ TEST_CASE("murmur2 placement agrees with librdkafka's murmur2 partitioner", "[ka
   rd_kafka_destroy(rk);
 }
 
-TEST_CASE("a broker down: sends fail with kUnavailable, then recover without loss",
-          "[kafka][faults]") {
-  if (std::getenv("EVLOG_KAFKA_BOOTSTRAP") != nullptr) return;  // needs the mock
+TEST_CASE(
+    "a broker down: sends fail with kUnavailable, then recover without loss",
+    "[kafka][faults]") {
+  if (std::getenv("EVLOG_KAFKA_BOOTSTRAP") != nullptr)
+    return;  // needs the mock
   KafkaBackend b(/*timeout_ms=*/3000);
   std::string topic = Unique("down");
   REQUIRE(b.store->CreateTopic(topic, 1).ok());
@@ -64,14 +67,17 @@ TEST_CASE("a broker down: sends fail with kUnavailable, then recover without los
   auto consumer = b.store->NewConsumer(o);
   REQUIRE((*consumer)->Assign({{topic, PartitionId(0)}}).ok());
   std::vector<Got> got;
-  PollUntil(**consumer, [&] { return !got.empty() && got.back().value == "after"; }, &got);
+  PollUntil(
+      **consumer, [&] { return !got.empty() && got.back().value == "after"; },
+      &got);
   CHECK(got.front().value == "before");
   CHECK(got.back().offset == after->offset.value());
 }
 
 TEST_CASE("request errors on Produce are retried without loss or duplicates",
           "[kafka][faults]") {
-  if (std::getenv("EVLOG_KAFKA_BOOTSTRAP") != nullptr) return;  // needs the mock
+  if (std::getenv("EVLOG_KAFKA_BOOTSTRAP") != nullptr)
+    return;  // needs the mock
   KafkaBackend b;
   std::string topic = Unique("reqerr");
   REQUIRE(b.store->CreateTopic(topic, 1).ok());
@@ -99,7 +105,8 @@ TEST_CASE("request errors on Produce are retried without loss or duplicates",
   for (int i = 0; i < 5; ++i) CHECK(got[i].value == std::to_string(i));
 }
 
-TEST_CASE("OpenStore fails with kUnavailable when no broker answers", "[kafka][faults]") {
+TEST_CASE("OpenStore fails with kUnavailable when no broker answers",
+          "[kafka][faults]") {
   kafka::KafkaStoreOptions o;
   o.bootstrap_servers = "127.0.0.1:1";  // nothing listens on port 1
   o.timeout_ms = 1000;

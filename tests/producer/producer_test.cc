@@ -71,18 +71,19 @@ TEST_CASE("the murmur2 key hash is Kafka's", "[producer][murmur2]") {
     const char* key;
     int32_t murmur2;
   };
-  for (const Case& c : {Case{"21", -973932308}, Case{"foobar", -790332482},
-                        Case{"a-little-bit-long-string", -985981536},
-                        Case{"a-little-bit-longer-string", -1486304829},
-                        Case{"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8",
-                             -58897971},
-                        Case{"abc", 479470107}}) {
+  for (const Case& c :
+       {Case{"21", -973932308}, Case{"foobar", -790332482},
+        Case{"a-little-bit-long-string", -985981536},
+        Case{"a-little-bit-longer-string", -1486304829},
+        Case{"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971},
+        Case{"abc", 479470107}}) {
     INFO(c.key);
     CHECK(KafkaMurmur2(c.key) == c.murmur2);
     for (int32_t n : {1, 3, 7, 12, 100}) {
       uint32_t positive = static_cast<uint32_t>(c.murmur2) & 0x7fffffffu;
       CHECK(KafkaPartitionForKey(c.key, n) ==
-            PartitionId(static_cast<int32_t>(positive % static_cast<uint32_t>(n))));
+            PartitionId(
+                static_cast<int32_t>(positive % static_cast<uint32_t>(n))));
     }
   }
   CHECK(KafkaPartitionForKey("21", 7) == PartitionId(3));  // worked above

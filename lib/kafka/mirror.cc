@@ -144,6 +144,11 @@ absl::StatusOr<std::unique_ptr<Mirror>> Mirror::New(
 
 absl::StatusOr<int64_t> Mirror::RunOnce() {
   State& st = *state_;
+  // A read-only embedded source (e.g. `evlog mirror` beside the owning
+  // application) picks up what its owner wrote; other stores are current.
+  if (absl::Status r = st.source->Refresh();
+      !r.ok() && !absl::IsUnimplemented(r))
+    return r;
   std::vector<TopicPartition> all;
   for (const auto& [tp, p] : st.partitions) all.push_back(tp);
   auto ends = st.reader->EndOffsets(all);

@@ -60,6 +60,14 @@ const std::vector<Command>& Commands() {
       {{"verify"}, {{"repair", false}}, RunVerify,
        "[--repair]   check every file; --repair lets recovery fix what it can"},
       {{"stats"}, {}, RunStats, "records, bytes and segments per partition"},
+#ifdef EVLOG_CLI_WITH_KAFKA
+      {{"mirror"},
+       {{"bootstrap", true}, {"topic", true}, {"from-kafka", false}, {"source-id", true},
+        {"once", false}, {"status", false}},
+       RunMirror,
+       "--bootstrap H:P --topic T [--topic T2 ...] [--from-kafka] [--source-id ID]\n"
+       "        [--once|--status]   copy topics to Kafka (or back) and report the lag"},
+#endif
   };
   return kCommands;
 }

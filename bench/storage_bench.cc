@@ -42,9 +42,11 @@ uint64_t DiskBytes(const std::string& dir) {
   uint64_t total = 0;
   std::error_code ec;
   for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+       it != std::filesystem::recursive_directory_iterator();
+       it.increment(ec)) {
     struct stat st;
-    if (::lstat(it->path().c_str(), &st) == 0) total += uint64_t(st.st_blocks) * 512;
+    if (::lstat(it->path().c_str(), &st) == 0)
+      total += uint64_t(st.st_blocks) * 512;
   }
   return total;
 }
@@ -115,7 +117,11 @@ void BM_CreateTopic(benchmark::State& state) {
   state.counters["partitions"] = n;
   state.counters["disk_bytes_per_partition"] = static_cast<double>(disk) / n;
 }
-BENCHMARK(BM_CreateTopic)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CreateTopic)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_OpenEmpty(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
@@ -160,9 +166,16 @@ void BM_OpenEmpty(benchmark::State& state) {
   state.counters["fds"] = static_cast<double>(fds);
 }
 BENCHMARK(BM_OpenEmpty)
-    ->Args({1, 0})->Args({100, 0})->Args({1000, 0})->Args({10000, 0})
-    ->Args({1, 1})->Args({100, 1})->Args({1000, 1})
-    ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+    ->Args({1, 0})
+    ->Args({100, 0})
+    ->Args({1000, 0})
+    ->Args({10000, 0})
+    ->Args({1, 1})
+    ->Args({100, 1})
+    ->Args({1000, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
 
 // Fills one partition with `mib` MiB of 1 KiB records (kNone), then either
 // closes cleanly or, in a child process, appends 3 MiB more and SIGKILLs
@@ -180,9 +193,12 @@ void BM_OpenFull(benchmark::State& state) {
     (*store)->CreateTopic("t", 1).IgnoreError();
     auto producer = (*store)->NewProducer();
     if (!producer.ok()) return false;
-    std::vector<Record> batch(1000, Record{.key = std::nullopt, .value = value});
+    std::vector<Record> batch(1000,
+                              Record{.key = std::nullopt, .value = value});
     for (int64_t done = 0; done < bytes; done += 1000 * 1024) {
-      if (!(*producer)->SendBatch("t", batch, {.partition = PartitionId(0)}).ok())
+      if (!(*producer)
+               ->SendBatch("t", batch, {.partition = PartitionId(0)})
+               .ok())
         return false;
     }
     if (killed) ::raise(SIGKILL);
@@ -224,14 +240,20 @@ void BM_OpenFull(benchmark::State& state) {
   state.counters["bytes_rescanned"] = static_cast<double>(scanned);
 }
 BENCHMARK(BM_OpenFull)
-    ->Args({4, 0})->Args({4096, 0})->Args({4, 1})->Args({4096, 1})
-    ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+    ->Args({4, 0})
+    ->Args({4096, 0})
+    ->Args({4, 1})
+    ->Args({4096, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
 
 std::string JsonEvent(uint64_t i) {
   char buf[320];
   int n = std::snprintf(
       buf, sizeof(buf),
-      "{\"type\":\"order_created\",\"order_id\":%llu,\"customer\":\"customer-%llu\","
+      "{\"type\":\"order_created\",\"order_id\":%llu,\"customer\":\"customer-%"
+      "llu\","
       "\"items\":[{\"sku\":\"sku-%llu\",\"qty\":%llu,\"price_cents\":%llu}],"
       "\"currency\":\"EUR\",\"status\":\"pending\",\"source\":\"web\","
       "\"ts\":\"2026-12-02T00:%02llu:%02lluZ\"}",
@@ -267,7 +289,8 @@ void BM_Codec(benchmark::State& state) {
     std::vector<Record> recs(static_cast<size_t>(batch));
     auto append_all = [&] {
       for (size_t i = 0; i < values.size(); i += batch) {
-        for (int j = 0; j < batch; ++j) recs[j] = Record{.value = values[i + j]};
+        for (int j = 0; j < batch; ++j)
+          recs[j] = Record{.value = values[i + j]};
         if (!(*log)->Append(recs).ok()) return false;
       }
       return true;
@@ -299,7 +322,8 @@ void BM_Codec(benchmark::State& state) {
 BENCHMARK(BM_Codec)
     ->ArgsProduct({{0, 1, 2}, {100, 1000}, {0, 1}})
     ->ArgNames({"codec", "batch", "read"})
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace evlog::bench

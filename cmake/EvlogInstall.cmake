@@ -37,3 +37,16 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/evlog.pc.in
                ${PROJECT_BINARY_DIR}/evlog.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/evlog.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The Kafka backend, when built: libevlog_kafka.a, the exported target
+# evlog::kafka (its own export file, loaded by evlogConfig.cmake when
+# present) and evlog-kafka.pc.
+if(EVLOG_KAFKA_BUILT)
+  install(TARGETS evlog_kafka EXPORT evlogKafkaTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(EXPORT evlogKafkaTargets NAMESPACE evlog:: DESTINATION ${EVLOG_CMAKE_DIR})
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/evlog-kafka.pc.in
+                 ${PROJECT_BINARY_DIR}/evlog-kafka.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/evlog-kafka.pc
+          DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()

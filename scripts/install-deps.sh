@@ -7,7 +7,9 @@ pkgs=(build-essential cmake ninja-build pkg-config git
       liblmdb-dev libsqlite3-dev libboost-dev clang libclang-rt-14-dev
       clang-format-14
       # for the evlog command-line tool only (tools/), not the library:
-      libcli11-dev nlohmann-json3-dev)
+      libcli11-dev nlohmann-json3-dev
+      # for the Kafka backend only (lib/kafka, evlog::kafka):
+      librdkafka-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

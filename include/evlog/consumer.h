@@ -249,6 +249,7 @@ class PollResult {
 
  private:
   friend class ConsumerImpl;
+  friend class PollResultFiller;  // for other backends (lib/consumer)
   std::vector<ConsumerRecord> records_;
   // Segments and logs the views point into (type-erased shared_ptrs).
   std::vector<std::shared_ptr<const void>> keep_alive_;

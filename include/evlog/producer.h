@@ -53,13 +53,15 @@
 //     producer must not be destroyed from one of its callbacks.
 //
 // Partition choice, in order: SendOptions::partition if set; else the
-// ProducerOptions::partitioner if set; else, for a record with a key,
-// XXH3-64(key bytes, seed 0) modulo the partition count (stable across runs
-// and versions: the same key always lands in the same partition while the
-// count is unchanged); else a sticky spread: records without a key sent by
-// one thread go to one partition for `sticky_records` of that thread's
-// sends, then to the next (each thread keeps its own count and starts at
-// its own partition, so concurrent senders spread over the partitions).
+// ProducerOptions::partitioner if set; else, for a record with a key, the
+// ProducerOptions::key_hash of the key modulo the partition count (default
+// XXH3-64(key bytes, seed 0); KeyHash::kMurmur2 is Kafka's Java client's
+// placement. Stable across runs, versions and backends: the same key always
+// lands in the same partition while the count is unchanged); else a sticky
+// spread: records without a key sent by one thread go to one partition for
+// `sticky_records` of that thread's sends, then to the next (each thread keeps
+// its own count and starts at its own partition, so concurrent senders spread
+// over the partitions).
 //
 // Thread safety: thread-safe; any number of threads may send through one
 // producer at once, to the same or different partitions.
@@ -92,9 +94,23 @@ using Partitioner = std::function<PartitionId(
     std::string_view topic, std::optional<std::string_view> key,
     int32_t num_partitions)>;
 
+// The hash that places a keyed record (see "Partition choice" above).
+enum class KeyHash {
+  // XXH3-64(key, seed 0) mod n (PartitionForKey). evlog's default.
+  kXxh3,
+  // toPositive(murmur2(key)) % n (KafkaPartitionForKey): where Kafka's Java
+  // client and librdkafka's murmur2 / murmur2_random partitioners put the
+  // key, so that records written by evlog and by those clients agree.
+  kMurmur2,
+};
+
 struct ProducerOptions {
   // Overrides the default key-hash/sticky choice when set.
   Partitioner partitioner{};
+  // The key hash when no partitioner is set. Default kXxh3 on every backend
+  // (the Kafka backend too: evlog/kafka.h), so that switching backends
+  // keeps each key's partition; choose kMurmur2 to agree with Java clients.
+  KeyHash key_hash = KeyHash::kXxh3;
   // Records without a key stick to one partition for this many sends before
   // moving to the next. Default 64. Must be >= 1.
   int32_t sticky_records = 64;
@@ -157,6 +173,10 @@ PartitionId PartitionForKey(std::string_view key, int32_t num_partitions);
 
 // The outcome of one asynchronous send, given to its callback.
 using SendCallback = std::function<void(const absl::StatusOr<SendResult>&)>;
+
+// KeyHash::kMurmur2's function: Kafka's toPositive(murmur2(key)) %
+// num_partitions, as the Java client's default partitioner computes it.
+PartitionId KafkaPartitionForKey(std::string_view key, int32_t num_partitions);
 
 class Producer {
  public:

@@ -9,10 +9,10 @@ namespace {
 
 const char* OpName(FaultEnv::Op op) {
   static constexpr const char* kNames[FaultEnv::kNumOps] = {
-      "NewWritableFile", "Append",       "Sync",       "Close",
-      "ReadFile",        "AllocateFile", "MapFile",    "RegionSync",
-      "GetFileSize",     "RemoveFile",   "RenameFile", "CreateDir",
-      "RemoveDir",       "ListDir",      "SyncDir",    "LockFile",
+      "NewWritableFile",    "Append",           "Sync",       "Close",
+      "ReadFile",           "AllocateFile",     "MapFile",    "RegionSync",
+      "GetFileSize",        "RemoveFile",       "RenameFile", "CreateDir",
+      "RemoveDir",          "ListDir",          "SyncDir",    "LockFile",
       "AllocateSparseFile", "ReserveFileRange", "SyncTree"};
   return kNames[static_cast<int>(op)];
 }
@@ -121,9 +121,9 @@ absl::Status FaultEnv::Check(Op op, absl::string_view path) {
     code = fail_code_;
   } else if (fail_op_[static_cast<int>(op)]) {
     code = absl::StatusCode::kInternal;
-  } else if (disk_full_ && (op == Op::kAllocateFile || op == Op::kAppend ||
-                            op == Op::kAllocateSparseFile ||
-                            op == Op::kReserveFileRange)) {
+  } else if (disk_full_ &&
+             (op == Op::kAllocateFile || op == Op::kAppend ||
+              op == Op::kAllocateSparseFile || op == Op::kReserveFileRange)) {
     code = absl::StatusCode::kResourceExhausted;
   }
   if (code == absl::StatusCode::kOk) return absl::OkStatus();

@@ -215,7 +215,8 @@ class PosixEnv final : public Env {
     if (fd < 0) return IoError("open", path, errno);
     absl::Status status = Reserve(fd, path, std::min(size, reserved_bytes));
     if (status.ok() && size > reserved_bytes &&
-        RetryOnEintr([&] { return ::ftruncate(fd, static_cast<off_t>(size)); }) != 0) {
+        RetryOnEintr(
+            [&] { return ::ftruncate(fd, static_cast<off_t>(size)); }) != 0) {
       status = IoError("ftruncate", path, errno);
     }
     for (size_t done = 0; status.ok() && done < head.size();) {
@@ -241,7 +242,8 @@ class PosixEnv final : public Env {
 
   absl::Status ReserveFileRange(const std::string& path, uint64_t offset,
                                 uint64_t length) override {
-    int fd = RetryOnEintr([&] { return ::open(path.c_str(), O_RDWR | O_CLOEXEC); });
+    int fd =
+        RetryOnEintr([&] { return ::open(path.c_str(), O_RDWR | O_CLOEXEC); });
     if (fd < 0) return IoError("open", path, errno);
     struct stat st;
     absl::Status status;
@@ -249,9 +251,9 @@ class PosixEnv final : public Env {
       status = IoError("fstat", path, errno);
     } else if (offset > static_cast<uint64_t>(st.st_size) ||
                length > static_cast<uint64_t>(st.st_size) - offset) {
-      status = absl::InvalidArgumentError(absl::StrCat(
-          "fallocate ", path, ": range [", offset, ", +", length,
-          ") is outside the ", st.st_size, "-byte file"));
+      status = absl::InvalidArgumentError(
+          absl::StrCat("fallocate ", path, ": range [", offset, ", +", length,
+                       ") is outside the ", st.st_size, "-byte file"));
     } else if (length > 0) {
       int r = RetryOnEintr([&] {
         return ::fallocate(fd, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
@@ -259,7 +261,8 @@ class PosixEnv final : public Env {
       });
       // A file system that cannot reserve (EOPNOTSUPP) keeps the hole: the
       // cost is that running out of space surfaces later (see AllocateFile).
-      if (r != 0 && errno != EOPNOTSUPP) status = IoError("fallocate", path, errno);
+      if (r != 0 && errno != EOPNOTSUPP)
+        status = IoError("fallocate", path, errno);
     }
     ::close(fd);
     return status;
@@ -355,8 +358,9 @@ class PosixEnv final : public Env {
   }
 
   absl::Status SyncTree(const std::string& path) override {
-    int fd = RetryOnEintr(
-        [&] { return ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
+    int fd = RetryOnEintr([&] {
+      return ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    });
     if (fd < 0) return IoError("open", path, errno);
     absl::Status status;
     if (::syncfs(fd) != 0) status = IoError("syncfs", path, errno);
@@ -436,9 +440,8 @@ class PosixEnv final : public Env {
       // The file system cannot reserve blocks. A sparse file of the right
       // size still reads as zeros; the cost is that running out of space
       // surfaces later, as SIGBUS on a store through the mapping.
-      if (RetryOnEintr([&] {
-            return ::ftruncate(fd, static_cast<off_t>(size));
-          }) != 0) {
+      if (RetryOnEintr(
+              [&] { return ::ftruncate(fd, static_cast<off_t>(size)); }) != 0) {
         return IoError("ftruncate", path, errno);
       }
     } else if (err != 0) {

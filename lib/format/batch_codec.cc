@@ -94,9 +94,9 @@ void Encode(Offset base, uint32_t count, uint32_t last_delta,
     std::string& scratch = Scratch();
     if (scratch.size() < records_bytes) scratch.resize(records_bytes);
     put(scratch.data());
-    size_t n = Compress(codec, o.compression_level, scratch.data(),
-                        records_bytes, payload,
-                        CompressBound(codec, records_bytes));
+    size_t n =
+        Compress(codec, o.compression_level, scratch.data(), records_bytes,
+                 payload, CompressBound(codec, records_bytes));
     if (n == 0 || n >= records_bytes) {
       codec = kCodecNone;
       std::memcpy(payload, scratch.data(), records_bytes);
@@ -174,19 +174,19 @@ EncodedFrame EncodeFrame(std::span<const Record> records, Offset base,
   out.max_timestamp = std::numeric_limits<int64_t>::min();
   const bool append_time = options.log_append_time;
   const uint32_t count = static_cast<uint32_t>(records.size());
-  Encode(base, count, count - 1, EncodedRecordsSize(records), options, dst,
-         out, [&](char* p) {
-                  for (size_t i = 0; i < records.size(); ++i) {
-                    const Record& r = records[i];
-                    int64_t ts = (append_time || r.timestamp_ms == kNoTimestamp)
-                                     ? now_ms
-                                     : r.timestamp_ms;
-                    if (i == 0) out.first_timestamp = ts;
-                    if (ts > out.max_timestamp) out.max_timestamp = ts;
-                    p = PutRecord(p, r, static_cast<uint32_t>(i), ts);
-                  }
-                  return p;
-                });
+  Encode(base, count, count - 1, EncodedRecordsSize(records), options, dst, out,
+         [&](char* p) {
+           for (size_t i = 0; i < records.size(); ++i) {
+             const Record& r = records[i];
+             int64_t ts = (append_time || r.timestamp_ms == kNoTimestamp)
+                              ? now_ms
+                              : r.timestamp_ms;
+             if (i == 0) out.first_timestamp = ts;
+             if (ts > out.max_timestamp) out.max_timestamp = ts;
+             p = PutRecord(p, r, static_cast<uint32_t>(i), ts);
+           }
+           return p;
+         });
   return out;
 }
 
@@ -206,13 +206,13 @@ EncodedFrame EncodeFrameWithOffsets(std::span<const Record> records,
   Encode(base, static_cast<uint32_t>(records.size()),
          static_cast<uint32_t>(offsets.back() - base),
          EncodedRecordsSize(records), options, dst, out, [&](char* p) {
-                  for (size_t i = 0; i < records.size(); ++i) {
-                    p = PutRecord(p, records[i],
-                                  static_cast<uint32_t>(offsets[i] - base),
-                                  records[i].timestamp_ms);
-                  }
-                  return p;
-                });
+           for (size_t i = 0; i < records.size(); ++i) {
+             p = PutRecord(p, records[i],
+                           static_cast<uint32_t>(offsets[i] - base),
+                           records[i].timestamp_ms);
+           }
+           return p;
+         });
   return out;
 }
 

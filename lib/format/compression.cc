@@ -37,7 +37,9 @@ constexpr size_t kLz4Max = static_cast<size_t>(LZ4_MAX_INPUT_SIZE);
 size_t CompressBound(uint16_t codec, size_t n) {
   switch (codec) {
     case kCodecLz4:
-      return n > kLz4Max ? 0 : static_cast<size_t>(LZ4_compressBound(static_cast<int>(n)));
+      return n > kLz4Max
+                 ? 0
+                 : static_cast<size_t>(LZ4_compressBound(static_cast<int>(n)));
     case kCodecZstd:
       return ZSTD_compressBound(n);
     default:
@@ -45,8 +47,8 @@ size_t CompressBound(uint16_t codec, size_t n) {
   }
 }
 
-size_t Compress(uint16_t codec, int level, const char* src, size_t n,
-                char* dst, size_t capacity) {
+size_t Compress(uint16_t codec, int level, const char* src, size_t n, char* dst,
+                size_t capacity) {
   if (codec == kCodecLz4) {
     if (n > kLz4Max) return 0;
     int cap = capacity > static_cast<size_t>(std::numeric_limits<int>::max())

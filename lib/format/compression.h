@@ -22,8 +22,8 @@ size_t CompressBound(uint16_t codec, size_t n);
 // Compresses src[0, n) into dst[0, capacity) with `codec` (kCodecLz4 or
 // kCodecZstd; `level` applies to zstd, 0 = its default). Returns the bytes
 // written, or 0 if the codec failed or the output did not fit.
-size_t Compress(uint16_t codec, int level, const char* src, size_t n,
-                char* dst, size_t capacity);
+size_t Compress(uint16_t codec, int level, const char* src, size_t n, char* dst,
+                size_t capacity);
 
 // Decompresses src[0, src_n) into exactly dst[0, n). False if the input is
 // not a valid block/frame of `codec` or does not decompress to exactly `n`

@@ -71,7 +71,7 @@ class LogReader {
   Offset next_;
   std::shared_ptr<Segment> seg_;
   std::shared_ptr<const void> memory_;  // see frame_memory()
-  size_t pos_ = 0;       // next frame position in seg_
+  size_t pos_ = 0;                      // next frame position in seg_
   bool walked_ = false;  // pos_ reached by walking validated frames
   bool in_frame_ = false;
   format::FrameInfo frame_;

@@ -16,9 +16,12 @@ namespace {
 
 uint16_t CodecOf(Compression c) {
   switch (c) {
-    case Compression::kLz4: return format::kCodecLz4;
-    case Compression::kZstd: return format::kCodecZstd;
-    case Compression::kNone: break;
+    case Compression::kLz4:
+      return format::kCodecLz4;
+    case Compression::kZstd:
+      return format::kCodecZstd;
+    case Compression::kNone:
+      break;
   }
   return format::kCodecNone;
 }
@@ -175,8 +178,8 @@ absl::StatusOr<AppendResult> PartitionLog::Append(
                now - active_->created_ms() >= config_.segment_ms) {
       if (absl::Status s = RollLocked(); !s.ok()) return s;
     }
-    auto appended = active_->Append(env_, records, end, now, options,
-                                    frame_size);
+    auto appended =
+        active_->Append(env_, records, end, now, options, frame_size);
     if (!appended.ok()) return appended.status();  // disk full: nothing written
     const format::EncodedFrame& enc = *appended;
     const uint32_t count = static_cast<uint32_t>(records.size());
@@ -225,9 +228,9 @@ absl::Status PartitionLog::RollLocked() {
         dir_, "/",
         format::SegmentFileName(end_offset(), format::kSegmentSuffix));
     if (absl::Status s = env_->RenameFile(spare->path, path); !s.ok()) return s;
-    next = Segment::Adopt(std::move(path), std::move(spare->region),
-                          end_offset(), now, config_.index_interval_bytes,
-                          spare->reserved);
+    next =
+        Segment::Adopt(std::move(path), std::move(spare->region), end_offset(),
+                       now, config_.index_interval_bytes, spare->reserved);
     active_cold_ = false;
   } else {
     auto created =
@@ -489,9 +492,9 @@ absl::StatusOr<Offset> PartitionLog::OffsetForTimestamp(int64_t ts) const {
       std::string decompressed;
       if (format::DecodeRecords(&frame, &decompressed, &why) !=
           format::FrameStatus::kOk) {
-        return absl::DataLossError(absl::StrCat(
-            seg->path(), ": corrupt frame at position ", pos - frame.frame_size,
-            ": ", why));
+        return absl::DataLossError(
+            absl::StrCat(seg->path(), ": corrupt frame at position ",
+                         pos - frame.frame_size, ": ", why));
       }
       format::RecordIterator it(frame);
       RecordView r;
@@ -632,7 +635,8 @@ absl::Status PartitionLog::ReplaceSegment(Offset base) {
         ": compacted segment is invalid or does not end at offset ",
         old->next_offset().value(), " (", scan.why, ")")));
   }
-  seg->WriteIndex(env_, /*sealed=*/true).IgnoreError();  // derived data: a rescan if lost
+  seg->WriteIndex(env_, /*sealed=*/true)
+      .IgnoreError();  // derived data: a rescan if lost
   if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return Fail(s);
   // 5. The swap.
   {

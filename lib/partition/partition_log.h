@@ -295,7 +295,7 @@ class PartitionLog {
   TopicConfig config_;
   const bool read_only_;
   uint32_t epoch_;  // set before the log is shared; 0 when read-only
-  bool defer_create_sync_ = false;  // set before Recover
+  bool defer_create_sync_ = false;      // set before Recover
   format::FrameOptions frame_options_;  // from config_ and epoch_
 
   std::atomic<int64_t> start_{0};

@@ -1,78 +1,20 @@
 #include "producer/producer_impl.h"
 
-#include <functional>
-#include <thread>
-
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "format/batch_codec.h"
 #include "format/coding.h"
-#include "topic/topic_registry.h"
+#include "producer/partitioner.h"
 #include "topic/topic.h"
+#include "topic/topic_registry.h"
 
 namespace evlog {
-
-PartitionId PartitionForKey(std::string_view key, int32_t num_partitions) {
-  // Part of the contract (pinned by a test): changing it would move keys.
-  uint64_t h = format::Checksum(key.data(), key.size());
-  return PartitionId(
-      static_cast<int32_t>(h % static_cast<uint64_t>(num_partitions)));
-}
 
 absl::StatusOr<PartitionId> ProducerImpl::Choose(
     Topic& topic, std::span<const Record> records,
     const SendOptions& options) const {
-  int32_t n = topic.partition_count();
-  // One partition and the default choice: every key maps to it.
-  if (n == 1 && !options.partition && !options_.partitioner) {
-    return PartitionId(0);
-  }
-  if (options.partition) {
-    if (options.partition->value() < 0 || options.partition->value() >= n) {
-      return absl::OutOfRangeError(
-          absl::StrCat("partition ", options.partition->value(),
-                       " is out of range for topic ", topic.name(), " (", n,
-                       " partitions)"));
-    }
-    return *options.partition;
-  }
-  std::optional<PartitionId> chosen;
-  for (const Record& r : records) {
-    if (!r.key && !options_.partitioner) continue;
-    PartitionId p = options_.partitioner
-                        ? options_.partitioner(topic.name(), r.key, n)
-                        : PartitionForKey(*r.key, n);
-    if (p.value() < 0 || p.value() >= n) {
-      return absl::OutOfRangeError(absl::StrCat(
-          "the partitioner chose partition ", p.value(), " of topic ",
-          topic.name(), ", which has ", n, " partitions"));
-    }
-    if (chosen && *chosen != p) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the records of a batch map to partitions ", chosen->value(), " and ",
-          p.value(), " of topic ", topic.name(),
-          "; a batch goes to one partition: set SendOptions::partition"));
-    }
-    chosen = p;
-  }
-  if (chosen) return *chosen;
-  if (n == 1) return PartitionId(0);  // a partitioner that saw no record
-  // Sticky spread for records without a key, per sending thread: threads
-  // share no counter, and start at different partitions so that
-  // concurrent senders do not queue on one partition's lock.
-  // Keyed by the topic's process-unique serial: a new topic at a freed
-  // topic's address starts its own count.
-  thread_local absl::flat_hash_map<uint64_t, uint64_t> sends;
-  auto [it, fresh] = sends.try_emplace(topic.serial(), 0);
-  if (fresh) {
-    it->second = std::hash<std::thread::id>()(std::this_thread::get_id()) %
-                 1024 * static_cast<uint64_t>(options_.sticky_records);
-  }
-  uint64_t ticket = it->second++;
-  return PartitionId(static_cast<int32_t>(
-      (ticket / static_cast<uint64_t>(options_.sticky_records)) %
-      static_cast<uint64_t>(n)));
+  return ChoosePartition(options_, topic.name(), topic.serial(),
+                         topic.partition_count(), records, options);
 }
 
 absl::Status ProducerImpl::AppendTo(Topic& topic,

@@ -1,8 +1,9 @@
 // producer/producer_impl.h: the implementation of evlog::Producer.
 //
 // A send finds the topic under the store's reader lock, chooses the
-// partition (producer/partitioner.h) and appends to that partition's log; the
-// only exclusive lock on the path is the partition's own append mutex.
+// partition (ChoosePartition in producer/partitioner.h, the rule every
+// backend shares) and appends to that partition's log; the only exclusive
+// lock on the path is the partition's own append mutex.
 // SendAsync chooses the partition the same way, then queues a copy of the
 // record for the sender thread (producer/async_sender.h), created by the
 // first SendAsync.

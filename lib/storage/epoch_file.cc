@@ -40,9 +40,10 @@ absl::StatusOr<uint32_t> BumpEpoch(Env* env, const std::string& dir,
   const std::string path = absl::StrCat(dir, "/", format::kEpochFileName);
   uint32_t epoch = 0;
   if (!env->FileExists(path) && must_exist) {
-    return absl::DataLossError(absl::StrCat(
-        path, " is missing, but the directory holds data written under "
-              "earlier epochs (FORMAT.md, \"Writer epochs\")"));
+    return absl::DataLossError(
+        absl::StrCat(path,
+                     " is missing, but the directory holds data written under "
+                     "earlier epochs (FORMAT.md, \"Writer epochs\")"));
   }
   if (env->FileExists(path)) {
     auto bytes = env->ReadFile(path);

@@ -23,7 +23,8 @@ std::string EncodeIndexFile(const IndexFileContents& c) {
   Store<int64_t>(p + format::kIdxNextOffset, c.next_offset.value());
   Store<uint64_t>(p + format::kIdxEndPosition, c.end_position);
   Store<int64_t>(p + format::kIdxMaxTimestamp, c.max_timestamp);
-  Store<uint32_t>(p + format::kIdxFlags, c.sealed ? format::kIndexFlagSealed : 0);
+  Store<uint32_t>(p + format::kIdxFlags,
+                  c.sealed ? format::kIndexFlagSealed : 0);
   char* e = p + kIndexFileHeaderSize;
   for (const IndexEntry& entry : c.entries) {
     Store<uint32_t>(e, entry.relative_offset);

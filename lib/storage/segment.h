@@ -169,8 +169,8 @@ class Segment {
   // have been written by this log and is corrupt.
   // The scan stops (clean) at `limit` if it gets there: a sealed segment's
   // data ends where its index says, whatever stale bytes follow.
-  ScanResult Scan(size_t from, Offset expected,
-                  uint32_t max_epoch = UINT32_MAX, size_t limit = SIZE_MAX);
+  ScanResult Scan(size_t from, Offset expected, uint32_t max_epoch = UINT32_MAX,
+                  size_t limit = SIZE_MAX);
   // Forgets the published state and index (before a rescan from the start).
   void ResetToHeader();
 
@@ -203,10 +203,9 @@ class Segment {
 
  private:
   Segment(std::string path, std::unique_ptr<MappedRegion> region, Offset base,
-          int64_t created_ms, uint32_t index_interval_bytes,
-          uint64_t reserved);
-  absl::Status WriteIndexFile(Env* env, size_t end_position,
-                              Offset next_offset, bool sealed) const;
+          int64_t created_ms, uint32_t index_interval_bytes, uint64_t reserved);
+  absl::Status WriteIndexFile(Env* env, size_t end_position, Offset next_offset,
+                              bool sealed) const;
   // Publishes the frame at end_position() (written or validated).
   void Publish(const format::FrameInfo& frame);
 

@@ -47,14 +47,17 @@ absl::StatusOr<StoreMeta> DecodeStoreMeta(const std::string& text) {
   std::vector<absl::string_view> lines = absl::StrSplit(
       absl::string_view(text).substr(0, pos), '\n', absl::SkipEmpty());
   StoreMeta meta;
-  if (lines.empty() || !absl::StartsWith(lines[0], absl::StrCat(kStoreMetaMagic, " "))) {
+  if (lines.empty() ||
+      !absl::StartsWith(lines[0], absl::StrCat(kStoreMetaMagic, " "))) {
     return bad(1, "not an evlog store META");
   }
   if (lines[0] != absl::StrCat(kStoreMetaMagic, " ", kStoreMetaVersion)) {
     // A valid META of another format version: not corruption.
     return absl::FailedPreconditionError(absl::StrCat(
-        "store META is '", lines[0], "': this evlog reads and writes only "
-        "store format version ", kStoreMetaVersion,
+        "store META is '", lines[0],
+        "': this evlog reads and writes only "
+        "store format version ",
+        kStoreMetaVersion,
         " (there is no conversion; recreate the store or read it with the "
         "evlog that wrote it)"));
   }

@@ -37,9 +37,12 @@ std::string CleanupName(CleanupPolicy p) {
 
 std::string CompressionName(Compression c) {
   switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kLz4: return "lz4";
-    case Compression::kZstd: return "zstd";
+    case Compression::kNone:
+      return "none";
+    case Compression::kLz4:
+      return "lz4";
+    case Compression::kZstd:
+      return "zstd";
   }
   return "none";
 }
@@ -155,10 +158,14 @@ absl::Status SetTopicConfigField(TopicConfig* c, std::string_view key,
     return absl::OkStatus();
   }
   if (k == "compression" || k == "compression_type") {
-    if (value == "none" || value == "uncompressed") c->compression = Compression::kNone;
-    else if (value == "lz4") c->compression = Compression::kLz4;
-    else if (value == "zstd") c->compression = Compression::kZstd;
-    else return Bad(key, value);
+    if (value == "none" || value == "uncompressed")
+      c->compression = Compression::kNone;
+    else if (value == "lz4")
+      c->compression = Compression::kLz4;
+    else if (value == "zstd")
+      c->compression = Compression::kZstd;
+    else
+      return Bad(key, value);
     return absl::OkStatus();
   }
   if (k == "compression_level" || k == "compression_zstd_level") {

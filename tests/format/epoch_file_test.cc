@@ -103,11 +103,13 @@ TEST_CASE("BumpEpoch: 1, 2, 3 ... durably, refusing a damaged file",
   }
   SECTION("an empty EPOCH is kDataLoss, not epoch 0") {
     WriteFile(&env, "/d/EPOCH", "");
-    CHECK(absl::IsDataLoss(BumpEpoch(&env, "/d", /*must_exist=*/false).status()));
+    CHECK(
+        absl::IsDataLoss(BumpEpoch(&env, "/d", /*must_exist=*/false).status()));
   }
   SECTION("a missing EPOCH where one must exist is kDataLoss") {
     REQUIRE(env.RemoveFile("/d/EPOCH").ok());
-    CHECK(absl::IsDataLoss(BumpEpoch(&env, "/d", /*must_exist=*/true).status()));
+    CHECK(
+        absl::IsDataLoss(BumpEpoch(&env, "/d", /*must_exist=*/true).status()));
     CHECK_FALSE(env.FileExists("/d/EPOCH"));
   }
   SECTION("the last epoch is 2^32 - 1, then kResourceExhausted") {

@@ -2,9 +2,8 @@
 // a full disk at every capacity step, index checkpoints of the active
 // segment, and crashes at every sync point of both.
 
-#include <string>
-
 #include <catch2/catch.hpp>
+#include <string>
 
 #include "env/mem_env.h"
 #include "format/format.h"
@@ -96,8 +95,8 @@ TEST_CASE("a full disk fails the append that needs a new chunk, at every step",
       CHECK(all->size() == static_cast<size_t>(acked));
     }
     // A power loss now keeps every acknowledged record.
-    auto image = env.CrashImage({.kind = CrashOptions::kPowerLoss,
-                                 .seed = chunks});
+    auto image =
+        env.CrashImage({.kind = CrashOptions::kPowerLoss, .seed = chunks});
     image->SetCapacityBytes(~uint64_t{0});
     {
       auto reopened = MustOpen(image.get(), c);
@@ -155,7 +154,8 @@ TEST_CASE("the active segment's index is checkpointed as it grows",
   }
 }
 
-TEST_CASE("kNone topics are checkpointed by maintenance", "[partition][space]") {
+TEST_CASE("kNone topics are checkpointed by maintenance",
+          "[partition][space]") {
   FakeClock clock;
   MemEnv env(&clock);
   REQUIRE(env.CreateDir(kDir).ok());

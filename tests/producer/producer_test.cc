@@ -12,6 +12,7 @@
 #include "env/mem_env.h"
 #include "evlog/store.h"
 #include "partition/log_reader.h"
+#include "producer/partitioner.h"
 #include "producer/producer_test_util.h"
 #include "store/store_impl.h"
 
@@ -52,6 +53,49 @@ TEST_CASE("the key hash is pinned across versions", "[producer]") {
        {Case{"user-42", 12, 5}, Case{"order-17", 3, 0}, Case{"k", 100, 93}}) {
     INFO(c.key << " / " << c.n);
     CHECK(PartitionForKey(c.key, c.n) == PartitionId(c.expect));
+  }
+}
+
+TEST_CASE("the murmur2 key hash is Kafka's", "[producer][murmur2]") {
+  // Expected values are Kafka's own test vectors for Utils.murmur2 (Java
+  // int results), which the Java client's default partitioner turns into
+  // toPositive(h) % n with toPositive(h) = h & 0x7fffffff. E.g. "21" ->
+  // -973932308 = 0xc5f2c6ec; & 0x7fffffff = 0x45f2c6ec = 1173551340;
+  // % 7 = 1173551340 - 7 * 167650191 = 3.
+  struct Case {
+    const char* key;
+    int32_t murmur2;
+  };
+  for (const Case& c :
+       {Case{"21", -973932308}, Case{"foobar", -790332482},
+        Case{"a-little-bit-long-string", -985981536},
+        Case{"a-little-bit-longer-string", -1486304829},
+        Case{"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971},
+        Case{"abc", 479470107}}) {
+    INFO(c.key);
+    CHECK(KafkaMurmur2(c.key) == c.murmur2);
+    for (int32_t n : {1, 3, 7, 12, 100}) {
+      uint32_t positive = static_cast<uint32_t>(c.murmur2) & 0x7fffffffu;
+      CHECK(KafkaPartitionForKey(c.key, n) ==
+            PartitionId(
+                static_cast<int32_t>(positive % static_cast<uint32_t>(n))));
+    }
+  }
+  CHECK(KafkaPartitionForKey("21", 7) == PartitionId(3));  // worked above
+}
+
+TEST_CASE("ProducerOptions::key_hash kMurmur2 places keys as Kafka does",
+          "[producer][murmur2]") {
+  Fixture f(6);
+  ProducerOptions o;
+  o.key_hash = KeyHash::kMurmur2;
+  auto p = f.store->NewProducer(o);
+  REQUIRE(p.ok());
+  for (int i = 0; i < 50; ++i) {
+    std::string key = "key-" + std::to_string(i);
+    auto sent = (*p)->Send("t", {.key = key, .value = "v"});
+    REQUIRE(sent.ok());
+    CHECK(sent->partition == KafkaPartitionForKey(key, 6));
   }
 }
 

@@ -2,11 +2,10 @@
 // that outlive the poll's batch buffers), reopen, compaction, corruption of
 // a compressed batch on disk, and the config's validation.
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "consumer/consumer_test_util.h"
 #include "format/batch_codec.h"
@@ -20,11 +19,12 @@ using testing::StoreFixture;
 
 // JSON-like events of ~250 bytes: they compress several times.
 std::string Event(int i) {
-  return "{\"type\":\"order_created\",\"order_id\":" + std::to_string(100000 + i) +
-         ",\"customer\":\"customer-" + std::to_string(i % 97) +
-         "\",\"items\":[{\"sku\":\"sku-" + std::to_string(i % 13) +
-         "\",\"qty\":" + std::to_string(i % 5 + 1) +
-         "}],\"currency\":\"EUR\",\"total_cents\":" + std::to_string(i * 37 % 10000) +
+  return "{\"type\":\"order_created\",\"order_id\":" +
+         std::to_string(100000 + i) + ",\"customer\":\"customer-" +
+         std::to_string(i % 97) + "\",\"items\":[{\"sku\":\"sku-" +
+         std::to_string(i % 13) + "\",\"qty\":" + std::to_string(i % 5 + 1) +
+         "}],\"currency\":\"EUR\",\"total_cents\":" +
+         std::to_string(i * 37 % 10000) +
          ",\"status\":\"pending\",\"source\":\"web\"}";
 }
 
@@ -46,9 +46,12 @@ void SendEvents(Producer* p, const std::string& topic, int batches,
       names.push_back("h" + std::to_string(i % 3));
     }
     std::vector<HeaderView> headers;
-    for (int i = 0; i < per_batch; ++i) headers.push_back({names[i], values[i].substr(0, 4)});
+    for (int i = 0; i < per_batch; ++i)
+      headers.push_back({names[i], values[i].substr(0, 4)});
     std::vector<std::string> key_storage;
-    for (int i = 0; i < per_batch; ++i) key_storage.push_back("key-" + std::to_string((b * per_batch + i) % keys));
+    for (int i = 0; i < per_batch; ++i)
+      key_storage.push_back("key-" +
+                            std::to_string((b * per_batch + i) % keys));
     std::vector<Record> records;
     for (int i = 0; i < per_batch; ++i) {
       Record r;
@@ -73,7 +76,8 @@ ConsumerOptions Earliest() {
 TEST_CASE("compressed topics round-trip every field and shrink on disk",
           "[compression][store]") {
   std::map<Compression, uint64_t> bytes_of;
-  for (Compression codec : {Compression::kNone, Compression::kLz4, Compression::kZstd}) {
+  for (Compression codec :
+       {Compression::kNone, Compression::kLz4, Compression::kZstd}) {
     CAPTURE(static_cast<int>(codec));
     StoreFixture f;
     REQUIRE(f.store->CreateTopic("t", 1, WithCodec(codec)).ok());
@@ -100,8 +104,10 @@ TEST_CASE("compressed topics round-trip every field and shrink on disk",
         for (size_t j = 0; j < r.size(); ++j, ++i) {
           const RecordView& v = r[j].record;
           CHECK(v.offset() == Offset(i));
-          CHECK(v.value() == std::optional<std::string_view>(Event(static_cast<int>(i))));
-          CHECK(v.key() == std::optional<std::string_view>("key-" + std::to_string(i % 1000)));
+          CHECK(v.value() ==
+                std::optional<std::string_view>(Event(static_cast<int>(i))));
+          CHECK(v.key() == std::optional<std::string_view>(
+                               "key-" + std::to_string(i % 1000)));
           std::vector<HeaderView> h = v.headers();
           REQUIRE(h.size() == 1);
           CHECK(h[0].key == "h" + std::to_string(i % 50 % 3));
@@ -118,7 +124,8 @@ TEST_CASE("compressed topics round-trip every field and shrink on disk",
   CHECK(bytes_of[Compression::kZstd] * 3 < bytes_of[Compression::kNone]);
 }
 
-TEST_CASE("compaction works on compressed topics", "[compression][compaction]") {
+TEST_CASE("compaction works on compressed topics",
+          "[compression][compaction]") {
   for (Compression codec : {Compression::kLz4, Compression::kZstd}) {
     CAPTURE(static_cast<int>(codec));
     StoreFixture f;
@@ -149,7 +156,8 @@ TEST_CASE("compaction works on compressed topics", "[compression][compaction]") 
       total += r.size();
       for (size_t j = 0; j < r.size(); ++j) {
         const RecordView& v = r[j].record;
-        CHECK(v.value() == std::optional<std::string_view>(Event(static_cast<int>(v.offset().value()))));
+        CHECK(v.value() == std::optional<std::string_view>(
+                               Event(static_cast<int>(v.offset().value()))));
         seen[std::string(*v.key())] = v.offset().value();
       }
     }
@@ -158,8 +166,9 @@ TEST_CASE("compaction works on compressed topics", "[compression][compaction]") 
   }
 }
 
-TEST_CASE("a flipped bit in a compressed batch is kDataLoss, never a wrong record",
-          "[compression][store]") {
+TEST_CASE(
+    "a flipped bit in a compressed batch is kDataLoss, never a wrong record",
+    "[compression][store]") {
   StoreFixture f;
   REQUIRE(f.store->CreateTopic("t", 1, WithCodec(Compression::kZstd)).ok());
   SendEvents(f.producer.get(), "t", 3, 50);
@@ -186,7 +195,8 @@ TEST_CASE("a flipped bit in a compressed batch is kDataLoss, never a wrong recor
     error = c->Poll(std::chrono::milliseconds(0), &r);
     for (size_t j = 0; j < r.size(); ++j) {
       CHECK(r[j].record.value() ==
-            std::optional<std::string_view>(Event(static_cast<int>(r[j].record.offset().value()))));
+            std::optional<std::string_view>(
+                Event(static_cast<int>(r[j].record.offset().value()))));
     }
     good += r.size();
     if (error.ok() && r.size() == 0) break;
@@ -196,7 +206,8 @@ TEST_CASE("a flipped bit in a compressed batch is kDataLoss, never a wrong recor
   *p ^= 0x04;  // leave the store as it was for its close
 }
 
-TEST_CASE("compression config is validated and persisted", "[compression][store]") {
+TEST_CASE("compression config is validated and persisted",
+          "[compression][store]") {
   StoreFixture f;
   TopicConfig c;
   c.compression_level = 20;

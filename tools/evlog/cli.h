@@ -160,6 +160,8 @@ absl::Status RunGroups(const Args& args, Io& io);
 absl::Status RunGroupDescribe(const Args& args, Io& io);
 absl::Status RunGroupReset(const Args& args, Io& io);
 absl::Status RunGroupDelete(const Args& args, Io& io);
+// Only with the Kafka backend (EVLOG_CLI_WITH_KAFKA): mirror_command.cc.
+absl::Status RunMirror(const Args& args, Io& io);
 
 // Runs the command named by argv[0..] (argv excludes the program name) and
 // returns the process exit code, having printed any error to io.err.

@@ -133,6 +133,18 @@ const std::vector<Command>& Commands() {
        {},
        RunStats,
        "Records, bytes and segments per partition."},
+#ifdef EVLOG_CLI_WITH_KAFKA
+      {{"mirror"},
+       "",
+       {{"bootstrap", Kind::kValue, "Kafka bootstrap servers, host:port"},
+        {"topic", Kind::kValue, "a topic to mirror (repeatable)"},
+        {"from-kafka", Kind::kSwitch, "copy from Kafka into the store"},
+        {"source-id", Kind::kValue, "the source id in mirrored headers"},
+        {"once", Kind::kSwitch, "copy what is there, then exit"},
+        {"status", Kind::kSwitch, "print the lag and exit"}},
+       RunMirror,
+       "Copy topics to Kafka (or back) and report the lag."},
+#endif
   };
   return kCommands;
 }

@@ -187,7 +187,7 @@ void BM_OpenFull(benchmark::State& state) {
   ScratchDir dir("full");
   const std::string path = dir.path() + "/s";
   const std::string value(1000, 'x');
-  auto fill = [&](int64_t bytes) {
+  auto fill = [&](int64_t bytes, bool kill) {
     auto store = Store::Open(path, Quiet());
     if (!store.ok()) return false;
     (*store)->CreateTopic("t", 1).IgnoreError();
@@ -201,17 +201,17 @@ void BM_OpenFull(benchmark::State& state) {
                .ok())
         return false;
     }
-    if (killed) ::raise(SIGKILL);
+    if (kill) ::raise(SIGKILL);
     return true;
   };
-  if (!fill(mib << 20)) {
+  if (!fill(mib << 20, /*kill=*/false)) {
     state.SkipWithError("fill failed");
     return;
   }
   if (killed) {
     pid_t pid = ::fork();
     if (pid == 0) {
-      fill(3 << 20);
+      fill(3 << 20, /*kill=*/true);
       ::_exit(1);
     }
     int status = 0;

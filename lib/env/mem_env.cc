@@ -263,25 +263,8 @@ absl::StatusOr<std::string> MemEnv::ReadFile(const std::string& path) {
 }
 
 absl::Status MemEnv::AllocateFile(const std::string& path, uint64_t size) {
-  {
-    MutexLock lock(&mu_);
-    Dir* dir;
-    std::string name;
-    absl::Status status = FindParent("open", path, &dir, &name);
-    if (!status.ok()) return status;
-    if (dir->current.count(name) > 0) return IoError("open", path, EEXIST);
-    status = CheckCapacity("fallocate", path, size);
-    if (!status.ok()) return status;
-    auto inode = std::make_shared<Inode>();
-    inode->current->assign(size, '\0');
-    // It is fsynced before returning.
-    if (track_durability_) inode->durable = *inode->current;
-    inode->linked = true;
-    used_ += size;
-    dir->current[name] = Node{std::move(inode), nullptr};
-  }
-  SyncDone(path);
-  return absl::OkStatus();
+  // A sparse file reserved whole, fsynced.
+  return AllocateSparseFile(path, size, size, /*sync=*/true, /*head=*/{});
 }
 
 absl::Status MemEnv::AllocateSparseFile(const std::string& path, uint64_t size,

@@ -75,6 +75,19 @@ const char* Bytes(std::string_view s) {
   return s.data() != nullptr ? s.data() : "";
 }
 
+// The librdkafka headers of a record (null for none); produce takes them.
+rd_kafka_headers_t* MakeHeaders(std::span<const HeaderView> in) {
+  if (in.empty()) return nullptr;
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(in.size());
+  for (const HeaderView& h : in) {
+    rd_kafka_header_add(headers, Bytes(h.key),
+                        static_cast<ssize_t>(h.key.size()),
+                        h.value ? Bytes(*h.value) : nullptr,
+                        h.value ? static_cast<ssize_t>(h.value->size()) : 0);
+  }
+  return headers;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::New(
@@ -163,16 +176,7 @@ absl::StatusOr<BatchSendResult> KafkaProducer::SendBatch(
   rd_kafka_resp_err_t enqueue_error = RD_KAFKA_RESP_ERR_NO_ERROR;
   size_t enqueued = 0;
   for (const Record& r : records) {
-    rd_kafka_headers_t* headers = nullptr;
-    if (!r.headers.empty()) {
-      headers = rd_kafka_headers_new(r.headers.size());
-      for (const HeaderView& h : r.headers) {
-        rd_kafka_header_add(
-            headers, Bytes(h.key), static_cast<ssize_t>(h.key.size()),
-            h.value ? Bytes(*h.value) : nullptr,
-            h.value ? static_cast<ssize_t>(h.value->size()) : 0);
-      }
-    }
+    rd_kafka_headers_t* headers = MakeHeaders(r.headers);
     // Null pointers mean "no key" and "tombstone" to librdkafka.
     void* key = r.key ? const_cast<char*>(Bytes(*r.key)) : nullptr;
     size_t key_len = r.key ? r.key->size() : 0;
@@ -252,16 +256,7 @@ absl::Status KafkaProducer::SendAsync(std::string_view topic, const Record& r,
       options_, topic, reinterpret_cast<uintptr_t>(*info), n, {&r, 1}, options);
   if (!partition.ok()) return partition.status();
   const std::string topic_name(topic);
-  rd_kafka_headers_t* headers = nullptr;
-  if (!r.headers.empty()) {
-    headers = rd_kafka_headers_new(r.headers.size());
-    for (const HeaderView& h : r.headers) {
-      rd_kafka_header_add(headers, Bytes(h.key),
-                          static_cast<ssize_t>(h.key.size()),
-                          h.value ? Bytes(*h.value) : nullptr,
-                          h.value ? static_cast<ssize_t>(h.value->size()) : 0);
-    }
-  }
+  rd_kafka_headers_t* headers = MakeHeaders(r.headers);
   void* key = r.key ? const_cast<char*>(Bytes(*r.key)) : nullptr;
   const size_t key_len = r.key ? r.key->size() : 0;
   void* value = r.value ? const_cast<char*>(Bytes(*r.value)) : nullptr;

@@ -220,7 +220,8 @@ TEST_CASE("a stale frame exactly at the new end is recognised by its epoch",
   std::vector<size_t> starts;
   for (int i = 0; i < 10; ++i) {
     starts.push_back(log->Segments().back()->end_position());
-    Record r = KV("k" + std::to_string(i), "v", 1000 + i);
+    const std::string key = "k" + std::to_string(i);
+    Record r = KV(key, "v", 1000 + i);
     REQUIRE(log->Append({&r, 1}).ok());
   }
   std::string path = log->Segments().back()->path();
@@ -273,7 +274,8 @@ TEST_CASE("a rolled segment followed by a piece of a stale frame is complete",
   {
     auto log = MustOpen(&env, c);
     for (int i = 0; i < 6; ++i) {
-      Record r = KV("k" + std::to_string(i), std::string(400, 'a'));
+      const std::string key = "k" + std::to_string(i), value(400, 'a');
+      Record r = KV(key, value);
       REQUIRE(log->Append({&r, 1}).ok());
     }
     path = log->Segments().back()->path();
@@ -288,7 +290,8 @@ TEST_CASE("a rolled segment followed by a piece of a stale frame is complete",
     CHECK(log->end_offset() == Offset(6));
     // Fill up so that the log rolls, leaving stale bytes after segment 0.
     while (log->Segments().size() < 3) {
-      Record r = KV("n", std::string(300, 'b'));
+      const std::string value(300, 'b');
+      Record r = KV("n", value);
       REQUIRE(log->Append({&r, 1}).ok());
     }
   }

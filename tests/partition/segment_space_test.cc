@@ -77,7 +77,8 @@ TEST_CASE("a full disk fails the append that needs a new chunk, at every step",
     int64_t acked = 0;
     absl::Status failure;
     for (int i = 0; i < 200 && failure.ok(); ++i) {
-      Record r = KV("k" + std::to_string(i), value);
+      const std::string key = "k" + std::to_string(i);
+      Record r = KV(key, value);
       auto res = log->Append({&r, 1});
       if (res.ok()) {
         ++acked;

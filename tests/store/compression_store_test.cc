@@ -40,14 +40,17 @@ TopicConfig WithCodec(Compression codec) {
 void SendEvents(Producer* p, const std::string& topic, int batches,
                 int per_batch, int keys = 1000) {
   for (int b = 0; b < batches; ++b) {
-    std::vector<std::string> values, names;
+    std::vector<std::string> values, names, prefixes;
     for (int i = 0; i < per_batch; ++i) {
       values.push_back(Event(b * per_batch + i));
       names.push_back("h" + std::to_string(i % 3));
+      prefixes.push_back(values.back().substr(0, 4));
     }
+    // The header views point into `names` and `prefixes`, which outlive the
+    // send.
     std::vector<HeaderView> headers;
     for (int i = 0; i < per_batch; ++i)
-      headers.push_back({names[i], values[i].substr(0, 4)});
+      headers.push_back({names[i], prefixes[i]});
     std::vector<std::string> key_storage;
     for (int i = 0; i < per_batch; ++i)
       key_storage.push_back("key-" +

@@ -159,15 +159,7 @@ absl::StatusOr<BatchSendResult> KafkaProducer::SendBatch(
         "conditional append (SendOptions::expected_end_offset)",
         "Kafka's produce request has no end-offset condition");
   }
-  auto info = Topic(topic);
-  if (!info.ok()) return info.status();
-  int32_t n;
-  {
-    MutexLock lock(&mu_);
-    n = (*info)->partitions;
-  }
-  auto partition = ChoosePartition(
-      options_, topic, reinterpret_cast<uintptr_t>(*info), n, records, options);
+  auto partition = Choose(topic, records, options);
   if (!partition.ok()) return partition.status();
 
   const std::string topic_name(topic);
@@ -225,6 +217,20 @@ absl::StatusOr<BatchSendResult> KafkaProducer::SendBatch(
                          Offset(d.last_offset), d.max_timestamp};
 }
 
+absl::StatusOr<PartitionId> KafkaProducer::Choose(
+    std::string_view topic, std::span<const Record> records,
+    const SendOptions& options) {
+  auto info = Topic(topic);
+  if (!info.ok()) return info.status();
+  int32_t n;
+  {
+    MutexLock lock(&mu_);
+    n = (*info)->partitions;
+  }
+  return ChoosePartition(options_, topic, reinterpret_cast<uintptr_t>(*info), n,
+                         records, options);
+}
+
 absl::StatusOr<SendResult> KafkaProducer::Send(std::string_view topic,
                                                const Record& record,
                                                const SendOptions& options) {
@@ -245,15 +251,7 @@ absl::Status KafkaProducer::SendAsync(std::string_view topic, const Record& r,
     return absl::InvalidArgumentError(
         "SendOptions::expected_end_offset is not supported by SendAsync");
   }
-  auto info = Topic(topic);
-  if (!info.ok()) return info.status();
-  int32_t n;
-  {
-    MutexLock lock(&mu_);
-    n = (*info)->partitions;
-  }
-  auto partition = ChoosePartition(
-      options_, topic, reinterpret_cast<uintptr_t>(*info), n, {&r, 1}, options);
+  auto partition = Choose(topic, {&r, 1}, options);
   if (!partition.ok()) return partition.status();
   const std::string topic_name(topic);
   rd_kafka_headers_t* headers = MakeHeaders(r.headers);

@@ -61,6 +61,11 @@ class KafkaProducer final : public Producer {
                 const ProducerOptions& options);
   // The cached entry of `topic` (stable address: the sticky spread's key).
   absl::StatusOr<const TopicInfo*> Topic(std::string_view topic);
+  // The partition of `records` of `topic` (ChoosePartition on the cached
+  // partition count).
+  absl::StatusOr<PartitionId> Choose(std::string_view topic,
+                                     std::span<const Record> records,
+                                     const SendOptions& options);
   void ServeDeliveryReports();
 
   const KafkaStoreOptions store_options_;

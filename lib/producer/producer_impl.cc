@@ -99,10 +99,12 @@ absl::Status ProducerImpl::SendAsync(std::string_view topic_name,
         auto p = Choose(*topic, {&record, 1}, options);
         if (!p.ok()) return p.status();
         const size_t size = format::EncodedRecordSize(record);
-        if (size > topic->config().max_record_bytes) {
+        // One copy of the config (it is taken under the topic's lock).
+        const uint32_t limit = topic->config().max_record_bytes;
+        if (size > limit) {
           return absl::ResourceExhaustedError(absl::StrCat(
               "record of ", size, " encoded bytes exceeds max_record_bytes (",
-              topic->config().max_record_bytes, ") of topic ", topic->name()));
+              limit, ") of topic ", topic->name()));
         }
         Record copy = record;
         if (copy.timestamp_ms == kNoTimestamp) {

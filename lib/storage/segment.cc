@@ -115,10 +115,9 @@ absl::Status Segment::Reserve(Env* env, size_t end) {
   const size_t want =
       std::min<size_t>(capacity(), (end + kSegmentChunkBytes - 1) /
                                        kSegmentChunkBytes * kSegmentChunkBytes);
-  // Reserving from 0 is idempotent for what is already reserved, and covers
-  // a segment opened at recovery, which starts with nothing known.
-  const size_t from = have == 0 ? 0 : have;
-  if (absl::Status s = env->ReserveFileRange(path_, from, want - from);
+  // A segment opened at recovery starts with nothing known (0): reserving
+  // from 0 is idempotent for what is already reserved.
+  if (absl::Status s = env->ReserveFileRange(path_, have, want - have);
       !s.ok()) {
     return s;
   }
